@@ -1,0 +1,17 @@
+"""A minimal system: a hostname, one user with an SSH key, OpenSSH, a tmpfs at /srv/scratch."""
+
+
+def config(cfg):
+    return {
+        "networking": {"hostname": "minimal"},
+        "users": {"users": {"alice": {
+            "is_normal_user": True,
+            "extra_groups": ["sudo"],
+            "ssh_authorized_keys": [
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0a2V5Zm9ycHlkZWNsb3NleGFtcGxlcw alice@example",
+            ],
+        }}},
+        "services": {"openssh": {"enable": True}},
+        "file_systems": {"/srv/scratch": {"device": "tmpfs", "fs_type": "tmpfs",
+                                          "options": ["size=64M", "mode=1777"]}},
+    }

@@ -1,0 +1,5 @@
+"""`python -m pydeclos` is the `pydeclos` command."""
+
+from pydeclos.cli import main
+
+main()

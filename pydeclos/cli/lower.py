@@ -1,0 +1,5 @@
+"""`pydeclos lower`."""
+
+from pydeclos.cli import not_implemented
+
+lower_cmd = not_implemented("lower")

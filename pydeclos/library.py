@@ -1,0 +1,31 @@
+"""Where the standard module library is: inside the wheel, or beside the source tree."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+
+def library_dir() -> Path:
+    """The directory holding the standard modules (top-level `modules/` in the source tree)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_stdlib", here.parent / "modules"):
+        if (candidate / "module_list.py").is_file():
+            return candidate
+    raise FileNotFoundError(f"pydeclos' standard module library is missing (looked beside {here})")
+
+
+def stdlib_modules() -> list[Path]:
+    """The standard module files, in the order `modules/module_list.py` lists them.
+
+    The list is read as a literal (not imported) so that looking it up runs no code.
+    """
+    root = library_dir()
+    tree = ast.parse((root / "module_list.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "MODULES" for t in node.targets
+        ):
+            names = ast.literal_eval(node.value)
+            return [root / name for name in names]
+    raise ValueError(f"{root / 'module_list.py'} has no MODULES list")
