@@ -23,9 +23,8 @@ def stdlib_modules() -> list[Path]:
     root = library_dir()
     tree = ast.parse((root / "module_list.py").read_text())
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-            isinstance(t, ast.Name) and t.id == "MODULES" for t in node.targets
-        ):
-            names = ast.literal_eval(node.value)
-            return [root / name for name in names]
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        value = getattr(node, "value", None)
+        if value is not None and any(isinstance(t, ast.Name) and t.id == "MODULES" for t in targets):
+            return [root / name for name in ast.literal_eval(value)]
     raise ValueError(f"{root / 'module_list.py'} has no MODULES list")
