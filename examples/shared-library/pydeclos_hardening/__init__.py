@@ -1,0 +1,1 @@
+"""Reusable pydeclos modules; each is registered under the `pydeclos.modules` entry points."""

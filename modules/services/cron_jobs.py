@@ -1,0 +1,77 @@
+"""Periodic jobs, run by systemd timers rather than a cron daemon.
+
+Each job becomes a `cron-<name>.service` (oneshot) and a `cron-<name>.timer`, so its runs
+and output are in the journal (`journalctl -u cron-<name>`) and a run missed while the
+machine was off happens at the next boot.
+"""
+
+import re
+
+from pydeclos import option
+from pydeclos import types as t
+
+JOB_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+job_options = {
+    "schedule": option(str, default="daily", description=(
+        "When to run, as a systemd calendar expression (`hourly`, `daily`, "
+        "`Mon..Fri 08:00`, `*-*-* 03:30:00`; check with `systemd-analyze calendar`)."),
+        example="*-*-* 03:30:00"),
+    "command": option(t.lines, default="", description=(
+        "Shell command (run by /bin/sh -c)."), example="tar czf /srv/backup/etc.tgz /etc"),
+    "user": option(str, default="root", description="User the job runs as."),
+    "description": option(str, default="", description="What the job does."),
+    "persistent": option(bool, default=True, description=(
+        "Whether to catch up, at boot, on a run missed while the machine was off.")),
+}
+
+options = {"services": {"cron_jobs": option(
+    dict[str, t.submodule(job_options)], default={}, description=(
+        "Periodic jobs, by name."),
+    example={"backup": {"schedule": "daily", "command": "/usr/local/bin/backup"}})}}
+
+
+def exec_line(command: str) -> str:
+    """/bin/sh -c '<command>', escaped for systemd's command-line parser."""
+    escaped = (command.strip().replace("\\", "\\\\").replace("'", "\\'")
+               .replace("%", "%%").replace("$", "$$").replace("\n", "\\n"))
+    return f"/bin/sh -c '{escaped}'"
+
+
+def job_errors(name, job, users) -> list[str]:
+    where = f"services.cron_jobs.{name}"
+    errors = []
+    if not JOB_NAME.match(name):
+        errors.append(f"{where}: a job name may contain only letters, digits, `_`, `.` and `-`")
+    if not job.command.strip():
+        errors.append(f"{where}.command is empty: give the shell command to run")
+    if not job.schedule.strip() or "\n" in job.schedule:
+        errors.append(f"{where}.schedule must be one calendar expression (e.g. `daily`)")
+    if job.user != "root" and job.user not in users:
+        errors.append(f"{where}.user = {job.user!r}: no such user; declare "
+                      f"users.users.{job.user} or run the job as root")
+    return errors
+
+
+def config(cfg):
+    jobs = cfg.services.cron_jobs
+    errors, services, timers = [], {}, {}
+    for name in sorted(jobs):
+        job = jobs[name]
+        errors += job_errors(name, job, cfg.users.users)
+        unit = f"cron-{name}"
+        services[unit] = {
+            "description": job.description or f"Periodic job {name}",
+            "type": "oneshot",
+            "exec_start": [exec_line(job.command)],
+            "user": None if job.user == "root" else job.user,
+        }
+        timers[unit] = {
+            "description": f"Schedule of periodic job {name}",
+            "on_calendar": [job.schedule.strip()],
+            "persistent": job.persistent,
+        }
+    return {
+        "systemd": {"services": services, "timers": timers},
+        "assertions": [{"assertion": False, "message": m} for m in errors],
+    }

@@ -1,0 +1,98 @@
+"""The nginx web server, with virtual hosts that serve a directory or proxy to a backend.
+
+Each virtual host becomes a `server` block in /etc/nginx/conf.d/pydeclos.conf, which
+Debian's nginx.conf includes. Debian's own default site (sites-enabled/default) is left in
+place; it only answers requests for names no virtual host claims.
+"""
+
+import re
+
+from pydeclos import option
+from pydeclos import types as t
+
+SERVER_NAME = re.compile(r"^[A-Za-z0-9*_.~^\\-]+$")
+BACKEND = re.compile(r"^(https?://\S+|unix:\S+)$")
+
+vhost_options = {
+    "root": option(t.Path | None, default=None, description=(
+        "Directory whose files are served."), example="/srv/www"),
+    "proxy_pass": option(str | None, default=None, description=(
+        "Backend URL requests are forwarded to, instead of serving `root`."),
+        example="http://127.0.0.1:8080"),
+    "port": option(t.Port, default=80, description="Port this virtual host listens on."),
+    "server_aliases": option(list[str], default=[], description=(
+        "Further names this virtual host answers to."), example=["www.example.org"]),
+    "extra_config": option(t.lines, default="", description=(
+        "nginx directives added inside the `server` block, verbatim."),
+        example="client_max_body_size 20m;"),
+}
+
+options = {"services": {"nginx": {
+    "enable": option(bool, default=False, description="Whether to run the nginx web server."),
+    "open_firewall": option(bool, default=False, description=(
+        "Whether to open the virtual hosts' ports in the firewall.")),
+    "virtual_hosts": option(dict[str, t.submodule(vhost_options)], default={}, description=(
+        "Virtual hosts, by server name."),
+        example={"example.org": {"root": "/srv/www"}}),
+}}}
+
+
+def render_server(name: str, vhost) -> str:
+    names = " ".join([name, *vhost.server_aliases])
+    if vhost.proxy_pass:
+        location = [f"        proxy_pass {vhost.proxy_pass};",
+                    "        proxy_set_header Host $host;",
+                    "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+                    "        proxy_set_header X-Forwarded-Proto $scheme;"]
+    else:
+        location = [f"        root {vhost.root};"]
+    extra = [f"    {line}" for line in vhost.extra_config.splitlines() if line.strip()]
+    return "\n".join([
+        "server {",
+        f"    listen {vhost.port};",
+        f"    listen [::]:{vhost.port};",
+        f"    server_name {names};",
+        *extra,
+        "    location / {",
+        *location,
+        "    }",
+        "}",
+    ])
+
+
+def vhost_errors(name: str, vhost) -> list[str]:
+    where = f"services.nginx.virtual_hosts.{name!r}"
+    errors = []
+    for server_name in [name, *vhost.server_aliases]:
+        if not SERVER_NAME.match(server_name):
+            errors.append(f"{where}: {server_name!r} is not a server name (no spaces or `;`)")
+    if (vhost.root is None) == (vhost.proxy_pass is None):
+        errors.append(f"{where}: set exactly one of `root` (serve files) or `proxy_pass` "
+                      "(forward to a backend)")
+    if vhost.proxy_pass is not None and not BACKEND.match(vhost.proxy_pass):
+        errors.append(f"{where}.proxy_pass = {vhost.proxy_pass!r}: expected an http://, "
+                      "https:// or unix: address, e.g. `http://127.0.0.1:8080`")
+    return errors
+
+
+def config(cfg):
+    nginx = cfg.services.nginx
+    if not nginx.enable:
+        return {}
+    errors = []
+    for name in sorted(nginx.virtual_hosts):
+        errors += vhost_errors(name, nginx.virtual_hosts[name])
+    servers = [render_server(name, nginx.virtual_hosts[name])
+               for name in sorted(nginx.virtual_hosts)]
+    text = "\n\n".join(["# Written by pydeclos from services.nginx; change system.py instead.",
+                        *servers]) + "\n"
+    ports = sorted({vhost.port for vhost in nginx.virtual_hosts.values()})
+    return {
+        "packages": ["nginx"],
+        "systemd": {"enabled": ["nginx.service"], "package_units": ["nginx.service"]},
+        "environment": {"etc": {"nginx/conf.d/pydeclos.conf": {"text": text}}},
+        "networking": {"firewall": {
+            "allowed_tcp_ports": ports if nginx.open_firewall else [],
+        }},
+        "assertions": [{"assertion": False, "message": m} for m in errors],
+    }

@@ -1,0 +1,112 @@
+"""The OpenSSH server (Debian's `ssh.service`).
+
+Settings go to /etc/ssh/sshd_config.d/pydeclos.conf, which Debian's sshd_config includes
+before its own lines, so they win. Authorised keys come from
+`users.users.<name>.ssh_authorized_keys` and are written to /etc/ssh/authorized_keys.d/,
+so removing a key from the configuration revokes it with the next switch. Host keys are
+created on the machine at boot, never baked into the image.
+"""
+
+import re
+from typing import Literal
+
+from pydeclos import option
+from pydeclos import types as t
+
+KEYWORD = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+# sshd keywords set by typed options; `settings` must not set them a second time.
+TYPED = {"port": "ports", "passwordauthentication": "password_authentication",
+         "permitrootlogin": "permit_root_login"}
+
+options = {"services": {"openssh": {
+    "enable": option(bool, default=False, description="Whether to run the OpenSSH server."),
+    "ports": option(list[t.Port], default=[22], description="Ports sshd listens on."),
+    "open_firewall": option(bool, default=True, description=(
+        "Whether to open `ports` in the firewall.")),
+    "password_authentication": option(bool, default=False, description=(
+        "Whether passwords are accepted. Off by default: log in with a key from "
+        "`users.users.<name>.ssh_authorized_keys`.")),
+    "permit_root_login": option(
+        Literal["yes", "no", "prohibit-password", "forced-commands-only"],
+        default="prohibit-password", description=(
+            "Whether root may log in, and how (`prohibit-password`: with a key only).")),
+    "settings": option(dict[str, str | int | bool | list[str]], default={}, description=(
+        "Further sshd_config keywords, verbatim (see sshd_config(5)); booleans become "
+        "yes/no, lists are joined with spaces."),
+        example={"X11Forwarding": False, "AllowUsers": ["alice", "bob"]}),
+}}}
+
+
+def render_value(value) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return " ".join(value)
+    return str(value)
+
+
+def settings_errors(settings) -> list[str]:
+    errors = []
+    for key in sorted(settings):
+        where = f"services.openssh.settings.{key}"
+        if not KEYWORD.match(key):
+            errors.append(f"{where}: not an sshd_config keyword (letters and digits only)")
+        elif key.lower() in TYPED:
+            errors.append(f"{where}: set services.openssh.{TYPED[key.lower()]} instead")
+        elif "\n" in render_value(settings[key]):
+            errors.append(f"{where}: the value must be one line")
+    return errors
+
+
+def render_config(ssh) -> str:
+    lines = ["# Written by pydeclos from services.openssh; change system.py instead."]
+    lines += [f"Port {port}" for port in ssh.ports]
+    base = {
+        "PasswordAuthentication": ssh.password_authentication,
+        "KbdInteractiveAuthentication": ssh.password_authentication,
+        "PermitRootLogin": ssh.permit_root_login,
+        "AuthorizedKeysFile": ".ssh/authorized_keys /etc/ssh/authorized_keys.d/%u",
+    }
+    overrides = {key.lower(): key for key in ssh.settings}
+    for key, value in base.items():
+        if key.lower() not in overrides:
+            lines.append(f"{key} {render_value(value)}")
+    lines += [f"{key} {render_value(ssh.settings[key])}" for key in sorted(ssh.settings)]
+    return "\n".join(lines) + "\n"
+
+
+def config(cfg):
+    ssh = cfg.services.openssh
+    if not ssh.enable:
+        return {}
+    errors = settings_errors(ssh.settings)
+    if not ssh.ports:
+        errors.append("services.openssh.ports is empty: sshd needs at least one port")
+    keys = {
+        f"ssh/authorized_keys.d/{name}": {"text": "\n".join(user.ssh_authorized_keys) + "\n"}
+        for name, user in cfg.users.users.items() if user.ssh_authorized_keys
+    }
+    return {
+        "packages": ["openssh-server"],
+        "systemd": {
+            "enabled": ["ssh.service"],
+            "package_units": ["ssh.service", "ssh.socket", "ssh@.service"],
+            # `ssh-keygen -A` creates only the host keys that are missing.
+            "services": {"ssh-host-keys": {
+                "description": "Create missing SSH host keys",
+                "type": "oneshot",
+                "exec_start": ["/usr/bin/ssh-keygen -A"],
+                "before": ["ssh.service"],
+                "wanted_by": ["multi-user.target"],
+                "service_config": {"RemainAfterExit": "yes"},
+            }},
+        },
+        "environment": {"etc": {
+            "ssh/sshd_config.d/pydeclos.conf": {"text": render_config(ssh)},
+            **keys,
+        }},
+        "networking": {"firewall": {
+            "allowed_tcp_ports": list(ssh.ports) if ssh.open_firewall else [],
+        }},
+        "assertions": [{"assertion": False, "message": m} for m in errors],
+    }
