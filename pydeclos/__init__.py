@@ -5,5 +5,23 @@ Module files import their vocabulary from here:
 """
 
 from pydeclos.__about__ import __version__
+from pydeclos.modsys import types
+from pydeclos.modsys.modules import Module
+from pydeclos.modsys.options import option
+from pydeclos.modsys.properties import (
+    mk_after,
+    mk_before,
+    mk_default,
+    mk_force,
+    mk_if,
+    mk_merge,
+    mk_order,
+    mk_override,
+)
+from pydeclos.modsys.renames import mk_alias_option, mk_removed_option, mk_renamed_option
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__", "Module", "option", "types",
+    "mk_after", "mk_before", "mk_default", "mk_force", "mk_if", "mk_merge", "mk_order",
+    "mk_override", "mk_alias_option", "mk_removed_option", "mk_renamed_option",
+]

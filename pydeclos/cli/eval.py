@@ -1,5 +1,63 @@
-"""`pydeclos eval`."""
+"""`pydeclos eval FILE [--json] [--option PATH]`: the evaluated configuration, or one value."""
 
-from pydeclos.cli import not_implemented
+from __future__ import annotations
 
-eval_cmd = not_implemented("eval")
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+def evaluate_with_library(file: Path | None, *, run: bool = True) -> Any:
+    """Evaluate `file` with the standard library as its prelude (what every verb uses)."""
+    from pydeclos.library import library_dir, stdlib_modules
+    from pydeclos.modsys import evaluate
+
+    try:
+        prelude = stdlib_modules()
+        modules_path = library_dir()
+    except (FileNotFoundError, ValueError):
+        prelude, modules_path = [], None
+    return evaluate(file, prelude=prelude, modules_path=modules_path, run=run)
+
+
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """`a.b.c = value` lines for the human-readable output."""
+    if isinstance(value, dict) and value:
+        from pydeclos.modsys.errors import show_path
+
+        out = []
+        for key, item in value.items():
+            out.extend(flatten(item, f"{prefix}.{show_path([key])}" if prefix else show_path([key])))
+        return out
+    return [(prefix, value)]
+
+
+@click.command("eval")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (sorted keys).")
+@click.option("--option", "option_path", metavar="PATH",
+              help="Print only this value (e.g. users.users.alice.home); skips assertions.")
+def eval_cmd(file: Path, as_json: bool, option_path: str | None) -> None:
+    """Evaluate a system file and print its configuration.
+
+    Without --json, prints one `path = value` line per value. Warnings go to stderr.
+    """
+    evaluation = evaluate_with_library(file)
+    if option_path is not None:
+        value = evaluation.value(option_path)
+        if as_json or not isinstance(value, str):
+            click.echo(json.dumps(value, indent=2 if not as_json else None, sort_keys=True,
+                                  ensure_ascii=False))
+        else:
+            click.echo(value)
+        return
+    data = evaluation.to_data()
+    for warning in evaluation.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+        return
+    for path, value in flatten(data):
+        click.echo(f"{path} = {json.dumps(value, sort_keys=True, ensure_ascii=False)}")

@@ -1,0 +1,140 @@
+"""Turning what a module's config returns into definitions, one list per option.
+
+A config is a dict of option values, possibly wrapped in properties. Walking it follows the
+option tree: a dotted key is shorthand for nesting while it walks through option *sets*,
+and splitting stops at the first declared option, so names inside a `dict[str, X]` option
+stay verbatim. Wrappers met on the way (`mk_if`, `mk_override`, `mk_order`) are pushed down
+onto each option inside, as NixOS does; `mk_if` conditions are checked (and an unknown
+option under a false `mk_if` is still an unknown option).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydeclos.modsys.definitions import Definition
+from pydeclos.modsys.errors import InvalidDefinitionError, show_path, show_value
+from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.properties import If, Merge, Order, Override
+
+
+class Collected:
+    """The definitions one module gives, by option path, and those naming no option."""
+
+    __slots__ = ("defs", "unknown")
+
+    def __init__(self) -> None:
+        self.defs: dict[tuple[str, ...], list[Definition]] = {}
+        self.unknown: list[tuple[tuple[str, ...], Definition]] = []
+
+    def add(self, path: tuple[str, ...], definition: Definition) -> None:
+        found = self.defs.get(path)
+        if found is None:
+            self.defs[path] = [definition]
+        else:
+            found.append(definition)
+
+
+def _wrap(value: Any, priority: int | None, order: int | None, active: bool) -> Any:
+    if order is not None:
+        value = Order(order, value)
+    if priority is not None:
+        value = Override(priority, value)
+    if not active:
+        value = If(False, value)
+    return value
+
+
+def collect(
+    config: Any,
+    tree: OptionSet,
+    source: Any,
+    module: int,
+    base_keys: tuple[str, ...] = (),
+    into: Collected | None = None,
+) -> Collected:
+    """The definitions in `config` (the value a module's config is or returns)."""
+    out = into if into is not None else Collected()
+
+    def located(keys: tuple[str, ...]) -> str:
+        return str(source.locate(keys))
+
+    def walk(value: Any, node: OptionSet, keys: tuple[str, ...],
+             priority: int | None, order: int | None, active: bool) -> None:
+        kind = type(value)
+        if kind is dict or isinstance(value, Mapping):
+            children = node.children
+            for key, item in value.items():
+                if type(key) is not str:
+                    raise InvalidDefinitionError(
+                        f"Option names must be strings, got {key!r} under "
+                        f"`{show_path(node.path) or '(top level)'}` in `{located(keys)}`."
+                    )
+                item_keys = (*keys, key)
+                child = children.get(key)
+                if child is not None:
+                    if type(child) is OptionSet:
+                        walk(item, child, item_keys, priority, order, active)
+                    else:
+                        wrapped = item if priority is None and order is None and active \
+                            else _wrap(item, priority, order, active)
+                        out.add(child.path, Definition(wrapped, source, item_keys, module))
+                    continue
+                parts = key.split(".")
+                current: Any = node
+                for position, part in enumerate(parts):
+                    child = current.children.get(part)
+                    if child is None:
+                        rest = parts[position + 1:]
+                        nested: Any = item
+                        for name in reversed(rest):
+                            nested = {name: nested}
+                        out.unknown.append((
+                            (*current.path, part),
+                            Definition(_wrap(nested, priority, order, active), source,
+                                       item_keys, module),
+                        ))
+                        break
+                    if type(child) is not OptionSet:
+                        rest_key = ".".join(parts[position + 1:])
+                        nested = {rest_key: item} if rest_key else item
+                        out.add(child.path, Definition(
+                            _wrap(nested, priority, order, active), source, item_keys, module))
+                        break
+                    current = child
+                else:
+                    walk(item, current, item_keys, priority, order, active)
+        elif kind is If:
+            if type(value.condition) is not bool:
+                raise InvalidDefinitionError(
+                    f"`mk_if` called with a non-bool condition at "
+                    f"`{show_path(node.path) or '(top level)'}` in `{located(keys)}`: "
+                    f"{show_value(value.condition)}.\n"
+                    "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."
+                )
+            walk(value.content, node, keys, priority, order, active and value.condition)
+        elif kind is Merge:
+            for content in value.contents:
+                walk(content, node, keys, priority, order, active)
+        elif kind is Override:
+            walk(value.content, node, keys, value.priority if priority is None else priority,
+                 order, active)
+        elif kind is Order:
+            walk(value.content, node, keys, priority,
+                 value.priority if order is None else order, active)
+        elif value is None and not keys:
+            return  # a config function may return None: it defines nothing
+        else:
+            where = show_path(node.path)
+            raise InvalidDefinitionError(
+                f"`{where or 'The configuration'}` is a set of options, so its definition must "
+                f"be a dict of option values, but `{located(keys)}` gives "
+                f"{show_value(value)}.\n"
+                + ("Did you mean to set one of its options: "
+                   + ", ".join(f"`{show_path((*node.path, n))}`" for n in list(node.children)[:5])
+                   + "?" if node.children else "Return a dict such as {\"option\": value}.")
+            )
+
+    walk(config, tree, base_keys, None, None, True)
+    return out

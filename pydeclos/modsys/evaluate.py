@@ -1,0 +1,521 @@
+"""Evaluation: a fixpoint over the modules' config functions.
+
+Static configs (dicts) are collected once. Config functions run in module order, reading
+`cfg` freely; every read is recorded (module → option), and every definition too (module →
+option). When a module's definitions change, the options they touch are recomputed and the
+modules that read a changed value run again — in the same pass if they come later in the
+module order, in the next pass otherwise. It stops when nothing changes. An exception from
+a module whose inputs may still change is kept, and reported only if it is still there at
+the fixpoint. A configuration still changing after MAX_PASSES passes is a cycle, reported
+along the read/define edges that keep it going.
+
+Submodule values are nested evaluations of the same kind (see `evaluate_submodule`).
+"""
+
+from __future__ import annotations
+
+import heapq
+from bisect import insort
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pydeclos.errors import PydeclosError
+from pydeclos.modsys.collect import Collected, collect
+from pydeclos.modsys.definitions import (
+    NO_VALUE,
+    Definition,
+    FixedSource,
+    declared_at,
+    highest_priority_definitions,
+    show_definitions,
+    type_mismatch,
+)
+from pydeclos.modsys.errors import (
+    ConfigFunctionError,
+    CycleError,
+    MissingValueError,
+    ModuleSystemError,
+    ReadOnlyOptionError,
+    RemovedOptionError,
+    UnknownOptionError,
+    show_path,
+)
+from pydeclos.modsys.locations import Site, Source, SourceCache
+from pydeclos.modsys.modules import LoadedModule, Module, module_from_object, user_frame_site
+from pydeclos.modsys.options import UNSET, DeclaredOption, OptionSet
+from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override, Property
+from pydeclos.modsys.suggest import did_you_mean
+from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict
+from pydeclos.modsys.view import ConfigView, unknown_read
+
+MAX_PASSES = 100
+_MISSING: Any = object()
+
+
+def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[str, ...]) -> Any:
+    """The value of one option from its definitions (NixOS evalOptionValue)."""
+    if decl.removed is not None:
+        raise RemovedOptionError(
+            f"The option `{show_path(path)}` can no longer be used since it's been removed. "
+            f"{decl.removed}"
+        )
+    if not defs:
+        if decl._default_value is not UNSET:
+            return decl._default_value
+        if not decl.has_default:
+            raise MissingValueError(
+                f"The option `{show_path(path)}` was accessed but has no value defined. "
+                f"Try setting the option.{declared_at(decl.sites)}"
+            )
+    raw = defs
+    if decl.has_default:
+        raw = [Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
+                          FixedSource(decl.sites[0]), (), -1), *defs]
+    if decl.read_only and len(raw) > 1:
+        raise ReadOnlyOptionError(
+            f"The option `{show_path(path)}` is read-only, but it's set multiple times. "
+            f"Definition values:\n{show_definitions(raw)}{declared_at(decl.sites)}\n"
+            "Remove the definitions: a read-only option keeps the value its declaration gives."
+        )
+    final, _ = highest_priority_definitions(path, raw)
+    if not final:
+        raise MissingValueError(
+            f"The option `{show_path(path)}` was accessed but has no value defined (every "
+            f"definition is under a false `mk_if`). Try setting the option."
+            f"{declared_at(decl.sites)}"
+        )
+    type_ = decl.type
+    invalid = [d for d in final if not type_.check(d.value)]
+    if invalid:
+        raise type_mismatch(path, type_, invalid, decl.sites)
+    try:
+        value = type_.merge(path, final)
+    except ModuleSystemError as error:
+        raise _with_declarations(error, decl) from None
+    if decl.apply is not None:
+        try:
+            value = decl.apply(value)
+        except PydeclosError:
+            raise
+        except Exception as error:
+            raise ConfigFunctionError(
+                f"The `apply` function of option `{show_path(path)}` (declared in "
+                f"`{decl.sites[0]}`) raised {type(error).__name__}: {error}"
+            ) from error
+    if not defs and _default_is_shared(decl):
+        decl._default_value = value
+    return value
+
+
+def _with_declarations(error: ModuleSystemError, decl: DeclaredOption) -> ModuleSystemError:
+    """The error, with the option's declaration sites before its last (hint) line."""
+    message = str(error)
+    if "Declared in" in message:
+        return error
+    body, _, hint = message.rpartition("\n")
+    error.args = (f"{body}{declared_at(decl.sites)}\n{hint}" if body else message
+                  + declared_at(decl.sites),)
+    return error
+
+
+def _default_is_shared(decl: DeclaredOption) -> bool:
+    """Whether the default's merged value is the same wherever the option lives."""
+    from pydeclos.modsys.types import Submodule
+
+    seen = [decl.type]
+    while seen:
+        current = seen.pop()
+        if isinstance(current, Submodule):
+            return False
+        for attribute in ("elem", "inner"):
+            inner = getattr(current, attribute, None)
+            if inner is not None:
+                seen.append(inner)
+        seen.extend(getattr(current, "members", []))
+    return True
+
+
+@dataclass
+class Unit:
+    """One module as the evaluator sees it: what it configures and where that was written."""
+
+    config: Any
+    source: Any
+    base_keys: tuple[str, ...]
+    label: str
+    module: LoadedModule | None = None
+
+
+class Evaluator:
+    """One evaluation (the whole configuration, or one submodule value)."""
+
+    def __init__(
+        self, units: list[Unit], tree: OptionSet, *, prefix: tuple[str, ...] = (),
+        name: str | None = None, freeform: Any = None,
+    ) -> None:
+        self.units = units
+        self.tree = tree
+        self.prefix = prefix
+        self.name = name
+        self.freeform = freeform
+        self.static: dict[tuple[str, ...], list[Definition]] = {}
+        self.dynamic: dict[int, dict[tuple[str, ...], list[Definition]]] = {}
+        self.definers: dict[tuple[str, ...], list[int]] = {}
+        self.unknown: dict[int, list[tuple[tuple[str, ...], Definition]]] = {}
+        self.errors: dict[int, BaseException] = {}
+        self.cache: dict[tuple[str, ...], Any] = {}
+        self.readers: dict[tuple[str, ...], dict[int, None]] = {}
+        self.def_readers: dict[tuple[str, ...], dict[int, None]] = {}
+        self.reads: dict[int, dict[tuple[str, ...], None]] = {}
+        self.def_reads: dict[int, dict[tuple[str, ...], None]] = {}
+        self.runs: dict[int, int] = {}
+        self.current: int | None = None
+        self.view = ConfigView(self, tree)
+
+    # -- definitions ---------------------------------------------------------------------
+
+    def collect_static(self) -> list[int]:
+        """Collect every static config; return the units that are functions."""
+        functions = []
+        static = Collected()
+        for index, unit in enumerate(self.units):
+            if unit.module is not None and unit.module.hook is not None:
+                functions.append(index)
+                continue
+            config = unit.config
+            if config is None:
+                continue
+            if isinstance(config, Mapping | Property):
+                collect(config, self.tree, unit.source, index, unit.base_keys, static)
+            else:
+                functions.append(index)
+        self.static = static.defs
+        if static.unknown:
+            self.unknown[-1] = static.unknown
+        return functions
+
+    def defs_for(self, path: tuple[str, ...]) -> list[Definition]:
+        static = self.static.get(path)
+        modules = self.definers.get(path)
+        if not modules:
+            return static or []
+        dynamic = [d for index in modules for d in self.dynamic[index][path]]
+        if not static:
+            return dynamic
+        return sorted([*static, *dynamic], key=lambda d: d.module)
+
+    def raw_defs(self, path: tuple[str, ...]) -> list[Definition]:
+        """The definitions of `path` themselves (for rename helpers): a recorded read."""
+        current = self.current
+        if current is not None:
+            self.def_readers.setdefault(path, {})[current] = None
+            self.def_reads.setdefault(current, {})[path] = None
+        return self.defs_for(path)
+
+    # -- values --------------------------------------------------------------------------
+
+    def compute(self, path: tuple[str, ...]) -> Any:
+        decl = self.tree.lookup(path)
+        assert isinstance(decl, DeclaredOption)
+        try:
+            if decl.alias_of is not None:
+                return self.read(decl.alias_of)
+            return evaluate_option(decl, self.defs_for(path), (*self.prefix, *path))
+        except PydeclosError as error:
+            return Failed(error)
+
+    def read(self, path: tuple[str, ...]) -> Any:
+        current = self.current
+        if current is not None:
+            readers = self.readers.get(path)
+            if readers is None:
+                self.readers[path] = {current: None}
+            else:
+                readers[current] = None
+            self.reads[current][path] = None
+        value = self.cache.get(path, _MISSING)
+        if value is _MISSING:
+            value = self.cache[path] = self.compute(path)
+        if type(value) is Failed:
+            raise value.error
+        return value
+
+    def read_missing(self, node: OptionSet, name: str) -> Any:
+        if not node.path and self.freeform is not None:
+            free = self.freeform_value()
+            if name in free:
+                return free[name]
+        raise unknown_read(self.prefix, node, name, self.tree.names())
+
+    # -- the fixpoint --------------------------------------------------------------------
+
+    def run(self) -> None:
+        functions = self.collect_static()
+        pending = functions
+        passes = 0
+        while pending:
+            passes += 1
+            if passes > MAX_PASSES:
+                raise self.cycle_error(pending)
+            heap = list(pending)
+            heapq.heapify(heap)
+            queued = set(pending)
+            later: dict[int, None] = {}
+            while heap:
+                index = heapq.heappop(heap)
+                queued.discard(index)
+                for path in self.run_unit(index):
+                    for reader in self.stale_readers(path):
+                        if reader > index:
+                            if reader not in queued:
+                                queued.add(reader)
+                                heapq.heappush(heap, reader)
+                        else:
+                            later[reader] = None
+            pending = sorted(later)
+        self.raise_deferred()
+
+    def run_unit(self, index: int) -> list[tuple[str, ...]]:
+        """Run one config function; return the option paths whose definitions changed."""
+        unit = self.units[index]
+        self.runs[index] = self.runs.get(index, 0) + 1
+        for table, readers in ((self.reads, self.readers), (self.def_reads, self.def_readers)):
+            old = table.get(index)
+            if old:
+                for path in old:
+                    readers[path].pop(index, None)
+        self.reads[index] = {}
+        self.def_reads[index] = {}
+        self.current = index
+        try:
+            module = unit.module
+            if module is not None and module.hook is not None:
+                collected = module.hook(self, index)
+            else:
+                result = self.call(unit)
+                collected = collect(result, self.tree, unit.source, index, unit.base_keys)
+            self.errors.pop(index, None)
+        except Exception as error:  # deferred: reported only if it survives the fixpoint
+            collected = Collected()
+            self.errors[index] = error
+        finally:
+            self.current = None
+        if collected.unknown:
+            self.unknown[index] = collected.unknown
+        else:
+            self.unknown.pop(index, None)
+        old_defs = self.dynamic.get(index, {})
+        new_defs = collected.defs
+        changed = [path for path, defs in new_defs.items() if old_defs.get(path) != defs]
+        for path in old_defs:
+            if path not in new_defs:
+                changed.append(path)
+                self.definers[path].remove(index)
+        for path in new_defs:
+            if path not in old_defs:
+                insort(self.definers.setdefault(path, []), index)
+        self.dynamic[index] = new_defs
+        return changed
+
+    def call(self, unit: Unit) -> Any:
+        config = unit.config
+        if unit.module is not None:
+            return unit.module.call_config(self.view, self.name)
+        if isinstance(config, Module):
+            raise AssertionError("Module definitions are expanded before evaluation")
+        loaded = LoadedModule(key=None, label=unit.label, site=Site("<definition>", 0),
+                              base_dir=None, config=config)  # type: ignore[arg-type]
+        unit.module = loaded
+        return loaded.call_config(self.view, self.name)
+
+    def stale_readers(self, path: tuple[str, ...]) -> list[int]:
+        """The modules to run again because the value of `path` may have changed."""
+        old = self.cache.pop(path, _MISSING)
+        stale = list(self.def_readers.get(path, ()))
+        readers = self.readers.get(path)
+        if readers:
+            if old is _MISSING:
+                stale.extend(readers)
+            else:
+                new = self.cache[path] = self.compute(path)
+                if not (new == old and type(new) is type(old)):
+                    stale.extend(readers)
+        return stale
+
+    # -- after the fixpoint --------------------------------------------------------------
+
+    def raise_deferred(self) -> None:
+        for index in sorted(self.errors):
+            error = self.errors[index]
+            unit = self.units[index]
+            files = {unit.source.file} if hasattr(unit.source, "file") else None
+            site = user_frame_site(error, files) or user_frame_site(error)
+            if isinstance(error, PydeclosError):
+                if site is not None and isinstance(error, UnknownOptionError | MissingValueError):
+                    body, _, hint = str(error).rpartition("\n")
+                    error.args = (f"{body}\nRead in `{site}` (module `{unit.label}`).\n{hint}",)
+                raise error
+            where = f" at `{site}`" if site else ""
+            raise ConfigFunctionError(
+                f"The config function of `{unit.label}` raised {type(error).__name__}"
+                f"{where}: {error}\nFix the error in that function (run with --debug for the "
+                "traceback)."
+            ) from error
+        unknown = [item for index in sorted(self.unknown) for item in self.unknown[index]]
+        if unknown and self.freeform is None:
+            raise self.unknown_error(unknown)
+
+    def unknown_error(self, unknown: list[tuple[tuple[str, ...], Definition]]) -> Exception:
+        path, _ = unknown[0]
+        same = [d for p, d in unknown if p == path]
+        full = show_path((*self.prefix, *path))
+        candidates = [show_path((*self.prefix, *name.split("."))) for name in self.tree.names()]
+        hint = did_you_mean(full, candidates)
+        if not self.tree.children:
+            hint += (" It seems as if you're trying to declare an option by placing it into "
+                     "`config` rather than `options`!")
+        others = sorted({show_path((*self.prefix, *p)) for p, _ in unknown if p != path})
+        more = ("\nOther undeclared options: " + ", ".join(f"`{o}`" for o in others[:5])
+                + (" …" if len(others) > 5 else "")) if others else ""
+        return UnknownOptionError(
+            f"The option `{full}` does not exist. Definition values:\n"
+            f"{show_definitions(same)}\n{hint.strip() or 'Check the spelling.'}{more}\n"
+            "Fix the name, or import the module that declares this option."
+        )
+
+    def freeform_value(self) -> Any:
+        unknown = [item for index in sorted(self.unknown) for item in self.unknown[index]]
+        if not unknown:
+            return FrozenDict()
+        defs = []
+        for path, definition in unknown:
+            nested: Any = definition.value
+            for name in reversed(path):
+                nested = {name: nested}
+            defs.append(definition.with_value(nested))
+        from pydeclos.modsys.definitions import merge_definitions
+
+        merged = merge_definitions(self.prefix, self.freeform, defs)
+        return FrozenDict() if merged is NO_VALUE else merged
+
+    def values(self, node: OptionSet | None = None) -> AttrsValue:
+        """Every option's value below `node` (failed ones raise when read)."""
+        node = node or self.tree
+        out: dict[str, Any] = {}
+        hidden = []
+        for name, child in node.children.items():
+            if type(child) is OptionSet:
+                out[name] = self.values(child)
+                continue
+            if child.hidden:
+                hidden.append(name)
+            value = self.cache.get(child.path, _MISSING)
+            if value is _MISSING:
+                value = self.cache[child.path] = self.compute(child.path)
+            out[name] = value
+        if node is self.tree and self.freeform is not None:
+            free = self.freeform_value()
+            out = {**free, **out}
+        return AttrsValue(out, frozenset(hidden))
+
+    def cycle_error(self, pending: list[int]) -> CycleError:
+        import networkx
+
+        graph = networkx.DiGraph()
+        for writer in pending:
+            for path in self.dynamic.get(writer, {}):
+                for reader in self.readers.get(path, ()):
+                    if reader in pending:
+                        graph.add_edge(writer, reader, path=path)
+        try:
+            edges = networkx.find_cycle(graph)
+        except networkx.NetworkXNoCycle:
+            edges = [(pending[0], pending[0])]
+        steps = []
+        for position, (writer, reader) in enumerate(edges):
+            read = graph.edges[edges[position - 1]]["path"] if graph.has_edge(
+                *edges[position - 1]) else None
+            wrote = graph.edges[writer, reader]["path"] if graph.has_edge(writer, reader) else None
+            unit = self.units[writer]
+            site = unit.module.config_site if unit.module else unit.source.locate(unit.base_keys)
+            steps.append(
+                f"module {unit.label} ({site})"
+                + (f" reads {show_path((*self.prefix, *read))}" if read else "")
+                + (f" → defines {show_path((*self.prefix, *wrote))}" if wrote else "")
+            )
+        return CycleError(
+            f"The configuration never settles (still changing after {MAX_PASSES} passes):\n"
+            + " → ".join(steps)
+            + "\nBreak the cycle: compute one of these values without reading the other, or "
+            "fix it with mk_force(...)."
+        )
+
+
+# -- building evaluators ------------------------------------------------------------------
+
+
+def build_tree(modules: list[LoadedModule]) -> OptionSet:
+    tree = OptionSet(())
+    for module in modules:
+        if module.options:
+            tree.declare(module.options, module.site)
+    return tree
+
+
+def unit_of(module: LoadedModule, sources: SourceCache) -> Unit:
+    config = module.config
+    if callable(config) and hasattr(config, "__code__"):
+        code = config.__code__
+        source = Source(code.co_filename, code.co_firstlineno, sources, scoped=True)
+    else:
+        source = Source(module.site.file, module.site.line, sources, scoped=False)
+    return Unit(config, source, (), module.label, module)
+
+
+@dataclass
+class PreparedSubmodule:
+    modules: list[LoadedModule]
+    tree: OptionSet
+    units: list[Unit]
+
+
+def prepare_submodule(submodule: Any) -> PreparedSubmodule:
+    from pydeclos.modsys.locations import caller_site
+
+    sources = SourceCache()
+    modules = []
+    for entry in submodule.modules:
+        if isinstance(entry, Module):
+            modules.append(module_from_object(entry))
+        elif isinstance(entry, Mapping):
+            file, line = caller_site(1)
+            modules.append(LoadedModule(key=None, label="submodule options",
+                                        site=Site(file, line), base_dir=None,  # type: ignore
+                                        options=entry))
+        else:
+            raise UnknownOptionError(f"t.submodule: {entry!r} is not a dict of options or a Module")
+    tree = build_tree(modules)
+    units = [unit_of(module, sources) for module in modules]
+    return PreparedSubmodule(modules, tree, units)
+
+
+def evaluate_submodule(submodule: Any, path: tuple[str, ...], defs: list[Definition]) -> Any:
+    """A submodule's value: a nested evaluation of its modules and the definitions."""
+    prepared = submodule.prepared()
+    units = list(prepared.units)
+    for definition in defs:
+        value = definition.value
+        if isinstance(value, Module):
+            loaded = module_from_object(value)
+            units.append(unit_of(loaded, SourceCache()))
+        else:
+            units.append(Unit(value, definition.source, definition.keys,
+                              str(definition.site) if not isinstance(value, Mapping)
+                              else "definition", None))
+    evaluator = Evaluator(units, prepared.tree, prefix=path, name=path[-1] if path else None,
+                          freeform=submodule.freeform)
+    evaluator.run()
+    return evaluator.values()
+
+

@@ -1,0 +1,186 @@
+"""`evaluate(root, prelude=...)`: the entry point, and what it returns.
+
+An `Evaluation` holds the settled configuration. `to_data()` checks the assertions and
+gives plain JSON data (what lowering consumes); `value(path)` gives one value without
+checking assertions; `options` documents every declaration; `graph` shows which module
+read and defined which option.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydeclos.modsys.builtin import builtin_module
+from pydeclos.modsys.docs import OptionInfo, option_infos
+from pydeclos.modsys.errors import AssertionsFailedError, UnknownOptionError, show_path
+from pydeclos.modsys.evaluate import Evaluator, build_tree, unit_of
+from pydeclos.modsys.locations import SourceCache
+from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
+from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.properties import If
+from pydeclos.modsys.suggest import did_you_mean
+from pydeclos.modsys.values import AttrsValue, to_plain
+
+_SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"|([^.]+)')
+
+
+def split_path(text: str) -> list[str]:
+    """`users.users."example.org".home` → ['users', 'users', 'example.org', 'home']."""
+    parts = []
+    position = 0
+    while position < len(text):
+        match = _SEGMENT.match(text, position)
+        if match is None:
+            break
+        quoted, plain = match.groups()
+        parts.append(quoted.replace('\\"', '"') if quoted is not None else plain)
+        position = match.end() + 1
+    return parts
+
+
+class Evaluation:
+    """A settled configuration."""
+
+    def __init__(self, evaluator: Evaluator, modules: list[LoadedModule], loader: Loader,
+                 ran: bool) -> None:
+        self.evaluator = evaluator
+        self.modules = modules
+        self.loader = loader
+        self._ran = ran
+        self._graph: Any = None
+
+    def _settled(self) -> Evaluator:
+        if not self._ran:
+            self.evaluator.run()
+            self._ran = True
+        return self.evaluator
+
+    @property
+    def warnings(self) -> list[str]:
+        return list(self._settled().read(("warnings",)))
+
+    def check_assertions(self) -> None:
+        evaluator = self._settled()
+        failed = [entry for entry in evaluator.read(("assertions",)) if not entry.assertion]
+        if not failed:
+            return
+        sites = _assertion_sites(evaluator)
+        lines = []
+        for entry in failed:
+            site = sites.get(entry.message)
+            lines.append(f"- {entry.message}" + (f" (in `{site}`)" if site else ""))
+        raise AssertionsFailedError(
+            "Failed assertions:\n" + "\n".join(lines)
+            + "\nChange the configuration so that these conditions hold (each entry of the "
+            "option `assertions` names what to change)."
+        )
+
+    def to_data(self) -> dict[str, Any]:
+        """The whole configuration as plain, key-sorted JSON data, after the assertions."""
+        evaluator = self._settled()
+        self.check_assertions()
+        data: dict[str, Any] = to_plain(evaluator.values())
+        return data
+
+    def value(self, path: str) -> Any:
+        """One value by dotted path (paths into dict options allowed), as plain data."""
+        evaluator = self._settled()
+        parts = split_path(path)
+        node: OptionSet | DeclaredOption = evaluator.tree
+        walked: list[str] = []
+        while parts and isinstance(node, OptionSet):
+            name = parts.pop(0)
+            child = node.children.get(name)
+            if child is None:
+                wrong = show_path([*walked, name])
+                names = [show_path([*walked, *n.split(".")]) for n in node.names()]
+                raise UnknownOptionError(
+                    f"The option `{wrong}` does not exist.{did_you_mean(wrong, names)}\n"
+                    "List the options with `pydeclos options`."
+                )
+            walked.append(name)
+            node = child
+        if isinstance(node, OptionSet):
+            return to_plain(evaluator.values(node))
+        value = evaluator.read(node.path)
+        while parts:
+            if isinstance(value, AttrsValue) or isinstance(value, dict):
+                for count in range(len(parts), 0, -1):
+                    key = ".".join(parts[:count])
+                    if key in value:
+                        value = value[key]
+                        walked.append(key)
+                        del parts[:count]
+                        break
+                else:
+                    wrong = show_path([*walked, parts[0]])
+                    names = [show_path([*walked, str(k)]) for k in value]
+                    raise UnknownOptionError(
+                        f"`{wrong}` does not exist in the value of `{show_path(walked)}`."
+                        f"{did_you_mean(wrong, names)}"
+                    )
+            elif isinstance(value, list) and parts[0].isdigit() and int(parts[0]) < len(value):
+                walked.append(parts[0])
+                value = value[int(parts.pop(0))]
+            else:
+                raise UnknownOptionError(
+                    f"`{show_path(walked)}` is a {type(value).__name__}; it has no "
+                    f"`{parts[0]}` inside."
+                )
+        return to_plain(value)
+
+    @property
+    def options(self) -> list[OptionInfo]:
+        return option_infos(self.evaluator.tree)
+
+    @property
+    def graph(self) -> Any:
+        if self._graph is None:
+            from pydeclos.modsys.graph import dependency_graph
+
+            self._graph = dependency_graph(self._settled(), self.modules, self.loader)
+        return self._graph
+
+
+def _assertion_sites(evaluator: Evaluator) -> dict[str, str]:
+    sites: dict[str, str] = {}
+    for definition in evaluator.defs_for(("assertions",)):
+        value = definition.value
+        while isinstance(value, If) or hasattr(value, "content"):
+            value = value.content
+        if isinstance(value, list | tuple):
+            for entry in value:
+                if isinstance(entry, dict) and isinstance(entry.get("message"), str):
+                    sites.setdefault(entry["message"], str(definition.site))
+    return sites
+
+
+def evaluate(
+    root: str | os.PathLike[str] | Module | None,
+    *,
+    prelude: Sequence[Any] = (),
+    modules_path: Path | None = None,
+    run: bool = True,
+) -> Evaluation:
+    """Evaluate `root` (a module file or Module) after `prelude` (imported implicitly first).
+
+    With `run=False` only the modules and declarations are loaded (for documentation);
+    the fixpoint runs when a value is first asked for.
+    """
+    sources = SourceCache()
+    loader = Loader(sources, modules_path)
+    roots: list[Any] = [builtin_module(), *prelude]
+    if root is not None:
+        roots.append(Path(root) if isinstance(root, str) else root)
+    modules = collect_modules(loader, roots)
+    tree = build_tree(modules)
+    units = [unit_of(module, sources) for module in modules]
+    evaluator = Evaluator(units, tree)
+    evaluation = Evaluation(evaluator, modules, loader, ran=False)
+    if run:
+        evaluation._settled()
+    return evaluation

@@ -1,0 +1,347 @@
+"""Modules: the `Module` object, loading module files, and resolving `imports`.
+
+A module file is ordinary Python with up to four conventional names: `imports`, `options`,
+`config` and `disabled_modules` (or one `module = Module(...)`). Imports are relative
+paths, importable module names (shared libraries installed with pip, or names registered
+in the `pydeclos.modules` entry-point group) and `Module` objects. The module order is a
+depth-first walk in which a module's imports come before it; a module reached twice (same
+key: its resolved file, or its `key=`) counts once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import inspect
+import os
+import sys
+import traceback
+import types as python_types
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydeclos.modsys.errors import ModuleImportError, ModuleLoadError
+from pydeclos.modsys.locations import Site, SourceCache, caller_site, display_path
+from pydeclos.modsys.properties import Property
+from pydeclos.modsys.suggest import did_you_mean
+
+ENTRY_POINT_GROUP = "pydeclos.modules"
+CONVENTIONAL_NAMES = ("imports", "options", "config", "disabled_modules")
+
+
+class Module:
+    """The object form of a module file: `Module(imports=[...], options={...}, config=...)`.
+
+    Two distinct Module objects are two modules unless they share a `key`.
+    """
+
+    def __init__(
+        self,
+        imports: Sequence[Any] = (),
+        options: Mapping[str, Any] | None = None,
+        config: Mapping[str, Any] | Callable[..., Any] | None = None,
+        key: str | None = None,
+        disabled_modules: Sequence[Any] = (),
+        *,
+        name: str | None = None,
+    ) -> None:
+        self.imports = list(imports)
+        self.options = options if options is not None else {}
+        self.config = config
+        self.key = key
+        self.disabled_modules = list(disabled_modules)
+        file, line = caller_site()
+        self.site = Site(file, line)
+        self.name = name
+        self.builtin_hook: Callable[..., Any] | None = None  # rename helpers define directly
+
+    def __repr__(self) -> str:
+        return f"Module({self.name or self.key or ''} at {self.site})"
+
+
+@dataclass(eq=False)
+class LoadedModule:
+    """A module ready for evaluation, whatever form it was written in."""
+
+    key: Any
+    label: str  # how messages name it
+    site: Site  # where it was written (file:1 for files)
+    base_dir: Path  # relative imports start here
+    imports: list[Any] = field(default_factory=list)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    config: Any = None
+    disabled: list[Any] = field(default_factory=list)
+    hook: Callable[..., Any] | None = None
+    imported_from: list[tuple[Any, int]] = field(default_factory=list)
+    _params: tuple[bool, bool] | None = None
+
+    @property
+    def config_site(self) -> Site:
+        if callable(self.config) and hasattr(self.config, "__code__"):
+            code = self.config.__code__
+            return Site(code.co_filename, code.co_firstlineno)
+        return self.site
+
+    def call_config(self, cfg: Any, name: str | None) -> Any:
+        """Call a config function with the arguments it asks for (`cfg`, `name`)."""
+        if self._params is None:
+            try:
+                parameters = inspect.signature(self.config).parameters
+            except (TypeError, ValueError):
+                parameters = {}  # type: ignore[assignment]
+            positional = [
+                p for p in parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "name"
+            ]
+            self._params = (bool(positional) or any(
+                p.kind is p.VAR_POSITIONAL for p in parameters.values()), "name" in parameters)
+        wants_cfg, wants_name = self._params
+        kwargs = {"name": name} if wants_name else {}
+        return self.config(cfg, **kwargs) if wants_cfg else self.config(**kwargs)
+
+
+def module_from_object(module: Module, parent_dir: Path | None = None) -> LoadedModule:
+    base = Path(module.site.file).resolve().parent if not module.site.file.startswith("<") \
+        else (parent_dir or Path.cwd())
+    label = module.name or (f"{module.key}" if module.key else f"Module at {module.site}")
+    return LoadedModule(
+        key=module.key if module.key is not None else ("object", id(module), module),
+        label=label, site=module.site, base_dir=base, imports=list(module.imports),
+        options=module.options, config=module.config, disabled=list(module.disabled_modules),
+        hook=module.builtin_hook,
+    )
+
+
+def module_from_namespace(
+    namespace: Mapping[str, Any], file: str, key: Any, label: str
+) -> LoadedModule:
+    """A module file (or importable Python module) by its conventional names."""
+    site = Site(file, 1)
+    found = namespace.get("module")
+    if isinstance(found, Module):
+        loaded = module_from_object(found)
+        loaded.key, loaded.label = key, label
+        return loaded
+    imports = namespace.get("imports", [])
+    options = namespace.get("options", {})
+    config = namespace.get("config")
+    disabled = namespace.get("disabled_modules", [])
+    if not isinstance(imports, list | tuple):
+        raise ModuleLoadError(f"`imports` in `{site}` must be a list, not {type(imports).__name__}")
+    if not isinstance(disabled, list | tuple):
+        raise ModuleLoadError(
+            f"`disabled_modules` in `{site}` must be a list, not {type(disabled).__name__}")
+    if not isinstance(options, Mapping):
+        raise ModuleLoadError(
+            f"`options` in `{site}` must be a dict of option(...) declarations, not "
+            f"{type(options).__name__}")
+    if config is not None and not (isinstance(config, Mapping | Property) or callable(config)):
+        raise ModuleLoadError(
+            f"`config` in `{site}` must be a dict or a function of cfg, not "
+            f"{type(config).__name__}")
+    return LoadedModule(
+        key=key, label=label, site=site, base_dir=Path(file).parent, imports=list(imports),
+        options=options, config=config, disabled=list(disabled),
+    )
+
+
+def user_frame_site(error: BaseException, files: set[str] | None = None) -> Site | None:
+    """The innermost traceback frame outside pydeclos (or inside one of `files`)."""
+    package_dir = str(Path(__file__).resolve().parent.parent)
+    found = None
+    for frame, line in traceback.walk_tb(error.__traceback__):
+        name = frame.f_code.co_filename
+        if files is not None:
+            if name in files:
+                found = Site(name, line)
+        elif not name.startswith(package_dir) and "importlib" not in name:
+            found = Site(name, line)
+    if found is None and isinstance(error, SyntaxError) and error.filename:
+        found = Site(error.filename, error.lineno or 1)
+    return found
+
+
+class Loader:
+    """Loads module files and resolves import entries, each file at most once."""
+
+    def __init__(self, sources: SourceCache, modules_path: Path | None = None) -> None:
+        self.sources = sources
+        self.modules_path = modules_path
+        self._by_key: dict[Any, LoadedModule] = {}
+        self._entry_points: dict[str, Any] | None = None
+
+    def load_file(self, path: Path) -> LoadedModule:
+        key = str(path)
+        found = self._by_key.get(key)
+        if found is not None:
+            return found
+        name = "pydeclos_module_" + hashlib.sha1(key.encode()).hexdigest()[:16]
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ModuleLoadError(f"`{display_path(path)}` is not a Python file")
+        python_module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = python_module
+        try:
+            spec.loader.exec_module(python_module)
+        except Exception as error:
+            sys.modules.pop(name, None)
+            site = user_frame_site(error, {str(path)}) or Site(str(path), 1)
+            raise ModuleLoadError(
+                f"Loading the module `{display_path(path)}` failed at `{site}`: "
+                f"{type(error).__name__}: {error}\nFix the Python error in that module file."
+            ) from error
+        loaded = module_from_namespace(vars(python_module), str(path), key, display_path(path))
+        self._by_key[key] = loaded
+        return loaded
+
+    def load_python_module(self, module: python_types.ModuleType) -> LoadedModule:
+        file = getattr(module, "__file__", None)
+        key = str(Path(file).resolve()) if file else f"python:{module.__name__}"
+        found = self._by_key.get(key)
+        if found is None:
+            found = module_from_namespace(vars(module), file or f"<{module.__name__}>", key,
+                                          module.__name__)
+            self._by_key[key] = found
+        return found
+
+    def resolve(self, entry: Any, importer: LoadedModule | None, position: int) -> LoadedModule:
+        """The module an `imports` entry names."""
+        if isinstance(entry, Module):
+            key = entry.key if entry.key is not None else ("object", id(entry), entry)
+            found = self._by_key.get(key)
+            if found is None:
+                found = self._by_key[key] = module_from_object(
+                    entry, importer.base_dir if importer else None)
+            return found
+        if isinstance(entry, LoadedModule):
+            return entry
+        if isinstance(entry, python_types.ModuleType):
+            return self.load_python_module(entry)
+        if isinstance(entry, os.PathLike) or (isinstance(entry, str) and _looks_like_path(entry)):
+            return self.load_file(self.resolve_path(entry, importer, position))
+        if isinstance(entry, str):
+            return self.resolve_name(entry, importer, position)
+        raise ModuleImportError(
+            f"{self._where(importer, position)}: {entry!r} is not something to import; use a "
+            "relative path (\"./hardware.py\"), an importable module name, or a Module(...)"
+        )
+
+    def resolve_path(self, entry: Any, importer: LoadedModule | None, position: int,
+                     also_in: Path | None = None) -> Path:
+        raw = Path(os.fspath(entry)).expanduser()
+        bases = [importer.base_dir if importer else Path.cwd()]
+        if also_in is not None:
+            bases.append(also_in)
+        for base in bases:
+            candidate = raw if raw.is_absolute() else base / raw
+            if candidate.is_dir():
+                for inner in ("default.py", "__init__.py"):
+                    if (candidate / inner).is_file():
+                        return (candidate / inner).resolve()
+            if candidate.is_file():
+                return candidate.resolve()
+        candidate = raw if raw.is_absolute() else bases[0] / raw
+        nearby = []
+        if candidate.parent.is_dir():
+            nearby = [p.name for p in candidate.parent.iterdir() if p.suffix == ".py"]
+        raise ModuleImportError(
+            f"{self._where(importer, position)}: the module file `{os.fspath(entry)}` does not "
+            f"exist (looked for `{display_path(candidate)}`).{did_you_mean(raw.name, nearby)}\n"
+            "Paths in `imports` are relative to the importing file."
+        )
+
+    def resolve_name(self, name: str, importer: LoadedModule | None, position: int) -> LoadedModule:
+        entry_points = self.entry_points()
+        if name in entry_points:
+            target = entry_points[name].load()
+            if isinstance(target, python_types.ModuleType):
+                return self.load_python_module(target)
+            return self.resolve(target, importer, position)
+        try:
+            python_module = importlib.import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name and not name.startswith(error.name) and error.name != name:
+                raise  # a missing dependency inside the imported module
+            raise ModuleImportError(
+                f"{self._where(importer, position)}: no module named `{name}` (neither an "
+                f"importable Python module nor a `{ENTRY_POINT_GROUP}` entry point)."
+                f"{did_you_mean(name, entry_points)}\nInstall the package that provides it "
+                "(pip install ...), or write a relative path such as \"./name.py\"."
+            ) from None
+        except Exception as error:
+            site = user_frame_site(error)
+            raise ModuleLoadError(
+                f"Importing the module `{name}` ({self._where(importer, position)}) failed"
+                + (f" at `{site}`" if site else "") + f": {type(error).__name__}: {error}"
+            ) from error
+        return self.load_python_module(python_module)
+
+    def entry_points(self) -> dict[str, Any]:
+        if self._entry_points is None:
+            from importlib.metadata import entry_points
+
+            self._entry_points = {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
+        return self._entry_points
+
+    def key_of(self, entry: Any, importer: LoadedModule, position: int) -> Any:
+        """The key a `disabled_modules` entry names (paths may be relative to the library)."""
+        if isinstance(entry, Module):
+            return entry.key if entry.key is not None else ("object", id(entry), entry)
+        if isinstance(entry, os.PathLike) or (isinstance(entry, str) and _looks_like_path(entry)):
+            return str(self.resolve_path(entry, importer, position, also_in=self.modules_path))
+        return self.resolve(entry, importer, position).key
+
+    def _where(self, importer: LoadedModule | None, position: int) -> str:
+        if importer is None:
+            return "the command line"
+        line = None
+        if not importer.site.file.startswith("<") and importer.site.line == 1:
+            line = self.sources.index(importer.site.file).line_of_list_item("imports", position)
+        site = Site(importer.site.file, line or importer.site.line)
+        return f"imported by `{site}`"
+
+
+def _looks_like_path(entry: str) -> bool:
+    return "/" in entry or entry.endswith(".py") or entry.startswith(".") or entry.startswith("~")
+
+
+def collect_modules(loader: Loader, roots: Sequence[Any]) -> list[LoadedModule]:
+    """The module list: imports before importers, de-duplicated by key, disabled ones out."""
+    everything = _walk(loader, roots, disabled=set())
+    disabled: dict[Any, None] = {}
+    for module in everything:
+        for position, entry in enumerate(module.disabled):
+            disabled[loader.key_of(entry, module, position)] = None
+    if not disabled:
+        return everything
+    return _walk(loader, roots, disabled=set(disabled))
+
+
+def _walk(loader: Loader, roots: Sequence[Any], disabled: set[Any]) -> list[LoadedModule]:
+    order: list[LoadedModule] = []
+    seen: set[Any] = set()
+
+    def visit(module: LoadedModule) -> None:
+        stack: list[tuple[LoadedModule, int]] = [(module, 0)]
+        seen.add(module.key)
+        while stack:
+            current, position = stack.pop()
+            if position < len(current.imports):
+                stack.append((current, position + 1))
+                child = loader.resolve(current.imports[position], current, position)
+                if child.key in seen or child.key in disabled:
+                    continue
+                seen.add(child.key)
+                stack.append((child, 0))
+            else:
+                order.append(current)
+
+    for position, root in enumerate(roots):
+        module = loader.resolve(root, None, position)
+        if module.key in seen or module.key in disabled:
+            continue
+        visit(module)
+    return order

@@ -1,0 +1,259 @@
+"""Option declarations: `option(...)`, and the tree of everything the modules declare.
+
+Several modules may declare the same option if their types combine (submodules
+concatenate, `Literal`s unite) and at most one of them gives a default, an example, a
+description or an `apply` — NixOS' rule. Nested declarations under an option whose type
+holds submodules extend those submodules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from pydeclos.modsys.errors import DeclarationError, show_path
+from pydeclos.modsys.locations import Site, caller_site
+from pydeclos.modsys.types import Anything, Type, as_type
+
+
+class _Unset:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+UNSET: Any = _Unset()
+
+
+class Option:
+    """One declaration, as written: what `option(...)` returns."""
+
+    __slots__ = ("type", "default", "description", "example", "read_only", "internal",
+                 "apply", "visible", "site", "alias_of", "removed")
+
+    def __init__(self, type_: Type, default: Any, description: str, example: Any,
+                 read_only: bool, internal: bool, apply: Callable[[Any], Any] | None,
+                 visible: bool, site: Site) -> None:
+        self.type = type_
+        self.default = default
+        self.description = description
+        self.example = example
+        self.read_only = read_only
+        self.internal = internal
+        self.apply = apply
+        self.visible = visible
+        self.site = site
+        self.alias_of: tuple[str, ...] | None = None  # set by mk_renamed/alias_option
+        self.removed: str | None = None  # set by mk_removed_option
+
+    def __repr__(self) -> str:
+        return f"option({self.type!r}) at {self.site}"
+
+
+def option(
+    type: Any = None,  # noqa: A002 - the public spelling is `option(type, ...)`
+    *,
+    default: Any = UNSET,
+    description: str = "",
+    example: Any = UNSET,
+    read_only: bool = False,
+    internal: bool = False,
+    apply: Callable[[Any], Any] | None = None,
+    visible: bool = True,
+) -> Option:
+    """Declare an option: its type (an annotation or a pydeclos type), default, docs.
+
+    `read_only`: exactly one definition, and the default counts as one.
+    `apply`: a function of the merged value giving the value modules read.
+    `internal`: hidden from the documentation.
+    """
+    file, line = caller_site()
+    type_ = Anything() if type is None else as_type(type)
+    return Option(type_, default, description, example, read_only, internal, apply, visible,
+                  Site(file, line))
+
+
+class DeclaredOption:
+    """An option in the tree: its path, its combined type and the declarations behind it."""
+
+    __slots__ = ("path", "type", "specs", "default", "description", "example", "apply",
+                 "read_only", "internal", "visible", "hidden", "alias_of", "removed",
+                 "_default_value")
+
+    def __init__(self, path: tuple[str, ...], spec: Option) -> None:
+        self.path = path
+        self.type = spec.type
+        self.specs = [spec]
+        self.default = spec.default
+        self.description = spec.description
+        self.example = spec.example
+        self.apply = spec.apply
+        self.read_only = spec.read_only
+        self.internal = spec.internal
+        self.visible = spec.visible
+        # rename helpers: reads give another option's value, or fail with advice; either
+        # way the option is left out of the evaluated configuration
+        self.alias_of: tuple[str, ...] | None = spec.alias_of
+        self.removed: str | None = spec.removed
+        self.hidden = spec.alias_of is not None or spec.removed is not None
+        self._default_value: Any = UNSET
+
+    @property
+    def sites(self) -> list[Site]:
+        return [spec.site for spec in self.specs]
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not UNSET
+
+    def redeclare(self, spec: Option) -> None:
+        for field in ("default", "example", "apply"):
+            if getattr(spec, field) not in (UNSET, None) and getattr(self, field) not in (
+                UNSET, None
+            ):
+                raise self._already_declared(spec, f"both give a `{field}`")
+        if spec.description and self.description:
+            raise self._already_declared(spec, "both give a `description`")
+        combined = self.type.combine(spec.type)
+        if combined is None:
+            raise self._already_declared(
+                spec, f"the types `{self.type.description}` and `{spec.type.description}` "
+                "do not combine")
+        self.type = combined
+        self.specs.append(spec)
+        if spec.default is not UNSET:
+            self.default = spec.default
+        if spec.example is not UNSET:
+            self.example = spec.example
+        self.description = self.description or spec.description
+        self.apply = self.apply or spec.apply
+        self.read_only = self.read_only or spec.read_only
+        self.internal = self.internal or spec.internal
+        self.visible = self.visible and spec.visible
+
+    def _already_declared(self, spec: Option, why: str) -> DeclarationError:
+        return DeclarationError(
+            f"The option `{show_path(self.path)}` in `{spec.site}` is already declared in "
+            f"{', '.join(f'`{s}`' for s in self.sites)} ({why}).\n"
+            "Declare it once, or leave the default, example, description and apply to one of "
+            "the declarations."
+        )
+
+    def extend(self, options: Mapping[str, Any], site: Site | None) -> None:
+        extended = self.type.with_options(options, site)
+        if extended is None:
+            nested = ", ".join(f"`{show_path((*self.path, *k.split('.')))}`" for k in options)
+            raise DeclarationError(
+                f"The option `{show_path(self.path)}` would be a parent of the following "
+                f"options, but its type `{self.type.description}` does not support nested "
+                f"options: {nested}.\nDeclared in "
+                + ", ".join(f"`{s}`" for s in self.sites)
+                + ". Give it a `t.submodule({...})` type, or declare the nested options elsewhere."
+            )
+        self.type = extended
+
+
+class OptionSet:
+    """A set of options (`services`, `services.nginx`): children by name."""
+
+    __slots__ = ("path", "children", "raw")
+
+    def __init__(self, path: tuple[str, ...]) -> None:
+        self.path = path
+        self.children: dict[str, OptionSet | DeclaredOption] = {}
+        self.raw: list[Mapping[str, Any]] = []  # the declaration dicts, for late conversion
+
+    def lookup(self, path: tuple[str, ...]) -> OptionSet | DeclaredOption | None:
+        node: OptionSet | DeclaredOption | None = self
+        for name in path:
+            if not isinstance(node, OptionSet):
+                return None
+            node = node.children.get(name)
+        return node
+
+    def options(self) -> Iterator[DeclaredOption]:
+        """Every declared option below this set, in declaration order."""
+        for child in self.children.values():
+            if isinstance(child, OptionSet):
+                yield from child.options()
+            else:
+                yield child
+
+    def names(self) -> list[str]:
+        """Every dotted option path below (for suggestions), sets included."""
+        out: list[str] = []
+        for name, child in self.children.items():
+            out.append(name)
+            if isinstance(child, OptionSet):
+                out.extend(f"{name}.{sub}" for sub in child.names())
+        return out
+
+    def declare(self, options: Mapping[str, Any], site_hint: Site | None = None) -> None:
+        """Add a module's `options` dict (dotted keys split into nested sets)."""
+        if not isinstance(options, Mapping):
+            raise DeclarationError(
+                f"`options` must be a dict of option(...) declarations, not "
+                f"{type(options).__name__}" + (f" (in `{site_hint}`)" if site_hint else "")
+            )
+        self.raw.append(options)
+        for key, value in options.items():
+            if not isinstance(key, str) or not key:
+                raise DeclarationError(
+                    f"Option names must be non-empty strings, got {key!r} under "
+                    f"`{show_path(self.path) or '(top level)'}`"
+                    + (f" (in `{site_hint}`)" if site_hint else "")
+                )
+            parts = key.split(".")
+            node = self
+            for part in parts[:-1]:
+                node = node._child_set(part, {part: value}, site_hint)
+                if not isinstance(node, OptionSet):
+                    break
+            if isinstance(node, DeclaredOption):
+                rest = key.split(".", len(node.path) - len(self.path))[-1]
+                node.extend({rest: value}, site_hint)
+                continue
+            node._declare_one(parts[-1], value, site_hint)
+
+    def _child_set(
+        self, name: str, value: Any, site_hint: Site | None
+    ) -> OptionSet | DeclaredOption:
+        child = self.children.get(name)
+        if child is None:
+            child = self.children[name] = OptionSet((*self.path, name))
+        return child
+
+    def _declare_one(self, name: str, value: Any, site_hint: Site | None) -> None:
+        existing = self.children.get(name)
+        path = (*self.path, name)
+        if isinstance(value, Option):
+            if existing is None:
+                self.children[name] = DeclaredOption(path, value)
+            elif isinstance(existing, DeclaredOption):
+                existing.redeclare(value)
+            else:
+                declared = DeclaredOption(path, value)
+                for raw in _raw_under(existing):
+                    declared.extend(raw, value.site)
+                self.children[name] = declared
+        elif isinstance(value, Mapping):
+            if isinstance(existing, DeclaredOption):
+                existing.extend(value, site_hint)
+                return
+            if existing is None:
+                existing = self.children[name] = OptionSet(path)
+            existing.declare(value, site_hint)
+        else:
+            raise DeclarationError(
+                f"`{show_path(path)}` is declared as {value!r}; declare options with "
+                "`option(type, default=..., description=...)` inside (nested) dicts"
+                + (f" (in `{site_hint}`)" if site_hint else "")
+            )
+
+
+def _raw_under(node: OptionSet) -> list[Mapping[str, Any]]:
+    return list(node.raw)

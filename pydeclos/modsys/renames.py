@@ -1,0 +1,98 @@
+"""Helpers for options that moved or went away: renamed, aliased, removed.
+
+Each returns a module for `imports`. A renamed (or aliased) option forwards its definitions
+to the new path *with their priority* and reads give the new option's value; a rename also
+warns. A removed option fails an assertion when it is set, and fails when it is read.
+"""
+
+from __future__ import annotations
+
+from pydeclos.modsys.collect import Collected
+from pydeclos.modsys.definitions import Definition, FixedSource, highest_priority_definitions
+from pydeclos.modsys.errors import UnknownOptionError, show_path
+from pydeclos.modsys.locations import Site, caller_site
+from pydeclos.modsys.modules import Module
+from pydeclos.modsys.options import DeclaredOption, option
+from pydeclos.modsys.properties import Override
+
+
+def _path(dotted: str) -> tuple[str, ...]:
+    if not isinstance(dotted, str) or not dotted:
+        raise TypeError(f"expected a dotted option path, got {dotted!r}")
+    return tuple(dotted.split("."))
+
+
+def _nested(path: tuple[str, ...], leaf: object) -> dict[str, object]:
+    out: object = leaf
+    for name in reversed(path):
+        out = {name: out}
+    return out  # type: ignore[return-value]
+
+
+def _forwarding_module(old: str, new: str, warn: bool, site: Site) -> Module:
+    old_path, new_path = _path(old), _path(new)
+    spec = option(visible=False, description=f"Alias of `{new}`.")
+    spec.site = site
+    spec.alias_of = new_path
+
+    def forward(evaluator, index):  # type: ignore[no-untyped-def]
+        collected = Collected()
+        final, priority = highest_priority_definitions(old_path, evaluator.raw_defs(old_path))
+        if not final:
+            return collected
+        if not isinstance(evaluator.tree.lookup(new_path), DeclaredOption):
+            raise UnknownOptionError(
+                f"The option `{old}` is {'renamed' if warn else 'an alias'} to `{new}` (in "
+                f"`{site}`), but `{new}` does not exist.\nFix the target of the rename."
+            )
+        for definition in final:
+            collected.add(new_path, Definition(Override(priority, definition.value),
+                                               definition.source, definition.keys, index))
+        if warn:
+            sites = ", ".join(f"`{d.site}`" for d in final)
+            collected.add(("warnings",), Definition(
+                [f"The option `{old}` defined in {sites} has been renamed to `{new}`."],
+                FixedSource(site), (), index))
+        return collected
+
+    module = Module(options=_nested(old_path, spec), key=f"pydeclos:alias:{old}->{new}",
+                    name=f"{'renamed' if warn else 'alias'} option {old} -> {new}")
+    module.site = site
+    module.builtin_hook = forward
+    return module
+
+
+def mk_renamed_option(old: str, new: str) -> Module:
+    """`old` now lives at `new`: definitions move there (with their priority), and warn."""
+    return _forwarding_module(old, new, True, Site(*caller_site()))
+
+
+def mk_alias_option(old: str, new: str) -> Module:
+    """`old` is another name for `new`: definitions move there (with their priority)."""
+    return _forwarding_module(old, new, False, Site(*caller_site()))
+
+
+def mk_removed_option(old: str, instead: str) -> Module:
+    """`old` no longer exists: setting it fails an assertion saying what to do `instead`."""
+    site = Site(*caller_site())
+    old_path = _path(old)
+    spec = option(visible=False, description=f"Removed: {instead}")
+    spec.site = site
+    spec.removed = instead
+
+    def check(evaluator, index):  # type: ignore[no-untyped-def]
+        collected = Collected()
+        final, _ = highest_priority_definitions(old_path, evaluator.raw_defs(old_path))
+        if final:
+            sites = ", ".join(f"`{d.site}`" for d in final)
+            message = (f"The option definition `{show_path(old_path)}` in {sites} no longer has "
+                       f"any effect; please remove it.\n{instead}")
+            collected.add(("assertions",), Definition(
+                [{"assertion": False, "message": message}], FixedSource(site), (), index))
+        return collected
+
+    module = Module(options=_nested(old_path, spec), key=f"pydeclos:removed:{old}",
+                    name=f"removed option {old}")
+    module.site = site
+    module.builtin_hook = check
+    return module

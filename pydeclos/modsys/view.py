@@ -1,0 +1,73 @@
+"""`cfg`: the read-only view of the configuration that config functions receive.
+
+Attribute (or item) access walks the option tree; reaching an option asks the evaluator
+for its current value, which records that the running module read it (the dependency
+graph of the fixpoint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from pydeclos.modsys.errors import UnknownOptionReadError, show_path
+from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from pydeclos.modsys.evaluate import Evaluator
+
+
+class ConfigView:
+    """A set of options, read through attributes: `cfg.services.nginx.enable`."""
+
+    __slots__ = ("_evaluator", "_node")
+
+    def __init__(self, evaluator: Evaluator, node: OptionSet) -> None:
+        self._evaluator = evaluator
+        self._node = node
+
+    def __getattr__(self, name: str) -> Any:
+        child = self._node.children.get(name)
+        if child is None:
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return self._evaluator.read_missing(self._node, name)
+        if type(child) is OptionSet:
+            return ConfigView(self._evaluator, child)
+        return self._evaluator.read(child.path)
+
+    def __getitem__(self, name: str) -> Any:
+        if not isinstance(name, str):
+            raise KeyError(name)
+        return self.__getattr__(name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._node.children
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._node.children)
+
+    def __len__(self) -> int:
+        return len(self._node.children)
+
+    def __repr__(self) -> str:
+        return f"<cfg {show_path(self._evaluator.prefix + self._node.path) or '(top level)'}>"
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        if name in ConfigView.__slots__:
+            object.__setattr__(self, name, value)
+            return  # type: ignore[misc]
+        raise TypeError(
+            "cfg is read-only: return definitions from config(cfg) instead of assigning"
+        )
+
+
+def unknown_read(prefix: tuple[str, ...], node: OptionSet, name: str,
+                 candidates: list[str]) -> UnknownOptionReadError:
+    path = show_path((*prefix, *node.path, name))
+    return UnknownOptionReadError(
+        f"The option `{path}` does not exist (it was read in a config function)."
+        f"{did_you_mean(path, candidates)}\n"
+        "Check the spelling, or import the module that declares it."
+    )
