@@ -1,5 +1,34 @@
-"""`pydeclos lower`."""
+"""`pydeclos lower FILE -o DIR`: evaluate a system file and write its mkosi build tree."""
 
-from pydeclos.cli import not_implemented
+from __future__ import annotations
 
-lower_cmd = not_implemented("lower")
+from pathlib import Path
+
+import click
+
+
+@click.command("lower")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "output", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write the build tree to (replaced atomically).")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="Generation number (ImageVersion); overrides image.version.")
+def lower_cmd(file: Path, output: Path, version: int | None) -> None:
+    """Write the mkosi build tree for the system declared in FILE.
+
+    The tree holds mkosi.conf, the disk layout, and everything shipped in /usr (units,
+    users, the managed /etc, update definitions, the generation manifest). Nothing is
+    written unless the whole tree could be produced.
+    """
+    # Imported here so that `pydeclos --help` stays fast.
+    from pydeclos.library import stdlib_modules
+    from pydeclos.lower import lower, write_tree
+    from pydeclos.modsys import evaluate
+
+    config = evaluate(file, prelude=stdlib_modules()).to_data()
+    if version is not None:
+        config = {**config, "image": {**(config.get("image") or {}), "version": version}}
+    tree = lower(config)
+    write_tree(tree, output)
+    click.echo(f"wrote {len(tree)} files to {output}")
