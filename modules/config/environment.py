@@ -66,7 +66,7 @@ def path_error(path: str) -> str | None:
 
 
 def etc_errors(path: str, entry) -> list[str]:
-    where = f"environment.etc.{path!r}"
+    where = f'environment.etc."{path}"'
     reason = path_error(path)
     if reason:
         return [f"{where}: the path {reason}"]
@@ -90,10 +90,10 @@ def config(cfg):
         errors += etc_errors(path, env.etc[path])
     for name in sorted(env.variables):
         if not VARIABLE.match(name):
-            errors.append(f"environment.variables.{name}: not a variable name (letters, digits "
-                          "and `_`, not starting with a digit)")
+            errors.append(f'environment.variables."{name}": not a variable name (letters, '
+                          "digits and `_`, not starting with a digit)")
     for name in sorted(env.shell_aliases):
         if not ALIAS.match(name):
-            errors.append(f"environment.shell_aliases.{name!r}: an alias name cannot contain "
-                          "spaces, quotes or shell syntax")
+            errors.append(f'environment.shell_aliases."{name}": an alias name cannot '
+                          "contain spaces, quotes or shell syntax")
     return {"assertions": [{"assertion": False, "message": m} for m in errors]}

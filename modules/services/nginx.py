@@ -61,7 +61,7 @@ def render_server(name: str, vhost) -> str:
 
 
 def vhost_errors(name: str, vhost) -> list[str]:
-    where = f"services.nginx.virtual_hosts.{name!r}"
+    where = f'services.nginx.virtual_hosts."{name}"'
     errors = []
     for server_name in [name, *vhost.server_aliases]:
         if not SERVER_NAME.match(server_name):

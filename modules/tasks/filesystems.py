@@ -53,7 +53,7 @@ options = {
 
 
 def mount_errors(path: str, fs) -> list[str]:
-    where = f"file_systems.{path!r}"
+    where = f'file_systems."{path}"'
     if not path.startswith("/") or posixpath.normpath(path) != path or "//" in path:
         return [f"{where}: a mount point must be an absolute, normalised path "
                 f"(e.g. `{posixpath.normpath('/' + path.lstrip('/'))}`)"]

@@ -1,0 +1,142 @@
+"""Misuse is an eval-time error (or warning) that says what, where, and how to fix it.
+
+One line per case: the system file's config, then words the message must contain.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from pydeclos.errors import PydeclosError
+
+ERRORS = [
+    pytest.param(
+        '{"users": {"users": {"alice": {"password": "hunter2"}}}}',
+        ["users.users.alice.password", "clear-text", "mkpasswd", "openssl passwd -6",
+         "hashed_password"], id="clear-text-password"),
+    pytest.param(
+        '{"users": {"users": {"alice": {"hashed_password": "hunter2"}}}}',
+        ["users.users.alice.hashed_password", "crypt hash", "mkpasswd"],
+        id="clear-text-in-hashed_password"),
+    pytest.param(
+        '{"environment": {"etc": {"/etc/motd": {"text": "hi"}}}}',
+        ["environment.etc", "/etc/motd", "relative to /etc"], id="etc-absolute"),
+    pytest.param(
+        '{"environment": {"etc": {"ssh/../shadow": {"text": "x"}}}}',
+        ["ssh/../shadow", "`..`"], id="etc-dotdot"),
+    pytest.param(
+        '{"environment": {"etc": {"ssh//x.conf": {"text": "x"}}}}',
+        ["not normalised", "ssh/x.conf"], id="etc-not-normalised"),
+    pytest.param(
+        '{"environment": {"etc": {"hostname": {"text": "x"}}}}',
+        ["/etc/hostname", "networking.hostname"], id="etc-owned-by-option"),
+    pytest.param(
+        '{"environment": {"etc": {"motd": {"mode": "644"}}}}',
+        ["motd", "exactly one of `text` or `source`"], id="etc-no-content"),
+    pytest.param(
+        '{"users": {"users": {"alice": {"is_normal_user": True, "extra_groups": ["wheel"]}}}}',
+        ["users.users.alice", "group `wheel` does not exist", "users.groups.wheel",
+         "`sudo`"], id="unknown-extra-group"),
+    pytest.param(
+        '{"services": {"openssh": {"enable": True, "ports": [70000]}}}',
+        ["services.openssh.ports", "70000"], id="port-out-of-range"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"port": -1,'
+        ' "root": "/srv"}}}}}',
+        ["port", "-1"], id="vhost-port-out-of-range"),
+    pytest.param(
+        '{"services": {"openssh": {"enable": True, "settings": {"Port": 2222}}}}',
+        ["services.openssh.settings.Port", "services.openssh.ports"], id="ssh-typed-setting"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {}}}}}',
+        ["virtual_hosts", "a.org", "exactly one of `root`", "`proxy_pass`"],
+        id="vhost-without-content"),
+    pytest.param(
+        '{"services": {"cron_jobs": {"x": {"command": "true", "user": "carol"}}}}',
+        ["services.cron_jobs.x.user", "carol", "users.users.carol"], id="cron-unknown-user"),
+    pytest.param(
+        '{"services": {"getty": {"autologin_user": "carol"}}}',
+        ["services.getty.autologin_user", "carol"], id="autologin-unknown-user"),
+    pytest.param(
+        '{"networking": {"hostname": "web1.example.org"}}',
+        ["networking.hostname", "networking.domain"], id="hostname-with-dots"),
+    pytest.param(
+        '{"networking": {"interfaces": {"eth0": {"addresses": ["192.0.2.300/24"]}}}}',
+        ["networking.interfaces.eth0.addresses", "192.0.2.300/24"], id="bad-address"),
+    pytest.param(
+        '{"file_systems": {"/usr": {"device": "LABEL=x"}}}',
+        ["/usr", "cannot be declared"], id="mount-usr"),
+    pytest.param(
+        '{"file_systems": {"/srv": {"device": "LABEL=x", "options": ["noatime,nofail"]}}}',
+        ["file_systems", "one option", "one list entry per option"], id="mount-options-joined"),
+    pytest.param(
+        '{"systemd": {"services": {"x.service": {"exec_start": ["/bin/true"]}}}}',
+        ["systemd.services.x.service", "drop the `.service` suffix"], id="unit-suffix"),
+    pytest.param(
+        '{"systemd": {"services": {"x": {"description": "no command"}}}}',
+        ["systemd.services.x.exec_start", "ExecStart"], id="service-without-command"),
+    pytest.param(
+        '{"boot": {"kernel_params": ["quiet splash"]}}',
+        ["boot.kernel_params", "split"], id="kernel-param-with-space"),
+    pytest.param(
+        '{"time": {"timezone": "Europe/Berln"}}',
+        ["time.timezone", "Europe/Berlin"], id="timezone-typo"),
+    pytest.param(
+        '{"image": {"usr_size": "1 GB"}}',
+        ["image.usr_size", "2G"], id="image-size"),
+]
+
+
+@pytest.mark.parametrize("definitions,words", ERRORS)
+def test_misuse_is_an_eval_error(system, definitions: str, words: list[str]) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system(f"config = {definitions}\n").to_data()
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{word!r} missing from:\n{message}"
+
+
+def test_clear_text_password_never_reaches_the_configuration(system) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system('config = {"users": {"users": {"alice": {"password": "hunter2"}}}}\n').to_data()
+    assert "hunter2" not in str(caught.value)
+
+
+WARNINGS = [
+    pytest.param(
+        '{"systemd": {"services": {"app": {"exec_start": ["/usr/bin/app"],'
+        ' "wants": ["postgresql.service"], "wanted_by": ["multi-user.target"]}}}}',
+        ["systemd.services.app.wants", "postgresql.service", "systemd.package_units"],
+        id="wants-unknown-unit"),
+    pytest.param(
+        '{"systemd": {"enabled": ["apache2.service"]}}',
+        ["systemd.enabled", "apache2.service"], id="enables-unknown-unit"),
+    pytest.param(
+        '{"systemd": {"timers": {"t": {"on_calendar": ["daily"]}}}}',
+        ["systemd.timers.t.unit", "t.service"], id="timer-without-service"),
+    pytest.param(
+        '{"users": {"mutable": False, "users": {"alice": {"is_normal_user": True}}}}',
+        ["users.users.alice", "nobody can log in"], id="immutable-user-without-login"),
+]
+
+
+@pytest.mark.parametrize("definitions,words", WARNINGS)
+def test_questionable_configuration_warns(system, definitions: str, words: list[str]) -> None:
+    warnings = system(f"config = {definitions}\n").warnings
+    assert len(warnings) == 1, warnings
+    for word in words:
+        assert word in str(warnings[0]), f"{word!r} missing from {warnings[0]!r}"
+
+
+def test_declaring_a_package_unit_silences_the_warning(system) -> None:
+    result = system('config = {"packages": ["postgresql"], "systemd": {'
+                    '"package_units": ["postgresql.service"], "services": {"app": {'
+                    '"exec_start": ["/usr/bin/app"], "wants": ["postgresql.service"]}}}}\n')
+    assert result.warnings == []
+
+
+def test_units_shipped_by_enabled_modules_are_known(system) -> None:
+    result = system('config = {"services": {"openssh": {"enable": True}}, "systemd": {'
+                    '"services": {"app": {"exec_start": ["/usr/bin/app"], '
+                    '"after": ["ssh.service"], "wants": ["ssh.service"]}}}}\n')
+    assert result.warnings == []
