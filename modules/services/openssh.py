@@ -3,8 +3,9 @@
 Settings go to /etc/ssh/sshd_config.d/pydeclos.conf, which Debian's sshd_config includes
 before its own lines, so they win. Authorised keys come from
 `users.users.<name>.ssh_authorized_keys` and are written to /etc/ssh/authorized_keys.d/,
-so removing a key from the configuration revokes it with the next switch. Host keys are
-created on the machine at boot, never baked into the image.
+so removing a key from the configuration revokes it with the next switch. Host keys made
+while the image was built are replaced on the machine's first boot, so machines installed
+from one image do not share them.
 """
 
 import re
@@ -91,15 +92,29 @@ def config(cfg):
         "systemd": {
             "enabled": ["ssh.service"],
             "package_units": ["ssh.service", "ssh.socket", "ssh@.service"],
-            # `ssh-keygen -A` creates only the host keys that are missing.
-            "services": {"ssh-host-keys": {
-                "description": "Create missing SSH host keys",
-                "type": "oneshot",
-                "exec_start": ["/usr/bin/ssh-keygen -A"],
-                "before": ["ssh.service"],
-                "wanted_by": ["multi-user.target"],
-                "service_config": {"RemainAfterExit": "yes"},
-            }},
+            "services": {
+                # openssh-server's postinst made host keys while the image was built, so
+                # every machine installed from it would share them: drop them on the
+                # machine's first boot.
+                "ssh-host-keys-first-boot": {
+                    "description": "Forget the SSH host keys made when the image was built",
+                    "type": "oneshot",
+                    "exec_start": ["/bin/sh -c 'rm -f /etc/ssh/ssh_host_*_key "
+                                   "/etc/ssh/ssh_host_*_key.pub'"],
+                    "before": ["ssh-host-keys.service"],
+                    "wanted_by": ["multi-user.target"],
+                    "unit_config": {"ConditionFirstBoot": "yes"},
+                },
+                # `ssh-keygen -A` creates only the host keys that are missing.
+                "ssh-host-keys": {
+                    "description": "Create missing SSH host keys",
+                    "type": "oneshot",
+                    "exec_start": ["/usr/bin/ssh-keygen -A"],
+                    "before": ["ssh.service"],
+                    "wanted_by": ["multi-user.target"],
+                    "service_config": {"RemainAfterExit": "yes"},
+                },
+            },
         },
         "environment": {"etc": {
             "ssh/sshd_config.d/pydeclos.conf": {"text": render_config(ssh)},

@@ -29,6 +29,9 @@ def test_openssh_installs_enables_configures_and_opens_its_port(system) -> None:
     keygen = data["systemd"]["services"]["ssh-host-keys"]
     assert keygen["exec_start"] == ["/usr/bin/ssh-keygen -A"]
     assert keygen["before"] == ["ssh.service"]
+    first_boot = data["systemd"]["services"]["ssh-host-keys-first-boot"]
+    assert first_boot["unit_config"] == {"ConditionFirstBoot": "yes"}
+    assert first_boot["before"] == ["ssh-host-keys.service"]
 
 
 def test_openssh_can_keep_the_firewall_closed(system) -> None:
