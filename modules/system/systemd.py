@@ -162,22 +162,25 @@ def mount_options() -> dict:
     }
 
 
-KINDS = {
-    "services": (".service", service_options),
-    "sockets": (".socket", socket_options),
-    "timers": (".timer", timer_options),
-    "targets": (".target", lambda: common_options([])),
-    "paths": (".path", path_options),
-    "mounts": (".mount", mount_options),
-}
+# Option name → unit suffix.
+KINDS = {"services": ".service", "sockets": ".socket", "timers": ".timer",
+         "targets": ".target", "paths": ".path", "mounts": ".mount"}
+
 
 options = {"systemd": {
-    **{
-        kind: option(dict[str, t.submodule(make())], default={}, description=(
-            f"systemd {kind}, by unit name without the `{suffix}` suffix"
-            + (" (the mount point path, e.g. `/srv/data`)." if kind == "mounts" else ".")))
-        for kind, (suffix, make) in KINDS.items()
-    },
+    "services": option(dict[str, t.submodule(service_options())], default={}, description=(
+        "Services, by unit name without `.service`.")),
+    "sockets": option(dict[str, t.submodule(socket_options())], default={}, description=(
+        "Sockets, by unit name without `.socket`.")),
+    "timers": option(dict[str, t.submodule(timer_options())], default={}, description=(
+        "Timers, by unit name without `.timer`.")),
+    "targets": option(dict[str, t.submodule(common_options([]))], default={}, description=(
+        "Targets, by unit name without `.target`.")),
+    "paths": option(dict[str, t.submodule(path_options())], default={}, description=(
+        "Path units, by unit name without `.path`.")),
+    "mounts": option(dict[str, t.submodule(mount_options())], default={}, description=(
+        "Mount units, by mount point (e.g. `/srv/data`); prefer `file_systems` for ordinary "
+        "mounts.")),
     "enabled": option(list[str], default=[], description=(
         "Units to enable through the preset file (full names, e.g. `ssh.service`): the way to "
         "switch on units that packages ship."), example=["ssh.service"]),
@@ -203,7 +206,7 @@ options = {"systemd": {
 
 
 def full_name(kind: str, name: str) -> str:
-    return name_to_unit(name, KINDS[kind][0])
+    return name_to_unit(name, KINDS[kind])
 
 
 def name_to_unit(name: str, suffix: str) -> str:
@@ -224,7 +227,7 @@ def is_known(unit: str, known: set[str]) -> bool:
 def check_names(systemd) -> list[dict]:
     """Unit names become file names: no suffix, no slash, no odd characters."""
     found = []
-    for kind, (suffix, _) in KINDS.items():
+    for kind, suffix in KINDS.items():
         if kind == "mounts":
             continue
         for name in getattr(systemd, kind):

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from pydeclos.cli import main
+
 BASE = ["systemd", "systemd-sysv", "systemd-boot", "systemd-boot-efi", "systemd-container",
         "systemd-cryptsetup", "systemd-repart", "udev", "dbus", "cryptsetup-bin",
         "kexec-tools", "util-linux", "mount", "e2fsprogs"]
@@ -77,3 +84,22 @@ def test_every_option_has_a_type_a_description_and_a_default(system) -> None:
     assert [i.path for i in infos if not i.has_default and not i.sub_options] == []
     for info in infos:
         assert all(":" in where for where in info.declarations), info.declarations
+
+
+def test_options_json_points_at_each_declaration(monkeypatch) -> None:
+    """`pydeclos options --json` gives file:line, and that line declares the option."""
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["options", "--json"])
+    assert result.exit_code == 0, result.output
+    checked = 0
+    for record in json.loads(result.stdout):
+        name = record["path"].split(".")[-1].strip('"')
+        for where in record["declarations"]:
+            file, line = where.rsplit(":", 1)
+            if not file.startswith("modules/"):
+                continue
+            text = (root / file).read_text().splitlines()[int(line) - 1]
+            assert f'"{name}"' in text, (record["path"], where, text)
+            checked += 1
+    assert checked > 100
