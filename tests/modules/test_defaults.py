@@ -33,6 +33,7 @@ def test_base_packages_kernel_and_network_services_are_in_by_default(system) -> 
     assert len(packages) == len(set(packages))
     for name in ("openssh-server", "nginx", "locales-all", "kbd"):
         assert name not in packages
+    assert data["systemd"]["services"] == {}
     assert set(data["systemd"]["enabled"]) == {
         "systemd-networkd.service", "systemd-resolved.service", "systemd-timesyncd.service",
         "nftables.service"}
@@ -65,6 +66,9 @@ def test_locale_and_keymap_pull_in_their_data(system) -> None:
     data = system('config = {"i18n": {"locale": "de_DE.UTF-8"},'
                   ' "console": {"keymap": "de-latin1"}}\n').to_data()
     assert {"locales-all", "kbd", "console-data"} <= set(data["packages"])
+    keymap = data["systemd"]["services"]["console-keymap"]
+    assert keymap["exec_start"] == ["-/usr/bin/loadkeys de-latin1"]
+    assert keymap["wanted_by"] == ["multi-user.target"]
 
 
 def test_file_system_tools_follow_the_types_used(system) -> None:
