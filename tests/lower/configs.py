@@ -138,6 +138,8 @@ def rich_config() -> dict[str, Any]:
                                protect_system="strict", no_new_privileges=True,
                                unit_config={"Documentation": ["man:sleep(1)"]}),
                 "off": service(enable=False, exec_start=["/bin/false"]),
+                "echo": service(exec_start=["/bin/cat"], service_config={
+                    "StandardInput": "socket"}),
             },
             "timers": {"hello": timer(on_calendar=["*-*-* 03:30:00"], persistent=True)},
             "sockets": {"echo": {**COMMON, "listen_stream": ["127.0.0.1:7777"],
