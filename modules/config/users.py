@@ -1,10 +1,10 @@
 """Users and groups, created by systemd-sysusers at boot.
 
-`users.mutable` (default true) decides who owns the account database on the machine:
-declared accounts are created when missing, and changes made on the machine (passwd,
-useradd, usermod) are kept across generations. With `users.mutable = false` the
-configuration is the whole truth: a declared user's password is `hashed_password` (or
-locked) again after every switch, and a password changed with passwd does not survive.
+`users.mutable` (default true) decides who owns the passwords on the machine. Either way
+declared accounts are created when missing and never deleted. When true, a
+`hashed_password` is set when it changes in the configuration, and changes made on the
+machine (passwd, useradd, usermod) are kept otherwise. When false, every boot and every
+switch sets each declared user's password to `hashed_password` again.
 
 Clear-text passwords are never accepted: `users.users.<name>.password` exists only to turn
 that mistake into an error explaining how to hash one.
@@ -60,9 +60,9 @@ user_options = {
         "A service account: uid below 1000, no home, no login shell.")),
     "description": option(str, default="", description="GECOS field (full name)."),
     "hashed_password": option(str | None, default=None, description=(
-        f"Password hash as in /etc/shadow; None means no password (locked). To get one, "
-        f"{HASH_HINT.removeprefix('generate a hash with ')}."),
-        example="$6$…"),
+        "Password hash as in /etc/shadow (make one with `mkpasswd -m yescrypt` or "
+        "`openssl passwd -6`); None means no password: log in with an SSH key."),
+        example="$y$j9T$…"),
     "password": option(str | None, default=None, apply=reject_clear_text, description=(
         "Not supported: pydeclos never stores a clear-text password. Setting it is an error "
         "that explains how to make a `hashed_password`.")),
@@ -79,10 +79,10 @@ group_options = {
 
 options = {"users": {
     "mutable": option(bool, default=True, description=(
-        "Whether accounts may be changed on the machine. True: declared users and groups are "
-        "created if missing and local changes (passwd, useradd) are kept. False: the "
-        "configuration is authoritative and each switch resets declared users' passwords to "
-        "`hashed_password`.")),
+        "Whether passwords may be changed on the machine. True: a `hashed_password` is set "
+        "when it changes in the configuration; passwd and useradd on the machine are kept "
+        "otherwise. False: every boot and switch sets declared users' passwords to "
+        "`hashed_password` again.")),
     "users": option(dict[str, t.submodule(user_options)], default={}, description=(
         "User accounts, by login name."),
         example={"alice": {"is_normal_user": True, "extra_groups": ["sudo"]}}),
