@@ -82,6 +82,29 @@ ERRORS = [
         '{"time": {"timezone": "Europe/Berln"}}',
         ["time.timezone", "Europe/Berlin"], id="timezone-typo"),
     pytest.param(
+        '{"users": {"users": {"a": {"uid": 1500}, "b": {"uid": 1500}}}}',
+        ["users.users.b.uid = 1500", "users.users.a"], id="duplicate-uid"),
+    pytest.param(
+        '{"users": {"users": {"Alice": {"is_normal_user": True}}}}',
+        ["users.users.Alice", "not a valid user name"], id="bad-user-name"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {'
+        '"proxy_pass": "127.0.0.1:8080"}}}}}',
+        ["proxy_pass", "http://127.0.0.1:8080"], id="proxy-pass-without-scheme"),
+    pytest.param(
+        '{"environment": {"variables": {"MY-VAR": "x"}}}',
+        ["environment.variables", "MY-VAR", "not a variable name"], id="bad-variable-name"),
+    pytest.param(
+        '{"services": {"cron_jobs": {"x": {"schedule": "daily"}}}}',
+        ["services.cron_jobs.x.command is empty"], id="cron-without-command"),
+    pytest.param(
+        '{"file_systems": {"/tmp/x": {"device": "tmpfs", "fs_type": "tmpfs",'
+        ' "auto_format": True}}}',
+        ["auto_format", "concrete fs_type"], id="auto-format-tmpfs"),
+    pytest.param(
+        '{"networking": {"firewall": {"allowed_udp_ports": [65536]}}}',
+        ["networking.firewall.allowed_udp_ports", "65536"], id="udp-port-out-of-range"),
+    pytest.param(
         '{"image": {"usr_size": "1 GB"}}',
         ["image.usr_size", "2G"], id="image-size"),
 ]
