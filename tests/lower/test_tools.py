@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -145,9 +146,9 @@ def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: 
     for directory in ("usr/lib", "boot", "efi", "var", "home"):
         (source / directory).mkdir(parents=True)
     (source / "usr/lib/os-release").write_text(f"ID=debian\nIMAGE_VERSION={version}\n")
-    image = tmp_path / "disk.raw"
+    image = tmp_path / f"{image_id}_{version}.raw"  # the name mkosi gives the disk image
     parts = _repart(tree / "mkosi.repart", image, "--dry-run=no", "--empty=create",
-                    "--size=auto", f"--root={source}")
+                    "--size=auto", "--split=yes", f"--root={source}")
     by_label = {(p["type"], p["label"]): p for p in parts}
     data = by_label[(f"{kind}-x86-64", f"{image_id}_{version}")]
     hash_ = by_label[(f"{kind}-x86-64-verity", f"{image_id}_{version}_verity")]
@@ -159,3 +160,32 @@ def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: 
     first_boot = _repart(tree / "mkosi.extra/usr/lib/repart.d", image, "--dry-run=yes")
     assert len(first_boot) == len(parts)
     assert {p["activity"] for p in first_boot} == {"unchanged"}
+
+    # sysupdate must find the split artifacts (once xz-compressed) and the slot labels.
+    split = sorted(p.name for p in tmp_path.glob(f"{image_id}_{version}.*.raw"))
+    assert len(split) == 2, split
+    transfers = sorted((tree / "mkosi.extra/usr/lib/sysupdate.d").iterdir())
+    assert transfers[-1].name.startswith("90-uki"), "the UKI must be installed last"
+    for transfer in transfers[:-1]:
+        sections = _sections(transfer.read_text())
+        source = sections["Source"]["MatchPattern"].replace("@v", str(version))
+        pattern = re.escape(source).replace("@u", "([0-9a-f]{32}|[0-9a-f-]{36})")
+        assert [n for n in split if re.fullmatch(pattern, f"{n}.xz")], (source, split)
+        target = sections["Target"]
+        label = target["MatchPattern"].replace("@v", str(version))
+        kind_of_slot = target["MatchPartitionType"]  # "usr" or "usr-verity": arch-less names
+        gpt = kind_of_slot.replace("-verity", "-x86-64-verity") if "verity" in kind_of_slot \
+            else f"{kind_of_slot}-x86-64"
+        assert (gpt, label) in by_label
+
+
+def _sections(text: str) -> dict[str, dict[str, str]]:
+    sections: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if line.startswith("["):
+            current = sections.setdefault(line.strip("[]"), {})
+        elif "=" in line and not line.startswith("#"):
+            key, _, value = line.partition("=")
+            current[key] = value
+    return sections

@@ -1,0 +1,170 @@
+"""What each option family turns into, as a user of the built image would notice it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pydeclos.lower import File, Symlink, lower
+from pydeclos.lower.errors import MissingSource
+from tests.lower.configs import config, etc, rich_config, service, user
+
+EXTRA = "mkosi.extra"
+UNITS = f"{EXTRA}/usr/lib/systemd/system"
+
+
+def text(tree, path: str) -> str:
+    entry = tree[path]
+    assert isinstance(entry, File), path
+    return entry.content.decode()
+
+
+def test_normal_users_get_ids_from_1000_skipping_explicit_ones() -> None:
+    tree = lower(config({"users": {"users": {
+        "carol": user(is_normal_user=True), "alice": user(is_normal_user=True, uid=1000),
+        "bob": user(is_normal_user=True), "daemon1": user(is_system_user=True)}}}))
+    lines = text(tree, f"{EXTRA}/usr/lib/sysusers.d/pydeclos.conf").splitlines()
+    assert "u alice 1000 - /home/alice /bin/bash" in lines
+    assert "u bob 1001 - /home/bob /bin/bash" in lines
+    assert "u carol 1002 - /home/carol /bin/bash" in lines
+    assert "u daemon1 -:nogroup - / /usr/sbin/nologin" in lines
+    homes = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-users.conf")
+    assert "d /home/bob 0700 bob bob -" in homes
+    assert "daemon1" not in homes
+
+
+def test_password_hashes_are_shipped_private_and_applied_by_a_unit() -> None:
+    hashed = "$6$salt$" + "x" * 86
+    tree = lower(config({"users": {"users": {"alice": user(is_normal_user=True,
+                                                             hashed_password=hashed)}}}))
+    passwords = tree[f"{EXTRA}/usr/share/pydeclos/passwords"]
+    assert isinstance(passwords, File) and passwords.mode == 0o600
+    assert passwords.content == f"alice:{hashed}\n".encode()
+    unit = text(tree, f"{UNITS}/pydeclos-passwords.service")
+    assert "ExecStart=/usr/sbin/chpasswd --encrypted" in unit
+    assert "ConditionPathExists=!/var/lib/pydeclos/passwords-applied-" in unit
+    assert tree[f"{UNITS}/multi-user.target.wants/pydeclos-passwords.service"] == \
+        Symlink("../pydeclos-passwords.service")
+    # Everywhere else, only the hash's digest may appear, never the hash itself.
+    others = [p for p, e in tree.items() if isinstance(e, File) and hashed.encode() in e.content]
+    assert others == [f"{EXTRA}/usr/share/pydeclos/passwords"]
+
+
+def test_immutable_users_get_their_hashes_back_at_every_boot() -> None:
+    tree = lower(config({"users": {"mutable": False, "users": {
+        "alice": user(is_normal_user=True, hashed_password="!")}}}))
+    assert "ConditionPathExists" not in text(tree, f"{UNITS}/pydeclos-passwords.service")
+
+
+def test_units_are_static_and_disabled_ones_absent() -> None:
+    tree = lower(rich_config())
+    assert "[Install]" not in text(tree, f"{UNITS}/hello.service")
+    assert tree[f"{UNITS}/multi-user.target.wants/hello.service"] == Symlink("../hello.service")
+    assert tree[f"{UNITS}/timers.target.wants/hello.timer"] == Symlink("../hello.timer")
+    assert tree[f"{UNITS}/local-fs.target.wants/srv-cache.mount"] == Symlink("../srv-cache.mount")
+    assert f"{UNITS}/off.service" not in tree
+    assert tree[f"{UNITS}/getty@tty2.service"] == Symlink("/dev/null")
+
+
+def test_restart_triggers_change_the_unit_text() -> None:
+    def unit(triggers: list[str]) -> str:
+        cfg = config({"systemd": {"services": {"app": service(exec_start=["/bin/app"],
+                                                                 restart_triggers=triggers)}}})
+        return text(lower(cfg), f"{UNITS}/app.service")
+
+    assert unit(["config v1"]) != unit(["config v2"])
+    assert "X-Restart-Triggers=" in unit(["config v1"])
+
+
+def test_environment_values_are_quoted_for_systemd() -> None:
+    tree = lower(config({"systemd": {"services": {"app": service(
+        exec_start=["/bin/app"], environment={"MSG": 'say "hi" at 100% \\o/'})}}}))
+    assert 'Environment="MSG=say \\"hi\\" at 100%% \\\\o/"' in text(tree, f"{UNITS}/app.service")
+
+
+def test_etc_entries_link_into_usr_and_foreign_owners_are_copied() -> None:
+    tree = lower(rich_config())
+    lines = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-etc.conf").splitlines()
+    assert ("L+ /etc/demo/config.ini - - - - /usr/share/pydeclos/etc/demo/config.ini"
+            in lines)
+    assert "C+ /etc/demo/secret - - - - /usr/share/pydeclos/etc/demo/secret" in lines
+    assert "z /etc/demo/secret 0640 root deploy -" in lines
+    secret = tree[f"{EXTRA}/usr/share/pydeclos/etc/demo/secret"]
+    assert isinstance(secret, File) and secret.mode == 0o640
+    assert "L+ /etc/localtime - - - - ../usr/share/zoneinfo/Europe/Berlin" in lines
+
+
+def test_etc_source_is_read_from_the_build_host(tmp_path: Path) -> None:
+    source = tmp_path / "motd"
+    source.write_bytes(b"welcome\n")
+    tree = lower(config({"environment": {"etc": {"motd": etc(source=str(source))}}}))
+    assert text(tree, f"{EXTRA}/usr/share/pydeclos/etc/motd") == "welcome\n"
+    with pytest.raises(MissingSource, match="environment.etc.motd.source"):
+        lower(config({"environment": {"etc": {"motd": etc(source=str(tmp_path / "gone"))}}}))
+
+
+def test_declared_interfaces_win_over_the_dhcp_catch_all() -> None:
+    tree = lower(rich_config())
+    network = sorted(p for p in tree if p.startswith(f"{EXTRA}/usr/lib/systemd/network/"))
+    assert [Path(p).name for p in network] == ["50-pydeclos-eth1.network",
+                                                "90-pydeclos-dhcp.network"]
+    assert "Address=192.0.2.10/24" in text(tree, network[0])
+    no_dhcp = lower(config({"networking": {"use_dhcp": False}}))
+    assert not [p for p in no_dhcp if "/network/" in p]
+
+
+def test_presets_follow_the_options_that_own_the_services() -> None:
+    tree = lower(config({"time": {"ntp": {"enable": False}},
+                         "networking": {"firewall": {"enable": False}},
+                         "systemd": {"enabled": ["ssh.service"]}}))
+    preset = text(tree, f"{EXTRA}/usr/lib/systemd/system-preset/50-pydeclos.preset")
+    assert "enable ssh.service" in preset
+    assert "disable systemd-timesyncd.service" in preset
+    assert "disable nftables.service" in preset
+    assert f"{EXTRA}/usr/share/pydeclos/etc/nftables.conf" not in tree
+
+
+def test_sysupdate_names_follow_the_systemd_version_of_the_release() -> None:
+    trixie = [p for p in lower(config()) if "/sysupdate.d/" in p]
+    assert [Path(p).name for p in trixie] == ["10-usr.transfer", "11-usr-verity.transfer",
+                                              "90-uki.transfer"]
+    bookworm = [p for p in lower(config({"image": {"release": "bookworm"}}))
+                if "/sysupdate.d/" in p]
+    assert [Path(p).name for p in bookworm] == ["10-usr.conf", "11-usr-verity.conf",
+                                                "90-uki.conf"]
+    uki = text(lower(config()), f"{EXTRA}/usr/lib/sysupdate.d/90-uki.transfer")
+    assert "TriesLeft=3" in uki and "pydeclos_@v+@l-@d.efi" in uki
+
+
+def test_root_layout_puts_the_whole_root_in_the_slots() -> None:
+    tree = lower(config({"image": {"layout": "root", "id": "box"}}))
+    slot = text(tree, "mkosi.repart/10-root.conf")
+    assert "CopyFiles=/:/" in slot and "Verity=data" in slot and "Label=box_%A" in slot
+    assert "mkosi.repart/30-root.conf" not in tree
+    assert "Type=var" in text(tree, "mkosi.repart/30-var.conf")
+    fstab = text(tree, f"{EXTRA}/usr/share/pydeclos/etc/fstab")
+    assert "PARTLABEL=box-var\t/var\text4" in fstab
+
+
+def test_packages_removed_become_remove_packages() -> None:
+    conf = text(lower(config({"packages_removed": ["vim-tiny"]})), "mkosi.conf")
+    assert "RemovePackages=vim-tiny\n" in conf
+
+
+def test_manifest_describes_the_generation_and_tracks_the_config() -> None:
+    one = json.loads(text(lower(rich_config()), f"{EXTRA}/usr/share/pydeclos/generation.json"))
+    assert one["version"] == 7 and one["image_id"] == "demo"
+    assert "openssh-server" in one["packages"]
+    assert one["kernel_command_line"] == ["console=ttyS0", "systemd.show_status=yes"]
+    assert set(one["units"]) >= {"hello.service", "hello.timer", "srv-cache.mount",
+                                 "getty@.service.d/10-demo.conf", "pydeclos-passwords.service"}
+    assert one["etc"]["hostname"]["sha256"]
+    assert one["restart_triggers"]["hello.service"]
+    changed = rich_config()
+    changed["networking"]["hostname"] = "other"
+    two = json.loads(text(lower(changed), f"{EXTRA}/usr/share/pydeclos/generation.json"))
+    assert two["config_sha256"] != one["config_sha256"]
+    assert two["etc"]["hostname"] != one["etc"]["hostname"]
+    assert two["units"] == one["units"]
