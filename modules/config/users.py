@@ -101,7 +101,7 @@ def user_errors(name, user, known_groups) -> list[str]:
         errors.append(f"{where}.password: clear-text passwords are not accepted (they would "
                       f"end up in the image and the build logs); {HASH_HINT}")
     hashed = user.hashed_password
-    if hashed is not None and hashed not in ("!", "*", "") and not hashed.startswith("$"):
+    if hashed is not None and hashed not in ("!", "!*", "*") and not hashed.startswith("$"):
         errors.append(f"{where}.hashed_password does not look like a crypt hash (`$y$…`, "
                       f"`$6$…`); is it a clear-text password? {HASH_HINT}")
     if user.is_normal_user and user.is_system_user:
