@@ -56,12 +56,26 @@ def collect(
 ) -> Collected:
     """The definitions in `config` (the value a module's config is or returns)."""
     out = into if into is not None else Collected()
+    _Walk(out, source, module).walk(config, tree, base_keys, None, None, True)
+    return out
 
-    def located(keys: tuple[str, ...]) -> str:
-        return str(source.locate(keys))
 
-    def walk(value: Any, node: OptionSet, keys: tuple[str, ...],
+class _Walk:
+    """One walk over a config value (a class, so no closure cycle is left for the GC)."""
+
+    __slots__ = ("out", "source", "module")
+
+    def __init__(self, out: Collected, source: Any, module: int) -> None:
+        self.out = out
+        self.source = source
+        self.module = module
+
+    def located(self, keys: tuple[str, ...]) -> str:
+        return str(self.source.locate(keys))
+
+    def walk(self, value: Any, node: OptionSet, keys: tuple[str, ...],
              priority: int | None, order: int | None, active: bool) -> None:
+        out, source, module = self.out, self.source, self.module
         kind = type(value)
         if kind is dict or isinstance(value, Mapping):
             children = node.children
@@ -69,13 +83,13 @@ def collect(
                 if type(key) is not str:
                     raise InvalidDefinitionError(
                         f"Option names must be strings, got {key!r} under "
-                        f"`{show_path(node.path) or '(top level)'}` in `{located(keys)}`."
+                        f"`{show_path(node.path) or '(top level)'}` in `{self.located(keys)}`."
                     )
                 item_keys = (*keys, key)
                 child = children.get(key)
                 if child is not None:
                     if type(child) is OptionSet:
-                        walk(item, child, item_keys, priority, order, active)
+                        self.walk(item, child, item_keys, priority, order, active)
                     else:
                         wrapped = item if priority is None and order is None and active \
                             else _wrap(item, priority, order, active)
@@ -104,24 +118,24 @@ def collect(
                         break
                     current = child
                 else:
-                    walk(item, current, item_keys, priority, order, active)
+                    self.walk(item, current, item_keys, priority, order, active)
         elif kind is If:
             if type(value.condition) is not bool:
                 raise InvalidDefinitionError(
                     f"`mk_if` called with a non-bool condition at "
-                    f"`{show_path(node.path) or '(top level)'}` in `{located(keys)}`: "
+                    f"`{show_path(node.path) or '(top level)'}` in `{self.located(keys)}`: "
                     f"{show_value(value.condition)}.\n"
                     "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."
                 )
-            walk(value.content, node, keys, priority, order, active and value.condition)
+            self.walk(value.content, node, keys, priority, order, active and value.condition)
         elif kind is Merge:
             for content in value.contents:
-                walk(content, node, keys, priority, order, active)
+                self.walk(content, node, keys, priority, order, active)
         elif kind is Override:
-            walk(value.content, node, keys, value.priority if priority is None else priority,
+            self.walk(value.content, node, keys, value.priority if priority is None else priority,
                  order, active)
         elif kind is Order:
-            walk(value.content, node, keys, priority,
+            self.walk(value.content, node, keys, priority,
                  value.priority if order is None else order, active)
         elif value is None and not keys:
             return  # a config function may return None: it defines nothing
@@ -129,12 +143,9 @@ def collect(
             where = show_path(node.path)
             raise InvalidDefinitionError(
                 f"`{where or 'The configuration'}` is a set of options, so its definition must "
-                f"be a dict of option values, but `{located(keys)}` gives "
+                f"be a dict of option values, but `{self.located(keys)}` gives "
                 f"{show_value(value)}.\n"
                 + ("Did you mean to set one of its options: "
                    + ", ".join(f"`{show_path((*node.path, n))}`" for n in list(node.children)[:5])
                    + "?" if node.children else "Return a dict such as {\"option\": value}.")
             )
-
-    walk(config, tree, base_keys, None, None, True)
-    return out

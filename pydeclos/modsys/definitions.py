@@ -111,34 +111,37 @@ def discharge(
 ) -> list[tuple[Definition, int, int]]:
     """Unwrap properties: (definition without wrappers, override priority, order priority)."""
     out: list[tuple[Definition, int, int]] = []
-
-    def walk(value: Any, priority: int | None, order: int | None) -> None:
-        kind = type(value)
-        if kind is If:
-            if type(value.condition) is not bool:
-                raise InvalidDefinitionError(
-                    f"`mk_if` called with a non-bool condition for option `{show_path(path)}`"
-                    f" in `{definition.site}`: {show_value(value.condition)}.\n"
-                    "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."
-                )
-            if value.condition:
-                walk(value.content, priority, order)
-        elif kind is Merge:
-            for content in value.contents:
-                walk(content, priority, order)
-        elif kind is Override:
-            walk(value.content, value.priority if priority is None else priority, order)
-        elif kind is Order:
-            walk(value.content, priority, value.priority if order is None else order)
-        else:
-            out.append((
-                definition.with_value(value) if value is not definition.value else definition,
-                PLAIN_PRIORITY if priority is None else priority,
-                PLAIN_ORDER if order is None else order,
-            ))
-
-    walk(definition.value, None, None)
+    _discharge(definition, definition.value, None, None, path, out)
     return out
+
+
+def _discharge(definition: Definition, value: Any, priority: int | None, order: int | None,
+               path: tuple[str, ...], out: list[tuple[Definition, int, int]]) -> None:
+    kind = type(value)
+    if kind is If:
+        if type(value.condition) is not bool:
+            raise InvalidDefinitionError(
+                f"`mk_if` called with a non-bool condition for option `{show_path(path)}`"
+                f" in `{definition.site}`: {show_value(value.condition)}.\n"
+                "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."
+            )
+        if value.condition:
+            _discharge(definition, value.content, priority, order, path, out)
+    elif kind is Merge:
+        for content in value.contents:
+            _discharge(definition, content, priority, order, path, out)
+    elif kind is Override:
+        _discharge(definition, value.content,
+                   value.priority if priority is None else priority, order, path, out)
+    elif kind is Order:
+        _discharge(definition, value.content, priority,
+                   value.priority if order is None else order, path, out)
+    else:
+        out.append((
+            definition.with_value(value) if value is not definition.value else definition,
+            PLAIN_PRIORITY if priority is None else priority,
+            PLAIN_ORDER if order is None else order,
+        ))
 
 
 def highest_priority_definitions(

@@ -20,7 +20,7 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 def show_path(path: Iterable[str]) -> str:
     """`a.b."example.org".c`: names that are not plain identifiers are quoted."""
     return ".".join(
-        part if _PLAIN_NAME.match(part) or part.startswith("<") or part.startswith("[")
+        part if _PLAIN_NAME.match(part) or part in ("*", "<name>") or part.startswith("[")
         else json.dumps(part)
         for part in path
     )

@@ -68,23 +68,32 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
                 f"The option `{show_path(path)}` was accessed but has no value defined. "
                 f"Try setting the option.{declared_at(decl.sites)}"
             )
-    raw = defs
-    if decl.has_default:
-        raw = [Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
-                          FixedSource(decl.sites[0]), (), -1), *defs]
-    if decl.read_only and len(raw) > 1:
-        raise ReadOnlyOptionError(
-            f"The option `{show_path(path)}` is read-only, but it's set multiple times. "
-            f"Definition values:\n{show_definitions(raw)}{declared_at(decl.sites)}\n"
-            "Remove the definitions: a read-only option keeps the value its declaration gives."
-        )
-    final, _ = highest_priority_definitions(path, raw)
-    if not final:
-        raise MissingValueError(
-            f"The option `{show_path(path)}` was accessed but has no value defined (every "
-            f"definition is under a false `mk_if`). Try setting the option."
-            f"{declared_at(decl.sites)}"
-        )
+        if not isinstance(decl.default, Property):
+            final = [Definition(decl.default, FixedSource(decl.sites[0]), (), -1)]
+        else:
+            final, _ = highest_priority_definitions(path, [Definition(
+                decl.default, FixedSource(decl.sites[0]), (), -1)])
+    elif not decl.read_only and _all_plain(defs):
+        final = defs  # plain definitions (priority 100) always beat the default (1500)
+    else:
+        raw = defs
+        if decl.has_default:
+            raw = [Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
+                              FixedSource(decl.sites[0]), (), -1), *defs]
+        if decl.read_only and len(raw) > 1:
+            raise ReadOnlyOptionError(
+                f"The option `{show_path(path)}` is read-only, but it's set multiple times. "
+                f"Definition values:\n{show_definitions(raw)}{declared_at(decl.sites)}\n"
+                "Remove the definitions: a read-only option keeps the value its declaration "
+                "gives."
+            )
+        final, _ = highest_priority_definitions(path, raw)
+        if not final:
+            raise MissingValueError(
+                f"The option `{show_path(path)}` was accessed but has no value defined (every "
+                f"definition is under a false `mk_if`). Try setting the option."
+                f"{declared_at(decl.sites)}"
+            )
     type_ = decl.type
     invalid = [d for d in final if not type_.check(d.value)]
     if invalid:
@@ -103,9 +112,18 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
                 f"The `apply` function of option `{show_path(path)}` (declared in "
                 f"`{decl.sites[0]}`) raised {type(error).__name__}: {error}"
             ) from error
-    if not defs and _default_is_shared(decl):
+    if not defs and _default_is_shared(decl, value):
         decl._default_value = value
     return value
+
+
+def _all_plain(defs: list[Definition]) -> bool:
+    if not defs:
+        return False
+    for definition in defs:
+        if isinstance(definition.value, Property):
+            return False
+    return True
 
 
 def _with_declarations(error: ModuleSystemError, decl: DeclaredOption) -> ModuleSystemError:
@@ -119,10 +137,13 @@ def _with_declarations(error: ModuleSystemError, decl: DeclaredOption) -> Module
     return error
 
 
-def _default_is_shared(decl: DeclaredOption) -> bool:
-    """Whether the default's merged value is the same wherever the option lives."""
+def _default_is_shared(decl: DeclaredOption, value: Any) -> bool:
+    """Whether the default's merged value is the same wherever the option lives (values of
+    submodules know their name, so only empty ones are shared)."""
     from pydeclos.modsys.types import Submodule
 
+    if not value and value is not None and isinstance(value, dict | list):
+        return True
     seen = [decl.type]
     while seen:
         current = seen.pop()
@@ -171,7 +192,7 @@ class Evaluator:
         self.def_reads: dict[int, dict[tuple[str, ...], None]] = {}
         self.runs: dict[int, int] = {}
         self.current: int | None = None
-        self.view = ConfigView(self, tree)
+        self.view: ConfigView | None = None  # only while running: no cycle left behind
 
     # -- definitions ---------------------------------------------------------------------
 
@@ -215,9 +236,9 @@ class Evaluator:
 
     # -- values --------------------------------------------------------------------------
 
-    def compute(self, path: tuple[str, ...]) -> Any:
-        decl = self.tree.lookup(path)
-        assert isinstance(decl, DeclaredOption)
+    def compute(self, path: tuple[str, ...], decl: Any = None) -> Any:
+        if decl is None:
+            decl = self.tree.lookup(path)
         try:
             if decl.alias_of is not None:
                 return self.read(decl.alias_of)
@@ -251,6 +272,13 @@ class Evaluator:
     # -- the fixpoint --------------------------------------------------------------------
 
     def run(self) -> None:
+        self.view = ConfigView(self, self.tree)
+        try:
+            self.fixpoint()
+        finally:
+            self.view = None
+
+    def fixpoint(self) -> None:
         functions = self.collect_static()
         pending = functions
         passes = 0
@@ -412,7 +440,7 @@ class Evaluator:
                 hidden.append(name)
             value = self.cache.get(child.path, _MISSING)
             if value is _MISSING:
-                value = self.cache[child.path] = self.compute(child.path)
+                value = self.cache[child.path] = self.compute(child.path, child)
             out[name] = value
         if node is self.tree and self.freeform is not None:
             free = self.freeform_value()

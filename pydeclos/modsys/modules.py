@@ -10,9 +10,8 @@ key: its resolved file, or its `key=`) counts once.
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
+import importlib.machinery
 import inspect
 import os
 import sys
@@ -62,14 +61,31 @@ class Module:
         return f"Module({self.name or self.key or ''} at {self.site})"
 
 
+class Label:
+    """How messages name a module, computed only when a message needs it."""
+
+    __slots__ = ("prefix", "file")
+
+    def __init__(self, prefix: str, file: str | Site) -> None:
+        self.prefix = prefix
+        self.file = file
+
+    def __str__(self) -> str:
+        where = str(self.file) if isinstance(self.file, Site) else display_path(self.file)
+        return f"{self.prefix}{where}"
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 @dataclass(eq=False)
 class LoadedModule:
     """A module ready for evaluation, whatever form it was written in."""
 
     key: Any
-    label: str  # how messages name it
+    label: Any  # how messages name it (str or Label)
     site: Site  # where it was written (file:1 for files)
-    base_dir: Path  # relative imports start here
+    base_dir: str  # relative imports start here
     imports: list[Any] = field(default_factory=list)
     options: Mapping[str, Any] = field(default_factory=dict)
     config: Any = None
@@ -88,25 +104,36 @@ class LoadedModule:
     def call_config(self, cfg: Any, name: str | None) -> Any:
         """Call a config function with the arguments it asks for (`cfg`, `name`)."""
         if self._params is None:
-            try:
-                parameters = inspect.signature(self.config).parameters
-            except (TypeError, ValueError):
-                parameters = {}  # type: ignore[assignment]
-            positional = [
-                p for p in parameters.values()
-                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "name"
-            ]
-            self._params = (bool(positional) or any(
-                p.kind is p.VAR_POSITIONAL for p in parameters.values()), "name" in parameters)
+            self._params = _wanted_arguments(self.config)
         wants_cfg, wants_name = self._params
         kwargs = {"name": name} if wants_name else {}
         return self.config(cfg, **kwargs) if wants_cfg else self.config(**kwargs)
 
 
-def module_from_object(module: Module, parent_dir: Path | None = None) -> LoadedModule:
-    base = Path(module.site.file).resolve().parent if not module.site.file.startswith("<") \
-        else (parent_dir or Path.cwd())
-    label = module.name or (f"{module.key}" if module.key else f"Module at {module.site}")
+def _wanted_arguments(function: Any) -> tuple[bool, bool]:
+    """Whether a config function takes `cfg` (its first positional) and `name`."""
+    code = getattr(function, "__code__", None)
+    if code is not None and not hasattr(function, "__wrapped__") and \
+            type(function).__name__ == "function":
+        names = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount]
+        positional = [n for n in code.co_varnames[:code.co_argcount] if n != "name"]
+        return bool(positional) or bool(code.co_flags & inspect.CO_VARARGS), "name" in names
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return True, False
+    positional = [
+        p for p in parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name != "name"
+    ]
+    return (bool(positional) or any(p.kind is p.VAR_POSITIONAL for p in parameters.values()),
+            "name" in parameters)
+
+
+def module_from_object(module: Module, parent_dir: str | None = None) -> LoadedModule:
+    base = os.path.dirname(os.path.abspath(module.site.file)) \
+        if not module.site.file.startswith("<") else (parent_dir or os.getcwd())
+    label = module.name or (f"{module.key}" if module.key else Label("Module at ", module.site))
     return LoadedModule(
         key=module.key if module.key is not None else ("object", id(module), module),
         label=label, site=module.site, base_dir=base, imports=list(module.imports),
@@ -116,7 +143,7 @@ def module_from_object(module: Module, parent_dir: Path | None = None) -> Loaded
 
 
 def module_from_namespace(
-    namespace: Mapping[str, Any], file: str, key: Any, label: str
+    namespace: Mapping[str, Any], file: str, key: Any, label: Any
 ) -> LoadedModule:
     """A module file (or importable Python module) by its conventional names."""
     site = Site(file, 1)
@@ -143,7 +170,7 @@ def module_from_namespace(
             f"`config` in `{site}` must be a dict or a function of cfg, not "
             f"{type(config).__name__}")
     return LoadedModule(
-        key=key, label=label, site=site, base_dir=Path(file).parent, imports=list(imports),
+        key=key, label=label, site=site, base_dir=os.path.dirname(file), imports=list(imports),
         options=options, config=config, disabled=list(disabled),
     )
 
@@ -171,30 +198,32 @@ class Loader:
         self.sources = sources
         self.modules_path = modules_path
         self._by_key: dict[Any, LoadedModule] = {}
+        self.import_edges: dict[tuple[Any, Any], None] = {}  # (importer key, imported key)
         self._entry_points: dict[str, Any] | None = None
 
-    def load_file(self, path: Path) -> LoadedModule:
-        key = str(path)
-        found = self._by_key.get(key)
+    def load_file(self, path: str) -> LoadedModule:
+        """Execute a module file (Python's bytecode cache applies) and read its names."""
+        found = self._by_key.get(path)
         if found is not None:
             return found
-        name = "pydeclos_module_" + hashlib.sha1(key.encode()).hexdigest()[:16]
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise ModuleLoadError(f"`{display_path(path)}` is not a Python file")
-        python_module = importlib.util.module_from_spec(spec)
+        name = f"pydeclos_module_{len(self._by_key)}"
+        loader = importlib.machinery.SourceFileLoader(name, path)
+        python_module = python_types.ModuleType(name)
+        python_module.__file__ = path
+        python_module.__loader__ = loader
         sys.modules[name] = python_module
         try:
-            spec.loader.exec_module(python_module)
+            code = loader.get_code(name)
+            exec(code, vars(python_module))
         except Exception as error:
             sys.modules.pop(name, None)
-            site = user_frame_site(error, {str(path)}) or Site(str(path), 1)
+            site = user_frame_site(error, {path}) or Site(path, 1)
             raise ModuleLoadError(
                 f"Loading the module `{display_path(path)}` failed at `{site}`: "
                 f"{type(error).__name__}: {error}\nFix the Python error in that module file."
             ) from error
-        loaded = module_from_namespace(vars(python_module), str(path), key, display_path(path))
-        self._by_key[key] = loaded
+        loaded = module_from_namespace(vars(python_module), path, path, Label("", path))
+        self._by_key[path] = loaded
         return loaded
 
     def load_python_module(self, module: python_types.ModuleType) -> LoadedModule:
@@ -230,26 +259,26 @@ class Loader:
         )
 
     def resolve_path(self, entry: Any, importer: LoadedModule | None, position: int,
-                     also_in: Path | None = None) -> Path:
-        raw = Path(os.fspath(entry)).expanduser()
-        bases = [importer.base_dir if importer else Path.cwd()]
+                     also_in: Path | None = None) -> str:
+        raw = os.path.expanduser(os.fspath(entry))
+        bases = [importer.base_dir if importer else os.getcwd()]
         if also_in is not None:
-            bases.append(also_in)
+            bases.append(os.fspath(also_in))
         for base in bases:
-            candidate = raw if raw.is_absolute() else base / raw
-            if candidate.is_dir():
-                for inner in ("default.py", "__init__.py"):
-                    if (candidate / inner).is_file():
-                        return (candidate / inner).resolve()
-            if candidate.is_file():
-                return candidate.resolve()
-        candidate = raw if raw.is_absolute() else bases[0] / raw
-        nearby = []
-        if candidate.parent.is_dir():
-            nearby = [p.name for p in candidate.parent.iterdir() if p.suffix == ".py"]
+            candidate = os.path.join(base, raw)
+            if os.path.isfile(candidate):
+                return os.path.realpath(candidate)
+            for inner in ("default.py", "__init__.py"):
+                if os.path.isfile(os.path.join(candidate, inner)):
+                    return os.path.realpath(os.path.join(candidate, inner))
+        candidate = os.path.join(bases[0], raw)
+        folder = os.path.dirname(candidate)
+        nearby = [n for n in os.listdir(folder) if n.endswith(".py")] if os.path.isdir(folder) \
+            else []
         raise ModuleImportError(
             f"{self._where(importer, position)}: the module file `{os.fspath(entry)}` does not "
-            f"exist (looked for `{display_path(candidate)}`).{did_you_mean(raw.name, nearby)}\n"
+            f"exist (looked for `{display_path(candidate)}`)."
+            f"{did_you_mean(os.path.basename(raw), nearby)}\n"
             "Paths in `imports` are relative to the importing file."
         )
 
@@ -291,7 +320,7 @@ class Loader:
         if isinstance(entry, Module):
             return entry.key if entry.key is not None else ("object", id(entry), entry)
         if isinstance(entry, os.PathLike) or (isinstance(entry, str) and _looks_like_path(entry)):
-            return str(self.resolve_path(entry, importer, position, also_in=self.modules_path))
+            return self.resolve_path(entry, importer, position, also_in=self.modules_path)
         return self.resolve(entry, importer, position).key
 
     def _where(self, importer: LoadedModule | None, position: int) -> str:
@@ -332,6 +361,7 @@ def _walk(loader: Loader, roots: Sequence[Any], disabled: set[Any]) -> list[Load
             if position < len(current.imports):
                 stack.append((current, position + 1))
                 child = loader.resolve(current.imports[position], current, position)
+                loader.import_edges[(current.key, child.key)] = None
                 if child.key in seen or child.key in disabled:
                     continue
                 seen.add(child.key)

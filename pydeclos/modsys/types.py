@@ -9,6 +9,7 @@ annotations this module does not know are checked with typeguard.
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -536,6 +537,19 @@ def as_type(annotation: Any) -> Type:
     """The `Type` of an annotation (or a `Type` itself)."""
     if isinstance(annotation, Type):
         return annotation
+    try:
+        return _cached_type(annotation)
+    except TypeError:  # unhashable annotation
+        return _build_type(annotation)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cached_type(annotation: Any) -> Type:
+    """Types are immutable values, so equal annotations can share one."""
+    return _build_type(annotation)
+
+
+def _build_type(annotation: Any) -> Type:
     scalar = _SCALARS.get(annotation)
     if scalar is not None:
         return scalar()
