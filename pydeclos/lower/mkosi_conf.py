@@ -112,9 +112,9 @@ def lower_mkosi_conf(cfg: Mapping[str, Any]) -> FileTree:
         ("Bootloader", "systemd-boot"),
         ("UnifiedKernelImageFormat", "%i_%v"),
         ("WithDocs", "yes" if image.get("with_docs") else "no"),
-        # The dpkg database lives on the persistent root and would describe the first
-        # /usr version forever; the generation manifest in /usr lists the packages.
-        ("CleanPackageMetadata", "yes"),
+        # Keep the dpkg database: Debian units (dpkg-db-backup.timer) fail without it. It
+        # lives on the persistent root, so after a switch generation.json is the truth.
+        ("CleanPackageMetadata", "no"),
     ]
     params = kernel_command_line(cfg)
     if params:

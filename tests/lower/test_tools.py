@@ -51,6 +51,8 @@ def test_mkosi_parses_what_we_meant(lowered) -> None:
     assert summary["SplitArtifacts"] is True
     assert summary["UnifiedKernelImageFormat"] == f"{cfg['image']['id']}_{cfg['image']['version']}"
     assert summary["WithDocs"] is cfg["image"]["with_docs"]
+    assert summary["CleanPackageMetadata"] == "disabled"
+    assert summary["RemovePackages"] == cfg["packages_removed"]
     assert [Path(t["Source"]) for t in summary["PackageManagerTrees"]] == [tree / "mkosi.sandbox"]
     assert {Path(d) for d in summary["RepartDirectories"]} == {tree / "mkosi.repart"}
     assert tree / "mkosi.extra" in [Path(t["Source"]) for t in summary["ExtraTrees"]]
