@@ -22,11 +22,13 @@ def lower_cmd(file: Path, output: Path, version: int | None) -> None:
     written unless the whole tree could be produced.
     """
     # Imported here so that `pydeclos --help` stays fast.
-    from pydeclos.library import stdlib_modules
+    from pydeclos.cli.eval import evaluate_with_library
     from pydeclos.lower import lower, write_tree
-    from pydeclos.modsys import evaluate
 
-    config = evaluate(file, prelude=stdlib_modules()).to_data()
+    evaluation = evaluate_with_library(file)
+    config = evaluation.to_data()  # fails on false assertions
+    for warning in evaluation.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
     if version is not None:
         config = {**config, "image": {**(config.get("image") or {}), "version": version}}
     tree = lower(config)

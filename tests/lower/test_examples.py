@@ -125,3 +125,12 @@ def test_cli_refuses_hostile_values_and_writes_nothing(case: str, tmp_path: Path
     assert "error:" in result.output and "Traceback" not in result.output
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["system.py"]
+
+
+def test_cli_stops_at_a_failed_assertion(tmp_path: Path) -> None:
+    system = tmp_path / "system.py"
+    system.write_text('config = {"assertions": [{"assertion": False, "message": "not today"}]}\n')
+    result = CliRunner().invoke(main, ["lower", str(system), "-o", str(tmp_path / "build")])
+    assert result.exit_code == 1
+    assert "not today" in result.output
+    assert not (tmp_path / "build").exists()
