@@ -65,8 +65,8 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
             return decl._default_value
         if not decl.has_default:
             raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined. "
-                f"Try setting the option.{declared_at(decl.sites)}"
+                f"The option `{show_path(path)}` was accessed but has no value defined."
+                f"{declared_at(decl.sites)}\nTry setting the option (it has no default)."
             )
         if not isinstance(decl.default, Property):
             final = [Definition(decl.default, FixedSource(decl.sites[0]), (), -1)]
@@ -91,8 +91,8 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
         if not final:
             raise MissingValueError(
                 f"The option `{show_path(path)}` was accessed but has no value defined (every "
-                f"definition is under a false `mk_if`). Try setting the option."
-                f"{declared_at(decl.sites)}"
+                f"definition is under a false `mk_if`).{declared_at(decl.sites)}\n"
+                "Try setting the option (it has no default)."
             )
     type_ = decl.type
     invalid = [d for d in final if not type_.check(d.value)]
@@ -101,7 +101,7 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
     try:
         value = type_.merge(path, final)
     except ModuleSystemError as error:
-        raise _with_declarations(error, decl) from None
+        raise _with_declarations(error, decl, path) from None
     if decl.apply is not None:
         try:
             value = decl.apply(value)
@@ -126,10 +126,11 @@ def _all_plain(defs: list[Definition]) -> bool:
     return True
 
 
-def _with_declarations(error: ModuleSystemError, decl: DeclaredOption) -> ModuleSystemError:
-    """The error, with the option's declaration sites before its last (hint) line."""
+def _with_declarations(error: ModuleSystemError, decl: DeclaredOption,
+                       path: tuple[str, ...]) -> ModuleSystemError:
+    """An error about this very option, with its declaration sites before the hint line."""
     message = str(error)
-    if "Declared in" in message:
+    if "Declared in" in message or f"`{show_path(path)}`" not in message.partition("\n")[0]:
         return error
     body, _, hint = message.rpartition("\n")
     error.args = (f"{body}{declared_at(decl.sites)}\n{hint}" if body else message
@@ -282,10 +283,13 @@ class Evaluator:
         functions = self.collect_static()
         pending = functions
         passes = 0
+        recent: dict[int, None] = {}
         while pending:
             passes += 1
+            if passes > MAX_PASSES - 2:
+                recent.update(dict.fromkeys(pending))
             if passes > MAX_PASSES:
-                raise self.cycle_error(pending)
+                raise self.cycle_error(sorted(recent))
             heap = list(pending)
             heapq.heapify(heap)
             queued = set(pending)
@@ -293,7 +297,10 @@ class Evaluator:
             while heap:
                 index = heapq.heappop(heap)
                 queued.discard(index)
-                for path in self.run_unit(index):
+                changed = self.run_unit(index)
+                if passes > MAX_PASSES - 2:
+                    recent[index] = None
+                for path in changed:
                     for reader in self.stale_readers(path):
                         if reader > index:
                             if reader not in queued:
@@ -400,7 +407,9 @@ class Evaluator:
         full = show_path((*self.prefix, *path))
         candidates = [show_path((*self.prefix, *name.split("."))) for name in self.tree.names()]
         hint = did_you_mean(full, candidates)
-        if not self.tree.children:
+        from pydeclos.modsys.options import Option
+
+        if not self.tree.children or any(isinstance(d.value, Option) for d in same):
             hint += (" It seems as if you're trying to declare an option by placing it into "
                      "`config` rather than `options`!")
         others = sorted({show_path((*self.prefix, *p)) for p, _ in unknown if p != path})

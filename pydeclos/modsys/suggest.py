@@ -7,22 +7,23 @@ from collections.abc import Iterable
 
 
 def close_names(wrong: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
-    """Names near `wrong`: prefix completions first (`set.ena` → `set.enable`), then similar."""
+    """Names near `wrong`: siblings first — completions of a prefix (`set.ena` →
+    `set.enable`), then similar spellings — and similar full paths if no sibling is close."""
     names = [
         name for name in dict.fromkeys(candidates)
-        if not (wrong.startswith(name) and wrong[len(name):len(name) + 1] in (".", ""))
+        if name != wrong and not (wrong.startswith(name) and wrong[len(name)] == ".")
     ]
-    prefixed = [name for name in names if name.startswith(wrong) and name != wrong]
-    if "." in wrong:
-        parent, _, last = wrong.rpartition(".")
-        prefixed += [
-            name for name in names
-            if name.startswith(parent + ".") and name.rpartition(".")[2].startswith(last)
-            and name not in prefixed and name != wrong
-        ]
-    similar = difflib.get_close_matches(wrong, names, n=limit, cutoff=0.6)
-    found = list(dict.fromkeys(sorted(prefixed, key=len)[:limit] + similar))
-    return found[:limit]
+    parent, _, last = wrong.rpartition(".")
+    siblings = {
+        name.rpartition(".")[2]: name for name in names if name.rpartition(".")[0] == parent
+    }
+    found = [siblings[key] for key in sorted(
+        (key for key in siblings if key.startswith(last)), key=len)]
+    found += [siblings[key] for key in difflib.get_close_matches(last, list(siblings), n=limit,
+                                                                 cutoff=0.6)]
+    if not found:
+        found = difflib.get_close_matches(wrong, names, n=limit, cutoff=0.75)
+    return list(dict.fromkeys(found))[:limit]
 
 
 def did_you_mean(wrong: str, candidates: Iterable[str]) -> str:
