@@ -443,7 +443,9 @@ class Evaluator:
         hidden = []
         for name, child in node.children.items():
             if type(child) is OptionSet:
-                out[name] = self.values(child)
+                inner = out[name] = self.values(child)
+                if inner._hidden and len(inner._hidden) == len(inner):
+                    hidden.append(name)  # only rename helpers inside
                 continue
             if child.hidden:
                 hidden.append(name)
