@@ -57,7 +57,7 @@ def ruleset(cfg: Mapping[str, Any]) -> str:
         "ct state established,related accept",
         "ct state invalid drop",
         'iifname "lo" accept',
-        "meta l4proto { icmp, ipv6-icmp } accept",
+        "meta l4proto { icmp, icmpv6 } accept",
         "ip6 saddr fe80::/10 udp dport 546 accept",
     ]
     if tcp:
