@@ -520,23 +520,28 @@ class PreparedSubmodule:
 
 
 def prepare_submodule(submodule: Any) -> PreparedSubmodule:
-    from pydeclos.modsys.locations import caller_site
+    """A submodule type's declaring modules (with their imports) and option tree."""
+    from pydeclos.modsys.modules import Loader, collect_modules
 
     sources = SourceCache()
-    modules = []
+    roots = []
     for entry in submodule.modules:
-        if isinstance(entry, Module):
-            modules.append(module_from_object(entry))
-        elif isinstance(entry, Mapping):
-            file, line = caller_site(1)
-            modules.append(LoadedModule(key=None, label="submodule options",
-                                        site=Site(file, line), base_dir=None,  # type: ignore
-                                        options=entry))
-        else:
-            raise UnknownOptionError(f"t.submodule: {entry!r} is not a dict of options or a Module")
+        if isinstance(entry, Mapping):
+            entry = _options_module(entry)
+        roots.append(entry)
+    modules = collect_modules(Loader(sources), roots)
     tree = build_tree(modules)
     units = [unit_of(module, sources) for module in modules]
     return PreparedSubmodule(modules, tree, units)
+
+
+def _options_module(options: Mapping[str, Any]) -> Module:
+    """The module of a `t.submodule({...})` options dict, located at its first option."""
+    module = Module(options=options, name="submodule options")
+    first = next((value for value in options.values() if hasattr(value, "site")), None)
+    if first is not None:
+        module.site = first.site
+    return module
 
 
 def evaluate_submodule(submodule: Any, path: tuple[str, ...], defs: list[Definition]) -> Any:

@@ -333,6 +333,11 @@ class Loader:
         return f"imported by `{site}`"
 
 
+def _anonymous(module: LoadedModule) -> bool:
+    """A Module object without a key: every import of it counts (as in NixOS)."""
+    return isinstance(module.key, tuple) and module.key[:1] == ("object",)
+
+
 def _looks_like_path(entry: str) -> bool:
     return "/" in entry or entry.endswith(".py") or entry.startswith(".") or entry.startswith("~")
 
@@ -340,10 +345,20 @@ def _looks_like_path(entry: str) -> bool:
 def collect_modules(loader: Loader, roots: Sequence[Any]) -> list[LoadedModule]:
     """The module list: imports before importers, de-duplicated by key, disabled ones out."""
     everything = _walk(loader, roots, disabled=set())
+    keys = {module.key for module in everything if isinstance(module.key, str)}
     disabled: dict[Any, None] = {}
     for module in everything:
         for position, entry in enumerate(module.disabled):
-            disabled[loader.key_of(entry, module, position)] = None
+            if isinstance(entry, str) and entry in keys:
+                disabled[entry] = None
+            elif isinstance(entry, Module) and entry.key is None:
+                raise ModuleImportError(
+                    f"`disabled_modules` in `{module.site}` contains a Module without a `key`; "
+                    "only modules with a key (or files) can be disabled. Give the module a "
+                    "key=\"...\" and disable that key."
+                )
+            else:
+                disabled[loader.key_of(entry, module, position)] = None
     if not disabled:
         return everything
     return _walk(loader, roots, disabled=set(disabled))
@@ -362,8 +377,10 @@ def _walk(loader: Loader, roots: Sequence[Any], disabled: set[Any]) -> list[Load
                 stack.append((current, position + 1))
                 child = loader.resolve(current.imports[position], current, position)
                 loader.import_edges[(current.key, child.key)] = None
-                if child.key in seen or child.key in disabled:
+                if child.key in disabled or (child.key in seen and not _anonymous(child)):
                     continue
+                if any(entry is child for entry, _ in stack):
+                    continue  # a keyless module importing itself
                 seen.add(child.key)
                 stack.append((child, 0))
             else:
@@ -371,7 +388,7 @@ def _walk(loader: Loader, roots: Sequence[Any], disabled: set[Any]) -> list[Load
 
     for position, root in enumerate(roots):
         module = loader.resolve(root, None, position)
-        if module.key in seen or module.key in disabled:
+        if module.key in disabled or (module.key in seen and not _anonymous(module)):
             continue
         visit(module)
     return order

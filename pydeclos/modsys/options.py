@@ -248,11 +248,20 @@ class OptionSet:
                 existing = self.children[name] = OptionSet(path)
             existing.declare(value, site_hint)
         else:
+            where = f"In module `{site_hint}`: " if site_hint else ""
             raise DeclarationError(
-                f"`{show_path(path)}` is declared as {value!r}; declare options with "
-                "`option(type, default=..., description=...)` inside (nested) dicts"
-                + (f" (in `{site_hint}`)" if site_hint else "")
+                f"{where}expected an option declaration at option path `{show_path(path)}` "
+                f"but got {value!r}.\nDeclare it as `option({_type_hint(value)}, default=..., "
+                "description=...)`, or nest a dict of declarations."
             )
+
+
+def _type_hint(value: Any) -> str:
+    if isinstance(value, type):
+        return value.__name__
+    if isinstance(value, Type):
+        return value.description
+    return "type"
 
 
 def _raw_under(node: OptionSet) -> list[Mapping[str, Any]]:

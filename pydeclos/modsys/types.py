@@ -198,7 +198,16 @@ class Anything(Type):
                 f"The option `{show_path(path)}` has conflicting option types:\n"
                 f"{show_definitions(defs)}\nGive every definition the same kind of value."
             )
-        if all(isinstance(d.value, list | tuple) for d in defs) and len(defs) == 1:
+        if all(isinstance(d.value, list | tuple) for d in defs):
+            if len(defs) > 1:
+                from pydeclos.modsys.definitions import show_definitions
+                from pydeclos.modsys.errors import ConflictingDefinitionsError
+
+                raise ConflictingDefinitionsError(
+                    f"The option `{show_path(path)}` has conflicting definitions (lists of "
+                    f"`anything` are not concatenated):\n{show_definitions(defs)}\n"
+                    "Give it one definition, or declare it as `list[...]` to concatenate."
+                )
             return ListOf(self).merge(path, defs)
         return freeze(merge_equal(path, defs))
 

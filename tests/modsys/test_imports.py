@@ -134,7 +134,19 @@ def test_module_files_do_not_pollute_each_other(write: Writer) -> None:
     assert "a" not in set(sys.modules) - before
 
 
-def test_module_objects_without_key_are_distinct() -> None:
+def test_module_objects_without_key_count_each_time() -> None:
+    """As in NixOS: only a key (or a file) makes two imports the same module."""
     declare = Module(options={"names": option(list[str], default=[])})
     same = Module(config={"names": ["x"]})
-    assert evaluate(Module(imports=[declare, same, same])).value("names") == ["x"]
+    keyed = Module(config={"names": ["k"]}, key="k")
+    assert evaluate(Module(imports=[declare, same, same, keyed, keyed])).value("names") == [
+        "x", "x", "k"]
+
+
+def test_disabling_by_key_string_and_keyless_module_error() -> None:
+    declare = Module(options={"names": option(list[str], default=[])})
+    keyed = Module(config={"names": ["k"]}, key="corp#extra")
+    root = Module(imports=[declare, keyed], disabled_modules=["corp#extra"])
+    assert evaluate(root).value("names") == []
+    with pytest.raises(ModuleImportError, match="without a `key`"):
+        evaluate(Module(imports=[declare], disabled_modules=[Module()]))

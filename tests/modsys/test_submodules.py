@@ -145,3 +145,16 @@ def test_nested_declarations_under_a_plain_option_are_an_error() -> None:
     with pytest.raises(DeclarationError, match="would be a parent of the following options"):
         evaluate(Module(imports=[Module(options={"s": option(int)}),
                                  Module(options={"s": {"b": option(int)}})]))
+
+
+def test_submodule_imports_deduplicate_by_key_only() -> None:
+    declare = Module(options={"raw": option(t.lines)})
+    keyed = Module(config={"raw": "pear"}, key="pear")
+    anonymous = Module(config={"raw": "pear"})
+    evaluation = evaluate(Module(options={
+        "once": option(t.submodule(Module(imports=[declare, keyed, keyed])), default={}),
+        "twice": option(t.submodule(Module(imports=[declare, anonymous, anonymous])),
+                        default={}),
+    }))
+    assert evaluation.value("once.raw") == "pear"
+    assert evaluation.value("twice.raw") == "pear\npear"

@@ -115,3 +115,9 @@ def test_type_descriptions() -> None:
     assert option(dict[str, list[int] | None]).type.description == "dict[str, list[int] | None]"
     assert option(Literal["a", "b"]).type.description == "Literal['a', 'b']"
     assert option(t.Port | None).type.description == "port (0–65535) | None"
+
+
+def test_anything_does_not_concatenate_lists() -> None:
+    assert merged(t.anything, [1, mk_if(False, 2)]) == [1]
+    with pytest.raises(ConflictingDefinitionsError, match="has conflicting definitions"):
+        merged(t.anything, [1], [2])
