@@ -25,7 +25,9 @@ from pydeclos.lower.firewall import firewall_etc_files
 from pydeclos.lower.i18n import i18n_etc_files
 from pydeclos.lower.networking import networking_etc_files
 
-TMPFILES = "usr/lib/tmpfiles.d/pydeclos-etc.conf"
+# tmpfiles.d applies the first line for a path in file-name order; the 00- prefix makes the
+# declared /etc win over distribution defaults (Debian links /etc/vconsole.conf elsewhere).
+TMPFILES = "usr/lib/tmpfiles.d/00-pydeclos-etc.conf"
 
 # Files that belong to the running system, not to a /usr version: linking them would
 # break logins (sysusers writes them) or the machine's identity.

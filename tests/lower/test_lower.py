@@ -86,7 +86,7 @@ def test_environment_values_are_quoted_for_systemd() -> None:
 
 def test_etc_entries_link_into_usr_and_foreign_owners_are_copied() -> None:
     tree = lower(rich_config())
-    lines = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-etc.conf").splitlines()
+    lines = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/00-pydeclos-etc.conf").splitlines()
     assert ("L+ /etc/demo/config.ini - - - - /usr/share/pydeclos/etc/demo/config.ini"
             in lines)
     assert "C+ /etc/demo/secret - - - - /usr/share/pydeclos/etc/demo/secret" in lines

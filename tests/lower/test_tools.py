@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 
@@ -121,13 +122,36 @@ def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Pat
 
 
 def test_nft_loads_the_firewall(lowered) -> None:
-    tools.need("nft")
+    """nft accepts the rules even without /etc/protocols (images lack netbase)."""
+    tools.need("nft", "unshare")
+    if os.geteuid() != 0:
+        pytest.skip("nft -c and a private mount namespace need root")
     cfg, tree = lowered
     rules = tree / "mkosi.extra/usr/share/pydeclos/etc/nftables.conf"
-    result = tools.run(["nft", "-c", "-f", rules])
+    hide = "mount --bind /dev/null /etc/protocols && " if Path("/etc/protocols").exists() else ""
+    result = tools.run(["unshare", "--mount", "sh", "-c", f'{hide}exec nft -c -f "$0"', rules])
     assert result.returncode == 0, result.stderr
     for port in cfg["networking"]["firewall"]["allowed_tcp_ports"]:
         assert str(port) in rules.read_text()
+
+
+def test_declared_etc_wins_over_distribution_tmpfiles(lowered, tmp_path: Path) -> None:
+    """With the host distribution's tmpfiles.d beside ours, every declared /etc entry is
+    still ours (tmpfiles takes the first line for a path, in file-name order)."""
+    tools.need("systemd-tmpfiles")
+    cfg, tree = lowered
+    root = tmp_path / "root"
+    tools.applied_root(tree / "mkosi.extra", root)
+    for conf in sorted(Path("/usr/lib/tmpfiles.d").glob("*.conf")):
+        if not (root / "usr/lib/tmpfiles.d" / conf.name).exists():
+            shutil.copy(conf, root / "usr/lib/tmpfiles.d" / conf.name)
+    result = tools.run(["systemd-tmpfiles", f"--root={root}", "--create", "--prefix=/etc"])
+    assert "pydeclos" not in result.stderr, result.stderr
+    for path, entry in etc_entries(cfg).items():
+        if isinstance(entry, EtcLink):
+            assert os.readlink(root / "etc" / path) == entry.target
+        elif entry.user == "root" and entry.group == "root":
+            assert os.readlink(root / "etc" / path) == f"/usr/share/pydeclos/etc/{path}"
 
 
 def _repart(definitions: Path, image: Path, *extra: str | Path) -> list[dict]:
