@@ -42,7 +42,8 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 def eval_cmd(file: Path, as_json: bool, option_path: str | None) -> None:
     """Evaluate a system file and print its configuration.
 
-    Without --json, prints one `path = value` line per value. Warnings go to stderr.
+    --json prints the whole configuration as one line of JSON with sorted keys; without it,
+    one `path = value` line per value. Warnings go to stderr.
     """
     evaluation = evaluate_with_library(file)
     if option_path is not None:
@@ -57,7 +58,8 @@ def eval_cmd(file: Path, as_json: bool, option_path: str | None) -> None:
     for warning in evaluation.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     if as_json:
-        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+        # Compact, like `nix eval --json` (pipe it to `jq` to read it); keys are sorted.
+        click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         return
     for path, value in flatten(data):
         click.echo(f"{path} = {json.dumps(value, sort_keys=True, ensure_ascii=False)}")

@@ -18,6 +18,7 @@ import heapq
 from bisect import insort
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from pydeclos.errors import PydeclosError
@@ -46,11 +47,12 @@ from pydeclos.modsys.modules import LoadedModule, Module, module_from_object, us
 from pydeclos.modsys.options import UNSET, DeclaredOption, OptionSet
 from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override, Property
 from pydeclos.modsys.suggest import did_you_mean
-from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict
+from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
 from pydeclos.modsys.view import ConfigView, unknown_read
 
 MAX_PASSES = 100
 _MISSING: Any = object()
+_NOTHING: Any = MappingProxyType({})  # an empty, read-only stand-in
 
 
 def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[str, ...]) -> Any:
@@ -68,8 +70,11 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
                 f"The option `{show_path(path)}` was accessed but has no value defined."
                 f"{declared_at(decl.sites)}\nTry setting the option (it has no default)."
             )
-        if not isinstance(decl.default, Property):
-            final = [Definition(decl.default, FixedSource(decl.sites[0]), (), -1)]
+        default = decl.default
+        if decl.type.passthrough and decl.apply is None and decl.type.check(default):
+            return default  # a plain scalar default: its own merged value
+        if not isinstance(default, Property):
+            final = [Definition(default, FixedSource(decl.sites[0]), (), -1)]
         else:
             final, _ = highest_priority_definitions(path, [Definition(
                 decl.default, FixedSource(decl.sites[0]), (), -1)])
@@ -126,6 +131,10 @@ def _all_plain(defs: list[Definition]) -> bool:
     return True
 
 
+def _only_hidden(node: OptionSet) -> bool:
+    return any(True for _ in node.options()) and all(o.hidden for o in node.options())
+
+
 def _with_declarations(error: ModuleSystemError, decl: DeclaredOption,
                        path: tuple[str, ...]) -> ModuleSystemError:
     """An error about this very option, with its declaration sites before the hint line."""
@@ -141,21 +150,7 @@ def _with_declarations(error: ModuleSystemError, decl: DeclaredOption,
 def _default_is_shared(decl: DeclaredOption, value: Any) -> bool:
     """Whether the default's merged value is the same wherever the option lives (values of
     submodules know their name, so only empty ones are shared)."""
-    from pydeclos.modsys.types import Submodule
-
-    if not value and value is not None and isinstance(value, dict | list):
-        return True
-    seen = [decl.type]
-    while seen:
-        current = seen.pop()
-        if isinstance(current, Submodule):
-            return False
-        for attribute in ("elem", "inner"):
-            inner = getattr(current, attribute, None)
-            if inner is not None:
-                seen.append(inner)
-        seen.extend(getattr(current, "members", []))
-    return True
+    return not decl.type.has_submodule or (isinstance(value, dict | list) and not value)
 
 
 @dataclass
@@ -182,16 +177,18 @@ class Evaluator:
         self.name = name
         self.freeform = freeform
         self.static: dict[tuple[str, ...], list[Definition]] = {}
-        self.dynamic: dict[int, dict[tuple[str, ...], list[Definition]]] = {}
-        self.definers: dict[tuple[str, ...], list[int]] = {}
         self.unknown: dict[int, list[tuple[tuple[str, ...], Definition]]] = {}
         self.errors: dict[int, BaseException] = {}
         self.cache: dict[tuple[str, ...], Any] = {}
-        self.readers: dict[tuple[str, ...], dict[int, None]] = {}
-        self.def_readers: dict[tuple[str, ...], dict[int, None]] = {}
-        self.reads: dict[int, dict[tuple[str, ...], None]] = {}
-        self.def_reads: dict[int, dict[tuple[str, ...], None]] = {}
-        self.runs: dict[int, int] = {}
+        # The bookkeeping of config functions: created by `fixpoint` when there are any
+        # (most submodule values have none, and there are many of those).
+        self.dynamic: dict[int, dict[tuple[str, ...], list[Definition]]] = _NOTHING
+        self.definers: dict[tuple[str, ...], list[int]] = _NOTHING
+        self.readers: dict[tuple[str, ...], dict[int, None]] = _NOTHING
+        self.def_readers: dict[tuple[str, ...], dict[int, None]] = _NOTHING
+        self.reads: dict[int, dict[tuple[str, ...], None]] = _NOTHING
+        self.def_reads: dict[int, dict[tuple[str, ...], None]] = _NOTHING
+        self.runs: dict[int, int] = _NOTHING
         self.current: int | None = None
         self.view: ConfigView | None = None  # only while running: no cycle left behind
 
@@ -222,7 +219,10 @@ class Evaluator:
         modules = self.definers.get(path)
         if not modules:
             return static or []
-        dynamic = [d for index in modules for d in self.dynamic[index][path]]
+        if len(modules) == 1:
+            dynamic = self.dynamic[modules[0]][path]
+        else:
+            dynamic = [d for index in modules for d in self.dynamic[index][path]]
         if not static:
             return dynamic
         return sorted([*static, *dynamic], key=lambda d: d.module)
@@ -281,6 +281,9 @@ class Evaluator:
 
     def fixpoint(self) -> None:
         functions = self.collect_static()
+        if functions:
+            self.dynamic, self.definers, self.readers, self.def_readers = {}, {}, {}, {}
+            self.reads, self.def_reads, self.runs = {}, {}, {}
         pending = functions
         passes = 0
         recent: dict[int, None] = {}
@@ -436,6 +439,31 @@ class Evaluator:
         merged = merge_definitions(self.prefix, self.freeform, defs)
         return FrozenDict() if merged is NO_VALUE else merged
 
+    def plain(self, node: OptionSet | None = None) -> dict[str, Any]:
+        """Every value below `node` as plain JSON data with sorted keys (raises failures)."""
+        node = node or self.tree
+        out: dict[str, Any] = {}
+        children = node.children
+        for name in sorted(children):
+            child = children[name]
+            if type(child) is OptionSet:
+                inner = self.plain(child)
+                if inner or not _only_hidden(child):
+                    out[name] = inner
+                continue
+            if child.hidden:
+                continue
+            value = self.cache.get(child.path, _MISSING)
+            if value is _MISSING:
+                value = self.cache[child.path] = self.compute(child.path, child)
+            if type(value) is Failed:
+                raise value.error
+            out[name] = to_plain(value)
+        if node is self.tree and self.freeform is not None:
+            free = to_plain(self.freeform_value())
+            out = dict(sorted({**free, **out}.items()))
+        return out
+
     def values(self, node: OptionSet | None = None) -> AttrsValue:
         """Every option's value below `node` (failed ones raise when read)."""
         node = node or self.tree
@@ -524,15 +552,22 @@ def prepare_submodule(submodule: Any) -> PreparedSubmodule:
     from pydeclos.modsys.modules import Loader, collect_modules
 
     sources = SourceCache()
-    roots = []
-    for entry in submodule.modules:
-        if isinstance(entry, Mapping):
-            entry = _options_module(entry)
-        roots.append(entry)
-    modules = collect_modules(Loader(sources), roots)
+    if all(isinstance(entry, Mapping) for entry in submodule.modules):
+        modules = [_options_only(entry) for entry in submodule.modules]  # the common case
+    else:
+        roots = [_options_module(e) if isinstance(e, Mapping) else e for e in submodule.modules]
+        modules = collect_modules(Loader(sources), roots)
     tree = build_tree(modules)
-    units = [unit_of(module, sources) for module in modules]
+    units = [unit_of(module, sources) for module in modules if module.config is not None
+             or module.hook is not None]
     return PreparedSubmodule(modules, tree, units)
+
+
+def _options_only(options: Mapping[str, Any]) -> LoadedModule:
+    first = next((value for value in options.values() if hasattr(value, "site")), None)
+    site = first.site if first is not None else Site("<submodule>", 0)
+    return LoadedModule(key=None, label="submodule options", site=site, base_dir="",
+                        options=options)
 
 
 def _options_module(options: Mapping[str, Any]) -> Module:

@@ -54,6 +54,10 @@ def cyclic_gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # Move what survived to the oldest generation without scanning it: otherwise
+            # the first young collection would walk every object created meanwhile.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -100,7 +104,7 @@ class Evaluation:
         evaluator = self._settled()
         with cyclic_gc_paused():
             self.check_assertions()
-            data: dict[str, Any] = to_plain(evaluator.values())
+            data: dict[str, Any] = evaluator.plain()
         return data
 
     def value(self, path: str) -> Any:
@@ -122,7 +126,7 @@ class Evaluation:
             walked.append(name)
             node = child
         if isinstance(node, OptionSet):
-            return to_plain(evaluator.values(node))
+            return evaluator.plain(node)
         value = evaluator.read(node.path)
         while parts:
             if isinstance(value, AttrsValue) or isinstance(value, dict):

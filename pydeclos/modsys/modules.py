@@ -267,10 +267,10 @@ class Loader:
         for base in bases:
             candidate = os.path.join(base, raw)
             if os.path.isfile(candidate):
-                return os.path.realpath(candidate)
+                return os.path.abspath(candidate)
             for inner in ("default.py", "__init__.py"):
                 if os.path.isfile(os.path.join(candidate, inner)):
-                    return os.path.realpath(os.path.join(candidate, inner))
+                    return os.path.abspath(os.path.join(candidate, inner))
         candidate = os.path.join(bases[0], raw)
         folder = os.path.dirname(candidate)
         nearby = [n for n in os.listdir(folder) if n.endswith(".py")] if os.path.isdir(folder) \

@@ -40,6 +40,7 @@ class Type:
 
     description = "value"
     passthrough = False
+    has_submodule = False  # values differ by where they live (submodules know their name)
 
     def check(self, value: Any) -> bool:
         return True
@@ -243,6 +244,7 @@ class Unique(Type):
 
     def __init__(self, inner: Type, message: str | None) -> None:
         self.inner = inner
+        self.has_submodule = inner.has_submodule
         self.message = message or ""
         self.description = inner.description
 
@@ -293,6 +295,7 @@ class ListOf(Type):
     def __init__(self, elem: Type) -> None:
         self.elem = elem
         self.description = f"list[{elem.description}]"
+        self.has_submodule = elem.has_submodule
 
     def check(self, value: Any) -> bool:
         return isinstance(value, list | tuple)
@@ -341,6 +344,7 @@ class AttrsOf(Type):
     def __init__(self, elem: Type) -> None:
         self.elem = elem
         self.description = f"dict[str, {elem.description}]"
+        self.has_submodule = elem.has_submodule
 
     def check(self, value: Any) -> bool:
         return isinstance(value, Mapping) and all(isinstance(key, str) for key in value)
@@ -398,6 +402,7 @@ class NullOr(Type):
     def __init__(self, elem: Type) -> None:
         self.elem = elem
         self.description = f"{elem.description} | None"
+        self.has_submodule = elem.has_submodule
         self.passthrough = elem.passthrough
 
     def check(self, value: Any) -> bool:
@@ -441,6 +446,7 @@ class Either(Type):
     def __init__(self, members: list[Type]) -> None:
         self.members = members
         self.description = " | ".join(m.description for m in members)
+        self.has_submodule = any(m.has_submodule for m in members)
         self.passthrough = all(m.passthrough for m in members)
 
     def check(self, value: Any) -> bool:
@@ -476,6 +482,7 @@ class Submodule(Type):
         self.modules = modules
         self.freeform = freeform
         self.description = "submodule"
+        self.has_submodule = True
         self._prepared: Any = None
 
     def check(self, value: Any) -> bool:
