@@ -20,7 +20,7 @@ UNIT_SUFFIXES = (
 )
 _USER = re.compile(r"^[a-z_][a-z0-9_-]*$")
 _SIZE = re.compile(r"^[1-9][0-9]*[KMGT]?$")
-_IMAGE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_IMAGE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _MODE = re.compile(r"^0?[0-7]{3,4}$")
 _PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.:~=-]*$")
 _IFNAME = re.compile(r"^[A-Za-z0-9_.:*?-]+$")
@@ -136,7 +136,7 @@ def image_id(value: str, option: str) -> str:
     if not isinstance(value, str) or not _IMAGE_ID.fullmatch(value) or len(value) > 32:
         raise InvalidName(
             option, f"{value!r} is not a valid image id",
-            "use lowercase letters, digits and '-' (no '_': it separates id and version)",
+            "use lowercase letters, digits, '_' and '-' (at most 32)",
         )
     return value
 

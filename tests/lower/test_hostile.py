@@ -78,7 +78,7 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     ("package list injection", {"packages": ["htop\nPackages=evil"]}, "packages[0]"),
     ("mirror with a newline", {"image": {"mirror": "http://x/\nURIs: http://evil/"}},
      "image.mirror"),
-    ("image id with '_' (separates id and version)", {"image": {"id": "a_b"}}, "image.id"),
+    ("image id walking out of the ESP", {"image": {"id": "../../x"}}, "image.id"),
     ("partition size that is not a size", {"image": {"usr_size": "1G\nCopyFiles=/etc:/"}},
      "image.usr_size"),
     ("firewall rules leaving the input chain",

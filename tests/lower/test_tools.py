@@ -26,7 +26,7 @@ from tests.lower.configs import config, rich_config
 CONFIGS = {
     "default": config,
     "rich": rich_config,
-    "root-layout": lambda: config({"image": {"layout": "root", "id": "rooty", "version": 3}}),
+    "root-layout": lambda: config({"image": {"layout": "root", "id": "my_os", "version": 3}}),
 }
 
 
