@@ -1,5 +1,66 @@
-"""`pydeclos build`."""
+"""`pydeclos build FILE [-o OUT] [--version N] [--json] [--verbose]`."""
 
-from pydeclos.cli import not_implemented
+from __future__ import annotations
 
-build_cmd = not_implemented("build")
+import json
+from pathlib import Path
+
+import click
+
+
+def _human(size: int) -> str:
+    value = float(size)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} B"
+
+
+@click.command("build")
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              help="Output directory; generation N goes to OUT/N/. [default: out/<system name>]")
+@click.option("--version", "version", type=click.IntRange(min=1),
+              help="Generation number (ImageVersion). [default: one more than the newest in OUT]")
+@click.option("--json", "as_json", is_flag=True, help="Print only the result as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="Stream mkosi's output.")
+def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, verbose: bool
+              ) -> None:
+    """Build the A/B disk image and the update artifacts of FILE as root with mkosi.
+
+    FILE is a system file (or a directory with system.py), or a build tree directory
+    written by `pydeclos lower` (one with mkosi.conf; then -o is required).
+
+    Writes OUT/<version>/: the disk image, the /usr and verity partitions (xz), the UKI,
+    kernel and initrd, SHA256SUMS, generation.json, mkosi's package manifest and build.log.
+    Packages are cached in /var/cache/pydeclos ($PYDECLOS_CACHE), so a change to /etc
+    files or units rebuilds without installing packages again.
+    """
+    from pydeclos.build.pipeline import build_tree
+    from pydeclos.build.progress import Progress
+    from pydeclos.build.system import build_system, default_output, system_name
+
+    progress = Progress(quiet=as_json)
+    if file.is_dir() and (file / "system.py").is_file():
+        file = file / "system.py"
+    if file.is_dir():
+        if not (file / "mkosi.conf").is_file():
+            raise click.UsageError(f"{file} holds neither system.py nor an mkosi.conf")
+        if out is None:
+            raise click.UsageError("building a tree directory needs -o OUT")
+        result = build_tree(file, out, version, progress=progress, verbose=verbose)
+    else:
+        result = build_system(file, out or default_output(file), version, progress=progress,
+                              verbose=verbose)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+        return
+    name = system_name(file) if not file.is_dir() else result.image_id
+    click.echo(f"built {name} generation {result.version} in {result.total_seconds:.0f} s: "
+               f"{result.directory}")
+    for role, path in result.to_json()["paths"].items():
+        size = result.sizes.get(role, {})
+        shown = _human(size.get("allocated", 0)) if role == "image" else _human(size.get("bytes", 0))
+        click.echo(f"  {role:<17} {Path(path).name}  ({shown})")
+    click.echo(f"boot it: pydeclos vm {result.directory / result.artifacts['image']}")

@@ -1,0 +1,141 @@
+"""Running mkosi on a build tree: `summary` to validate and name things, `build` to build.
+
+The caches live outside the tree and the output directory (default /var/cache/pydeclos):
+mkosi's package cache and its incremental image cache, so that a build whose packages did
+not change installs nothing again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from pydeclos.build.errors import MkosiFailedError, PackageNotFoundError, TreeInvalidError
+from pydeclos.build.host import HostTools
+from pydeclos.build.progress import Progress
+
+DEFAULT_CACHE = Path("/var/cache/pydeclos")
+
+
+@dataclass(frozen=True)
+class CacheDirs:
+    """Where mkosi keeps what outlives one build."""
+
+    packages: Path
+    incremental: Path
+    workspace: Path
+    logs: Path
+
+    @classmethod
+    def under(cls, root: Path) -> CacheDirs:
+        return cls(root / "packages", root / "incremental", root / "workspace", root / "logs")
+
+    def create(self) -> None:
+        for directory in (self.packages, self.incremental, self.workspace, self.logs):
+            directory.mkdir(parents=True, exist_ok=True)
+
+
+def default_cache() -> CacheDirs:
+    """/var/cache/pydeclos, or $PYDECLOS_CACHE."""
+    return CacheDirs.under(Path(os.environ.get("PYDECLOS_CACHE", DEFAULT_CACHE)))
+
+
+@dataclass(frozen=True)
+class TreeSummary:
+    """What mkosi makes of a tree: the names the artifacts will carry."""
+
+    image_id: str
+    distribution: str
+    release: str
+    raw: dict
+
+
+def summary(tree: Path, tools: HostTools) -> TreeSummary:
+    """`mkosi --json summary`: parses the tree without building (unknown keys fail here)."""
+    result = subprocess.run(
+        [tools.mkosi, "-C", str(tree), "--json", "summary"],
+        capture_output=True, text=True, env={**os.environ, "PATH": tools.path},
+    )
+    if result.returncode != 0:
+        raise TreeInvalidError(
+            f"mkosi does not accept the build tree {tree}:\n{result.stderr.strip()}\n"
+            "If the tree came from `pydeclos lower`, this is a pydeclos bug; otherwise fix "
+            "the setting mkosi names."
+        )
+    images = json.loads(result.stdout)["Images"]
+    main = images[-1]
+    return TreeSummary(
+        image_id=main.get("ImageId") or "image",
+        distribution=str(main.get("Distribution", "")),
+        release=str(main.get("Release", "")),
+        raw=main,
+    )
+
+
+def build_command(tree: Path, output: Path, version: int, tools: HostTools,
+                  cache: CacheDirs) -> list[str]:
+    return [
+        tools.mkosi, "-C", str(tree),
+        "--force",
+        f"--image-version={version}",
+        f"--output-dir={output}",
+        f"--cache-dir={cache.incremental}",
+        f"--package-cache-dir={cache.packages}",
+        f"--workspace-dir={cache.workspace}",
+        "--incremental=yes",
+        "--manifest-format=json",
+        "build",
+    ]
+
+
+MISSING_PACKAGE = re.compile(
+    r"E: (?:Unable to locate package (\S+)|Package '([^']+)' has no installation candidate)"
+)
+
+
+def classify_failure(lines: list[str], status: int, log: Path, summary: TreeSummary) -> Exception:
+    """The error a failed mkosi run means for the user."""
+    text = "\n".join(lines)
+    missing = sorted({a or b for a, b in MISSING_PACKAGE.findall(text)})
+    if missing:
+        return PackageNotFoundError(
+            f"package(s) {', '.join(missing)} do not exist in {summary.distribution} "
+            f"{summary.release}: remove them from `packages` or fix their names "
+            f"(https://packages.debian.org lists what exists). Full log: {log}"
+        )
+    tail = "\n".join(f"    {line}" for line in lines[-25:])
+    return MkosiFailedError(
+        f"mkosi failed with status {status}; its last lines:\n{tail}\nFull log: {log}"
+    )
+
+
+def run_build(
+    command: list[str], tools: HostTools, log: Path, progress: Progress,
+    verbose: bool, echo: TextIO | None = None,
+) -> tuple[int, list[str]]:
+    """Run mkosi, log every line to `log`, move the progress phases, stream with --verbose."""
+    lines: list[str] = []
+    env = {**os.environ, "PATH": tools.path, "SYSTEMD_PAGER": "", "TERM": "dumb"}
+    with log.open("w") as log_file:
+        log_file.write("$ " + " ".join(command) + "\n")
+        process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        assert process.stdout is not None
+        for raw in process.stdout:
+            line = raw.decode(errors="replace").rstrip("\n")
+            log_file.write(line + "\n")
+            lines.append(line)
+            if len(lines) > 400:
+                del lines[:100]
+            progress.mkosi_line(line)
+            if verbose:
+                progress.message(line)
+        status = process.wait()
+    return status, lines

@@ -1,0 +1,156 @@
+"""One build: check the host, run mkosi on a build tree, publish `OUT/<version>/`.
+
+`build_tree` is the core and works on any mkosi build tree (tests use a hand-written one);
+`build_system` evaluates and lowers a system file first (see `system.py` in this package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydeclos.build import artifacts as art
+from pydeclos.build.generations import check_free, next_version, staging
+from pydeclos.build.host import HostTools, check_host_tools, require_root
+from pydeclos.build.mirror import check_mirrors
+from pydeclos.build.mkosi import (
+    CacheDirs,
+    build_command,
+    classify_failure,
+    default_cache,
+    run_build,
+    summary,
+)
+from pydeclos.build.progress import Progress
+
+MANIFEST = "generation.json"
+LOG = "build.log"
+# Where lowering ships its own description of the system inside the image, if it does.
+TREE_MANIFEST_DIR = Path("mkosi.extra/usr/share/pydeclos")
+
+
+@dataclass
+class BuildResult:
+    """What `pydeclos build --json` prints."""
+
+    version: int
+    directory: Path
+    image_id: str
+    artifacts: dict[str, str | None]
+    sizes: dict[str, dict[str, int]]
+    usrhash: str | None
+    durations: dict[str, float] = field(default_factory=dict)
+    total_seconds: float = 0.0
+
+    def to_json(self) -> dict:
+        return {
+            "version": self.version,
+            "directory": str(self.directory),
+            "image_id": self.image_id,
+            "paths": {role: str(self.directory / name) for role, name in self.artifacts.items()
+                      if name is not None},
+            "sizes": self.sizes,
+            "usrhash": self.usrhash,
+            "durations": self.durations,
+            "total_seconds": round(self.total_seconds, 1),
+        }
+
+
+def tree_digest(tree: Path) -> str:
+    """A digest of every file (path, mode and content) in a build tree."""
+    digest = hashlib.sha256()
+    for path in sorted(tree.rglob("*")):
+        relative = path.relative_to(tree).as_posix()
+        if path.is_symlink():
+            digest.update(f"L {relative} {os.readlink(path)}\n".encode())
+        elif path.is_file():
+            digest.update(f"F {relative} {path.stat().st_mode & 0o7777:o}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _tree_manifests(tree: Path) -> dict[str, object]:
+    found: dict[str, object] = {}
+    directory = tree / TREE_MANIFEST_DIR
+    if directory.is_dir():
+        for path in sorted(directory.glob("*.json")):
+            try:
+                found[path.name] = json.loads(path.read_text())
+            except ValueError:
+                continue
+    return found
+
+
+def preflight(tree: Path) -> HostTools:
+    """Everything that can fail before a byte is written: root, tools, mirrors."""
+    require_root()
+    tools = check_host_tools()
+    check_mirrors(tree)
+    return tools
+
+
+def build_tree(
+    tree: Path,
+    out: Path,
+    version: int | None = None,
+    *,
+    progress: Progress | None = None,
+    verbose: bool = False,
+    cache: CacheDirs | None = None,
+    tools: HostTools | None = None,
+) -> BuildResult:
+    """Build the mkosi tree `tree` as generation `version` (default: the next) in `out`."""
+    progress = progress or Progress(quiet=True)
+    tree, out = tree.resolve(), out.resolve()
+    tools = tools or preflight(tree)
+    version = version if version is not None else next_version(out)
+    check_free(out, version)
+    cache = cache or default_cache()
+    cache.create()
+    info = summary(tree, tools)
+    stem = f"{info.image_id}_{version}"
+    log = cache.logs / f"{info.image_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}.log"
+
+    with staging(out, version) as stage:
+        progress.advance_to("install packages")
+        status, lines = run_build(
+            build_command(tree, stage, version, tools, cache), tools, log, progress, verbose
+        )
+        if status != 0:
+            progress.finish()
+            raise classify_failure(lines, status, log, info)
+        progress.advance_to("compress")
+        found = art.collect(stage, stem)
+        art.write_checksums(stage, found)
+        shutil.copyfile(log, stage / LOG)
+        total = progress.finish()
+        result = BuildResult(
+            version=version,
+            directory=out / str(version),
+            image_id=info.image_id,
+            artifacts=found.as_dict(),
+            sizes=art.file_sizes(stage, found),
+            usrhash=art.usrhash(stage / found.uki),
+            durations=dict(progress.durations),
+            total_seconds=total,
+        )
+        art.write_json(stage / MANIFEST, {
+            "version": version,
+            "image_id": info.image_id,
+            "distribution": info.distribution,
+            "release": info.release,
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "mkosi_version": tools.mkosi_version,
+            "tree_digest": tree_digest(tree),
+            "usrhash": result.usrhash,
+            "artifacts": result.artifacts,
+            "sizes": result.sizes,
+            "durations": result.durations,
+            "system": _tree_manifests(tree),
+        })
+    return result

@@ -1,0 +1,187 @@
+"""Boot a disk image in qemu: UEFI (OVMF), serial console, no network.
+
+Software emulation (TCG) is the default because the /dev/kvm of some hosts (a paravirtual
+variant) hangs stock kernels; `kvm=True` asks for hardware virtualisation. Without
+`persist` the disk is a copy-on-write snapshot and the firmware variables a throw-away
+copy, so the image stays exactly as built.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydeclos.vm.errors import BootTimeoutError, VmError, VmToolMissingError
+from pydeclos.vm.firmware import Firmware, find_firmware
+from pydeclos.vm.guest_exec import ExecReport, parse_report, smbios_credentials
+
+QEMU = "qemu-system-x86_64"
+POWEROFF_GRACE_SECONDS = 60.0
+
+
+@dataclass
+class VmOptions:
+    """How to boot: accelerator, size, persistence, extra read-only disks."""
+
+    kvm: bool = False
+    persist: bool = False
+    memory_mib: int = 2048
+    cpus: int = 2
+    extra_disks: list[Path] = field(default_factory=list)
+
+
+def qemu_binary() -> str:
+    path = shutil.which(QEMU)
+    if path is None:
+        raise VmToolMissingError(
+            f"{QEMU} is not installed. Install it with scripts/setup-host "
+            "(Debian package `qemu-system-x86`)."
+        )
+    return path
+
+
+def variables_store(image: Path, firmware: Firmware, persist: bool, scratch: Path) -> Path:
+    """The writable UEFI variable store: kept beside the image with --persist, else a copy."""
+    if persist:
+        store = image.with_name(image.name + ".efivars.fd")
+        if not store.exists():
+            shutil.copyfile(firmware.variables_template, store)
+        return store
+    store = scratch / "efivars.fd"
+    shutil.copyfile(firmware.variables_template, store)
+    return store
+
+
+def qemu_command(
+    image: Path,
+    options: VmOptions,
+    firmware: Firmware,
+    variables: Path,
+    serial: list[str],
+    smbios: list[str],
+) -> list[str]:
+    """The full qemu argv."""
+    accel = ["-accel", "kvm", "-cpu", "host"] if options.kvm else [
+        "-accel", "tcg,thread=multi", "-cpu", "max"]
+    snapshot = "" if options.persist else ",snapshot=on"
+    command = [
+        qemu_binary(), "-machine", "q35", *accel,
+        "-smp", str(options.cpus), "-m", str(options.memory_mib),
+        "-nodefaults", "-no-user-config", "-display", "none", "-nic", "none",
+        "-drive", f"if=pflash,format=raw,readonly=on,file={firmware.code}",
+        "-drive", f"if=pflash,format=raw,file={variables}",
+        "-drive", f"if=virtio,format=raw,file={image},cache=unsafe{snapshot}",
+        "-device", "virtio-rng-pci",
+    ]
+    for disk in options.extra_disks:
+        command += ["-drive", f"if=virtio,format=raw,file={disk},readonly=on"]
+    for port in serial:
+        command += ["-serial", port]
+    for entry in smbios:
+        command += ["-smbios", entry]
+    return command
+
+
+def check_image(image: Path) -> None:
+    if not image.is_file():
+        raise VmError(f"{image} is not a disk image file")
+
+
+def run_interactive(image: Path, options: VmOptions) -> int:
+    """Boot with the serial console on this terminal (Ctrl-a x quits qemu)."""
+    check_image(image)
+    firmware = find_firmware()
+    with tempfile.TemporaryDirectory(prefix="pydeclos-vm-") as scratch:
+        variables = variables_store(image, firmware, options.persist, Path(scratch))
+        command = qemu_command(image, options, firmware, variables, ["mon:stdio"], [])
+        return subprocess.run(command).returncode
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """A finished `vm --exec`: the command's report and how long the whole run took."""
+
+    report: ExecReport
+    seconds: float  # from qemu's start until the command's report arrived
+    console: list[str]
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    """The last non-empty console lines, without colour codes."""
+    if not path.exists():
+        return []
+    text = ANSI_ESCAPE.sub("", path.read_bytes().decode(errors="replace").replace("\r", ""))
+    kept: deque[str] = deque(maxlen=lines)
+    for line in text.splitlines():
+        if line.strip():
+            kept.append(line)
+    return list(kept)
+
+
+def run_exec(
+    image: Path, command: str, options: VmOptions, timeout: float, console_log: Path | None = None
+) -> ExecResult:
+    """Boot, run `command` inside once the boot has finished, power off, return its report.
+
+    The console (ttyS0) is captured to `console_log` (or a temporary file); a boot that does
+    not report in `timeout` seconds is killed and the last console lines are in the error.
+    """
+    check_image(image)
+    firmware = find_firmware()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="pydeclos-vm-") as scratch_name:
+        scratch = Path(scratch_name)
+        console = console_log or scratch / "console.log"
+        report_file = scratch / "exec-report"
+        variables = variables_store(image, firmware, options.persist, scratch)
+        argv = qemu_command(
+            image, options, firmware, variables,
+            [f"file:{console}", f"file:{report_file}"],
+            smbios_credentials(command),
+        )
+        process = subprocess.Popen(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        report: ExecReport | None = None
+        try:
+            while True:
+                exited = process.poll() is not None
+                if report_file.exists():
+                    report = parse_report(report_file.read_bytes().decode(errors="replace"))
+                if report is not None or exited:
+                    break
+                if time.monotonic() - started > timeout:
+                    raise BootTimeoutError(
+                        f"the VM did not finish booting and running the command within "
+                        f"{timeout:.0f} s (raise it with --timeout)",
+                        _tail(console, 25),
+                    )
+                time.sleep(0.5)
+            if report is None:
+                qemu_output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                raise VmError(
+                    f"qemu exited with status {process.returncode} before the command ran:\n"
+                    f"{qemu_output.strip()}\nlast console lines:\n"
+                    + "\n".join(f"    {line}" for line in _tail(console, 25))
+                )
+            seconds = time.monotonic() - started
+            # The guest powers itself off. A --persist disk must see that through; a snapshot
+            # is thrown away, so there the VM only gets a moment before qemu is stopped.
+            try:
+                process.wait(timeout=POWEROFF_GRACE_SECONDS if options.persist else 2.0)
+            except subprocess.TimeoutExpired:
+                pass
+            return ExecResult(report, seconds, _tail(console, 200))
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()

@@ -1,0 +1,81 @@
+"""What `pydeclos vm ARG` boots: a disk image, a build output, or a system file.
+
+A system file is built first, unless the newest generation in its output directory was
+built from exactly the tree it lowers to (then that image is booted as it is).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+from pydeclos.vm.errors import ImageNotFoundError
+
+MANIFEST = "generation.json"
+
+
+def image_of_generation(directory: Path) -> Path:
+    manifest = json.loads((directory / MANIFEST).read_text())
+    return directory / manifest["artifacts"]["image"]
+
+
+def image_in_output(directory: Path) -> Path | None:
+    """The disk image of a generation directory, or of the newest one in an output dir."""
+    from pydeclos.build.generations import latest
+
+    if (directory / MANIFEST).is_file():
+        return image_of_generation(directory)
+    newest = latest(directory)
+    if newest is not None and (newest / MANIFEST).is_file():
+        return image_of_generation(newest)
+    return None
+
+
+def is_system_file(path: Path) -> bool:
+    return path.suffix == ".py" or (path.is_dir() and (path / "system.py").is_file())
+
+
+def up_to_date_image(system_file: Path, out: Path) -> Path | None:
+    """The newest generation's image if it was built from what `system_file` lowers to now."""
+    from pydeclos.build.generations import latest
+    from pydeclos.build.pipeline import tree_digest
+    from pydeclos.build.system import evaluate_system, lower_to, with_version
+
+    newest = latest(out)
+    if newest is None or not (newest / MANIFEST).is_file():
+        return None
+    manifest = json.loads((newest / MANIFEST).read_text())
+    with tempfile.TemporaryDirectory(prefix="pydeclos-tree-") as scratch:
+        tree = Path(scratch) / "tree"
+        lower_to(with_version(evaluate_system(system_file), manifest["version"]), tree)
+        if tree_digest(tree) == manifest.get("tree_digest"):
+            return newest / manifest["artifacts"]["image"]
+    return None
+
+
+def resolve_image(target: Path, quiet: bool = False) -> Path:
+    """The disk image to boot for `target`, building a system file when needed."""
+    if target.is_file() and not is_system_file(target):
+        return target
+    if target.is_dir() and not is_system_file(target):
+        image = image_in_output(target)
+        if image is None:
+            raise ImageNotFoundError(
+                f"{target} holds no pydeclos build (no generation.json in it or in a numbered "
+                "subdirectory). Pass a disk image, an output directory of `pydeclos build`, "
+                "or a system file."
+            )
+        return image
+    if not target.exists():
+        raise ImageNotFoundError(f"{target} does not exist")
+    from pydeclos.build.progress import Progress
+    from pydeclos.build.system import build_system, default_output
+
+    system_file = target / "system.py" if target.is_dir() else target
+    out = default_output(system_file)
+    image = up_to_date_image(system_file, out)
+    if image is not None:
+        return image
+    result = build_system(system_file, out, progress=Progress(quiet=quiet))
+    return result.directory / str(result.artifacts["image"])

@@ -1,0 +1,147 @@
+"""examples/minimal built by `pydeclos build` and checked from inside with `pydeclos vm --exec`.
+
+One boot runs every probe (a boot costs about a minute under software emulation); each
+test then asserts one thing a user of the image would notice.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pydeclos.cli import main
+from tests.conftest import MINIMAL
+
+pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
+
+ALICE_KEY = "AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0a2V5Zm9ycHlkZWNsb3NleGFtcGxlcw"
+USR_TYPE = "8484680c-9521-48c6-9c11-b0720656f69e"  # usr-x86-64 in the discoverable partitions spec
+
+# Each probe prints "key<TAB>value" lines; `set -u` only, so one failing probe does not
+# hide the others.
+PROBES = r"""
+set -u
+p() { printf '%s\t%s\n' "$1" "$2"; }
+p hostname "$(hostname)"
+p usr_source "$(findmnt -n -o SOURCE /usr)"
+p usr_fstype "$(findmnt -n -o FSTYPE /usr)"
+p usr_dm "$(dmsetup table "$(basename "$(findmnt -n -o SOURCE /usr)")")"
+lsblk -bnro PARTLABEL,PARTTYPE,SIZE /dev/vda | while read -r label type size; do
+  p partition "$label $type $size"
+done
+p alice "$(getent passwd alice)"
+p alice_home "$(stat -c '%U %F' /home/alice)"
+p alice_keys "$(cat /etc/ssh/authorized_keys.d/alice)"
+p sshd_keyfiles "$(sshd -T -C user=alice,host=h,addr=127.0.0.1 | grep -i '^authorizedkeysfile')"
+p sshd "$(systemctl is-active ssh.service)"
+p scratch "$(findmnt -n -o FSTYPE /srv/scratch)"
+cd /usr/share/pydeclos/etc
+find . -type f -printf '%P\n' | while read -r f; do
+  p etc "$f $(readlink "/etc/$f") $(test -e "/etc/$f" && echo resolves || echo dangling)"
+done
+p image_version "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
+p state "$(systemctl is-system-running)"
+p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+echo "probes done" >&2
+exit 3
+"""
+
+
+@pytest.fixture(scope="module")
+def probes(minimal_build) -> dict[str, list[str]]:
+    image = minimal_build.directory / minimal_build.artifacts["image"]
+    result = CliRunner().invoke(
+        main, ["vm", str(image), "--timeout", "900", "--exec", PROBES])
+    # `vm --exec` exits with the command's status and keeps its stderr apart.
+    assert result.exit_code == 3, result.output
+    assert result.stderr.strip() == "probes done"
+    found: dict[str, list[str]] = {}
+    for line in result.stdout.splitlines():
+        key, _, value = line.partition("\t")
+        found.setdefault(key, []).append(value)
+    return found
+
+
+def one(probes: dict[str, list[str]], key: str) -> str:
+    assert len(probes.get(key, [])) == 1, probes
+    return probes[key][0]
+
+
+def test_hostname_is_the_configured_one(probes) -> None:
+    assert one(probes, "hostname") == "minimal"
+
+
+def test_usr_is_the_verity_device_the_uki_pins(probes, minimal_build) -> None:
+    assert one(probes, "usr_source") == "/dev/mapper/usr"
+    assert one(probes, "usr_fstype") == "erofs"
+    table = one(probes, "usr_dm")
+    assert " verity " in f" {table} "
+    assert minimal_build.usrhash and minimal_build.usrhash in table
+
+
+def test_an_empty_b_slot_of_the_same_size_exists(probes) -> None:
+    partitions = [p.split() for p in probes["partition"]]
+    usr = [(label, int(size)) for label, type_, size in partitions if type_ == USR_TYPE]
+    assert ("pydeclos_1", 1 << 30) in usr
+    assert ("_empty", 1 << 30) in usr
+
+
+def test_declared_user_has_home_and_authorized_keys(probes) -> None:
+    fields = one(probes, "alice").split(":")
+    assert fields[0] == "alice" and fields[5] == "/home/alice" and fields[6] == "/bin/bash"
+    assert one(probes, "alice_home") == "alice directory"
+    assert ALICE_KEY in one(probes, "alice_keys")
+    assert "/etc/ssh/authorized_keys.d/%u" in one(probes, "sshd_keyfiles")
+
+
+def test_sshd_is_active(probes) -> None:
+    assert one(probes, "sshd") == "active"
+
+
+def test_declared_tmpfs_is_mounted(probes) -> None:
+    assert one(probes, "scratch") == "tmpfs"
+
+
+def test_managed_etc_entries_link_into_usr_and_resolve(probes, minimal_build) -> None:
+    generation = json.loads((minimal_build.directory / "generation.json").read_text())
+    declared = {path for path, entry in generation["system"]["generation.json"]["etc"].items()
+                if "link" not in entry}
+    seen = {}
+    for line in probes["etc"]:
+        path, target, state = line.split(" ")
+        seen[path] = (target, state)
+    assert set(seen) == declared
+    for path, (target, state) in seen.items():
+        assert target == f"/usr/share/pydeclos/etc/{path}", path
+        assert state == "resolves", path
+
+
+def test_os_release_carries_the_generation(probes) -> None:
+    assert one(probes, "image_version") == "1"
+
+
+def test_system_is_running_not_degraded(probes) -> None:
+    assert one(probes, "state") == "running", f"failed units: {one(probes, 'failed')}"
+
+
+def test_second_build_with_one_changed_setting_is_generation_2(
+    minimal_build, tmp_path: Path
+) -> None:
+    changed = tmp_path / "system.py"
+    changed.write_text(
+        "from pydeclos import mk_force\n"
+        f"imports = [{str(MINIMAL)!r}]\n"
+        "config = {'networking': {'hostname': mk_force('minimal-two')}}\n"
+    )
+    out = minimal_build.directory.parent
+    result = CliRunner().invoke(main, ["build", str(changed), "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["version"] == 2
+    assert data["usrhash"] != minimal_build.usrhash
+    v1_uki = (minimal_build.directory / minimal_build.artifacts["uki"]).read_bytes()
+    assert Path(data["paths"]["uki"]).read_bytes() != v1_uki
+    assert (out / "1" / minimal_build.artifacts["image"]).is_file()  # generation 1 stays
