@@ -54,8 +54,12 @@ def test_password_hashes_are_shipped_private_and_applied_by_a_unit() -> None:
 
 def test_immutable_users_get_their_hashes_back_at_every_boot() -> None:
     tree = lower(config({"users": {"mutable": False, "users": {
-        "alice": user(is_normal_user=True, hashed_password="!")}}}))
+        "alice": user(is_normal_user=True, hashed_password="$6$s$h"),
+        "bob": user(is_normal_user=True)}}}))
     assert "ConditionPathExists" not in text(tree, f"{UNITS}/pydeclos-passwords.service")
+    assert text(tree, f"{EXTRA}/usr/share/pydeclos/passwords") == "alice:$6$s$h\nbob:!*\n"
+    mutable = lower(config({"users": {"users": {"bob": user(is_normal_user=True)}}}))
+    assert f"{EXTRA}/usr/share/pydeclos/passwords" not in mutable
 
 
 def test_units_are_static_and_disabled_ones_absent() -> None:

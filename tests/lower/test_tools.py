@@ -119,6 +119,18 @@ def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Pat
             assert info.st_gid == int(groups[entry.group][2])
     hostname = (root / "usr/share/pydeclos/etc/hostname").read_text()
     assert hostname == f"{cfg['networking']['hostname']}\n"
+    passwords = root / "usr/share/pydeclos/passwords"
+    if passwords.exists():
+        # What pydeclos-passwords.service runs, against the scratch root's shadow file.
+        tools.need("chpasswd")
+        with passwords.open() as stdin:
+            result = tools.run(["chpasswd", f"--root={root}", "--encrypted"], stdin=stdin)
+        assert result.returncode == 0, result.stderr
+        shadow = {line.split(":")[0]: line.split(":")[1]
+                  for line in (root / "etc/shadow").read_text().splitlines()}
+        for name, spec in cfg["users"]["users"].items():
+            if spec["hashed_password"]:
+                assert shadow[name] == spec["hashed_password"]
 
 
 def test_nft_loads_the_firewall(lowered) -> None:
