@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +62,19 @@ def eval_cmd(file: Path, as_json: bool, option_path: str | None) -> None:
     if as_json:
         # Compact, like `nix eval --json` (pipe it to `jq` to read it); keys are sorted.
         click.echo(json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    else:
+        for path, value in flatten(data):
+            click.echo(f"{path} = {json.dumps(value, sort_keys=True, ensure_ascii=False)}")
+    exit_without_teardown()
+
+
+def exit_without_teardown() -> None:
+    """End the process now: freeing a large evaluation object by object at interpreter exit
+    takes longer than printing it (0.4 s at 10,000 modules). Only when this is the real
+    `pydeclos` process writing to its real stdout, so in-process callers (tests, click's
+    runner) and tools relying on atexit hooks (coverage) are unaffected."""
+    if sys.stdout is not sys.__stdout__ or "coverage" in sys.modules:
         return
-    for path, value in flatten(data):
-        click.echo(f"{path} = {json.dumps(value, sort_keys=True, ensure_ascii=False)}")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
