@@ -53,6 +53,7 @@ from pydeclos.modsys.view import ConfigView, unknown_read
 MAX_PASSES = 100
 _MISSING: Any = object()
 _NOTHING: Any = MappingProxyType({})  # an empty, read-only stand-in
+_FREEFORM = ("<freeform>",)  # what reading an undeclared (freeform) name depends on
 
 
 def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[str, ...]) -> Any:
@@ -265,6 +266,10 @@ class Evaluator:
 
     def read_missing(self, node: OptionSet, name: str) -> Any:
         if not node.path and self.freeform is not None:
+            current = self.current
+            if current is not None:  # a read of the freeform part, for the fixpoint
+                self.readers.setdefault(_FREEFORM, {})[current] = None
+                self.reads[current][_FREEFORM] = None
             free = self.freeform_value()
             if name in free:
                 return free[name]
@@ -339,6 +344,7 @@ class Evaluator:
             self.errors[index] = error
         finally:
             self.current = None
+        old_unknown = self.unknown.get(index, [])
         if collected.unknown:
             self.unknown[index] = collected.unknown
         else:
@@ -346,6 +352,8 @@ class Evaluator:
         old_defs = self.dynamic.get(index, {})
         new_defs = collected.defs
         changed = [path for path, defs in new_defs.items() if old_defs.get(path) != defs]
+        if old_unknown != collected.unknown and self.freeform is not None:
+            changed.append(_FREEFORM)
         for path in old_defs:
             if path not in new_defs:
                 changed.append(path)
@@ -369,6 +377,8 @@ class Evaluator:
 
     def stale_readers(self, path: tuple[str, ...]) -> list[int]:
         """The modules to run again because the value of `path` may have changed."""
+        if path is _FREEFORM:
+            return list(self.readers.get(path, ()))
         old = self.cache.pop(path, _MISSING)
         stale = list(self.def_readers.get(path, ()))
         readers = self.readers.get(path)

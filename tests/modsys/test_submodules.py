@@ -158,3 +158,16 @@ def test_submodule_imports_deduplicate_by_key_only() -> None:
     }))
     assert evaluation.value("once.raw") == "pear"
     assert evaluation.value("twice.raw") == "pear\npear"
+
+
+def test_config_functions_read_freeform_values_and_settle() -> None:
+    def summary(cfg):
+        return {"summary": f"port={cfg.Port}"}
+
+    typed = t.submodule(Module(options={"summary": option(str, default="")}, config=summary),
+                        freeform=dict[str, int])
+    evaluation = evaluate(Module(imports=[
+        Module(options={"s": option(typed, default={})}),
+        Module(config={"s": lambda cfg: {"Port": 22}}),  # defined after summary() ran
+    ]))
+    assert evaluation.value("s") == {"Port": 22, "summary": "port=22"}
