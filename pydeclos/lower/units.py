@@ -9,7 +9,7 @@ is active in exactly the /usr versions that declare it, with nothing to enable i
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pydeclos.lower import validate as v
@@ -176,34 +176,47 @@ def _mount(where: str, unit: Mapping[str, Any], option: str) -> Entries:
     return entries
 
 
-KINDS = (
-    ("services", "service", "Service"),
-    ("sockets", "socket", "Socket"),
-    ("timers", "timer", "Timer"),
-    ("targets", "target", None),
-    ("paths", "path", "Path"),
-    ("mounts", "mount", "Mount"),
-)
+def _no_body(unit: Mapping[str, Any], option: str) -> Entries:
+    return []
+
+
+# option set -> (unit suffix, kind-specific section, function writing that section)
+KINDS: dict[str, tuple[str, str | None, Callable[[Mapping[str, Any], str], Entries]]] = {
+    "services": ("service", "Service", _service),
+    "sockets": ("socket", "Socket", _socket),
+    "timers": ("timer", "Timer", _timer),
+    "targets": ("target", None, _no_body),
+    "paths": ("path", "Path", _path),
+    "mounts": ("mount", "Mount", _no_body),  # written by _mount, which needs the path
+}
+
+
+def _enabled(cfg: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
+    """(kind, name, unit) for every declared unit with `enable` set, in a stable order."""
+    systemd = section(cfg, "systemd")
+    for kind in KINDS:
+        declared = systemd.get(kind) or {}
+        for name in sorted(declared):
+            unit = declared[name] or {}
+            if unit.get("enable", True):
+                yield kind, name, unit
 
 
 def _one_unit(kind: str, name: str, unit: Mapping[str, Any]) -> tuple[str, str]:
     """The file name and text of one declared unit."""
     option = f"systemd.{kind}.{name}"
+    suffix, heading, write_body = KINDS[kind]
     if kind == "mounts":
         where = v.absolute_path(name, option)
         filename = f"{escape_path(where)}.mount"
         body = _mount(where, unit, option)
     else:
-        suffix = dict((k, s) for k, s, _ in KINDS)[kind]
         filename = f"{v.unit_prefix(name, option)}.{suffix}"
-        body = {
-            "services": _service, "sockets": _socket, "timers": _timer, "paths": _path,
-        }.get(kind, lambda _u, _o: [])(unit, option)
+        body = write_body(unit, option)
     extra: Entries = []
     triggers = as_list(unit.get("restart_triggers"))
     if triggers:
         extra.append(("X-Restart-Triggers", sha256(canonical_json(triggers))))
-    heading = dict((k, h) for k, _, h in KINDS)[kind]
     sections: list[tuple[str, Entries]] = [("Unit", _unit_section(unit, option, extra))]
     if heading:
         sections.append((heading, body))
@@ -211,21 +224,15 @@ def _one_unit(kind: str, name: str, unit: Mapping[str, Any]) -> tuple[str, str]:
 
 
 def declared_units(cfg: Mapping[str, Any]) -> dict[str, str]:
-    """Every enabled declared unit: file name -> text (also read by the manifest)."""
+    """Every enabled declared unit: file name -> text."""
     units: dict[str, str] = {}
-    systemd = section(cfg, "systemd")
-    for kind, _, _ in KINDS:
-        declared = systemd.get(kind) or {}
-        for name in sorted(declared):
-            unit = declared[name] or {}
-            if not unit.get("enable", True):
-                continue
-            filename, text = _one_unit(kind, name, unit)
-            if filename in units:
-                raise ConflictingDefinitions(f"systemd.{kind}.{name}",
-                                             f"two declarations produce {filename}",
-                                             "declare the unit once")
-            units[filename] = text
+    for kind, name, unit in _enabled(cfg):
+        filename, text = _one_unit(kind, name, unit)
+        if filename in units:
+            raise ConflictingDefinitions(f"systemd.{kind}.{name}",
+                                         f"two declarations produce {filename}",
+                                         "declare the unit once")
+        units[filename] = text
     return units
 
 
@@ -235,20 +242,14 @@ def lower_units(cfg: Mapping[str, Any]) -> FileTree:
     units = declared_units(cfg)
     for filename, text in units.items():
         tree.add_text(f"{UNIT_DIR}/{filename}", text)
-    systemd = section(cfg, "systemd")
-    for kind, _, _ in KINDS:
-        declared = systemd.get(kind) or {}
-        for name in sorted(declared):
-            unit = declared[name] or {}
-            if not unit.get("enable", True):
-                continue
-            filename, _ = _one_unit(kind, name, unit)
-            for field, directory in (("wanted_by", "wants"), ("required_by", "requires")):
-                for i, target in enumerate(as_list(unit.get(field))):
-                    v.unit_name(target, f"systemd.{kind}.{name}.{field}[{i}]")
-                    tree.add(f"{UNIT_DIR}/{target}.{directory}/{filename}",
-                             Symlink(f"../{filename}"))
-    for i, masked in enumerate(as_list(systemd.get("masked"))):
+    for kind, name, unit in _enabled(cfg):
+        filename, _ = _one_unit(kind, name, unit)
+        for field, directory in (("wanted_by", "wants"), ("required_by", "requires")):
+            for i, target in enumerate(as_list(unit.get(field))):
+                v.unit_name(target, f"systemd.{kind}.{name}.{field}[{i}]")
+                tree.add(f"{UNIT_DIR}/{target}.{directory}/{filename}",
+                         Symlink(f"../{filename}"))
+    for i, masked in enumerate(as_list(section(cfg, "systemd").get("masked"))):
         v.unit_name(masked, f"systemd.masked[{i}]")
         if masked in units:
             raise ConflictingDefinitions(f"systemd.masked[{i}]",
