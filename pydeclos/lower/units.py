@@ -9,7 +9,7 @@ is active in exactly the /usr versions that declare it, with nothing to enable i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from pydeclos.lower import validate as v
@@ -47,7 +47,7 @@ def _names(values: Any, option: str) -> str:
     return " ".join(names)
 
 
-def _unit_section(unit: Mapping[str, Any], option: str, extra: Entries = ()) -> Entries:
+def _unit_section(unit: Mapping[str, Any], option: str, extra: Sequence[tuple[str, str]] = ()) -> Entries:
     entries: Entries = []
     if unit.get("description"):
         entries.append(("Description", _line(unit["description"], f"{option}.description")))
