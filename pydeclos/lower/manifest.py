@@ -16,6 +16,7 @@ from pydeclos.lower.etc import etc_entries
 from pydeclos.lower.etcfiles import EtcFile
 from pydeclos.lower.filetree import File, FileTree
 from pydeclos.lower.mkosi_conf import kernel_command_line, packages, release, removed_packages
+from pydeclos.lower.presets import presets
 from pydeclos.lower.repart import layout
 from pydeclos.lower.units import lower_drop_ins, lower_units
 from pydeclos.lower.users import lower_users
@@ -64,6 +65,7 @@ def manifest(cfg: Mapping[str, Any]) -> dict[str, Any]:
         "packages": packages(cfg),
         "packages_removed": removed_packages(cfg),
         "units": unit_hashes(cfg),
+        "presets": [f"{action} {unit}" for action, unit in presets(cfg)],
         "restart_triggers": restart_triggers,
         "etc": etc,
     }

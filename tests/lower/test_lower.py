@@ -166,6 +166,7 @@ def test_manifest_describes_the_generation_and_tracks_the_config() -> None:
                                  "getty@.service.d/10-demo.conf", "pydeclos-passwords.service"}
     assert one["etc"]["hostname"]["sha256"]
     assert one["restart_triggers"]["hello.service"]
+    assert one["presets"][:2] == ["disable apt-daily.timer", "enable ssh.service"]
     changed = rich_config()
     changed["networking"]["hostname"] = "other"
     two = json.loads(text(lower(changed), f"{EXTRA}/usr/share/pydeclos/generation.json"))
