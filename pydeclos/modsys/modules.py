@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import importlib
 import importlib.machinery
+import importlib.util
 import inspect
+import marshal
 import os
 import sys
 import traceback
@@ -213,7 +215,7 @@ class Loader:
         python_module.__loader__ = loader
         sys.modules[name] = python_module
         try:
-            code = loader.get_code(name)
+            code = cached_code(path) or loader.get_code(name)
             exec(code, vars(python_module))
         except Exception as error:
             sys.modules.pop(name, None)
@@ -331,6 +333,31 @@ class Loader:
             line = self.sources.index(importer.site.file).line_of_list_item("imports", position)
         site = Site(importer.site.file, line or importer.site.line)
         return f"imported by `{site}`"
+
+
+def cached_code(path: str) -> Any:
+    """The code of `path` from its up-to-date `__pycache__` entry, or None.
+
+    The short path of importlib's own check (timestamp-based pycs only); anything unusual
+    falls back to importlib, which also writes the cache."""
+    try:
+        cache = importlib.util.cache_from_source(path)
+        with open(cache, "rb") as file:
+            data = file.read()
+        stat = os.stat(path)
+    except (OSError, NotImplementedError, ValueError):
+        return None
+    if (
+        len(data) < 16 or data[:4] != importlib.util.MAGIC_NUMBER
+        or data[4:8] != b"\0\0\0\0"
+        or int.from_bytes(data[8:12], "little") != int(stat.st_mtime) & 0xFFFFFFFF
+        or int.from_bytes(data[12:16], "little") != stat.st_size & 0xFFFFFFFF
+    ):
+        return None
+    try:
+        return marshal.loads(memoryview(data)[16:])
+    except (EOFError, ValueError, TypeError):
+        return None
 
 
 def _anonymous(module: LoadedModule) -> bool:

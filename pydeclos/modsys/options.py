@@ -8,11 +8,12 @@ holds submodules extend those submodules.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from pydeclos.modsys.errors import DeclarationError, show_path
-from pydeclos.modsys.locations import Site, caller_site
+from pydeclos.modsys.locations import Site
 from pydeclos.modsys.types import Anything, Type, as_type
 
 
@@ -33,11 +34,11 @@ class Option:
     """One declaration, as written: what `option(...)` returns."""
 
     __slots__ = ("type", "default", "description", "example", "read_only", "internal",
-                 "apply", "visible", "site", "alias_of", "removed")
+                 "apply", "visible", "file", "line", "alias_of", "removed")
 
     def __init__(self, type_: Type, default: Any, description: str, example: Any,
                  read_only: bool, internal: bool, apply: Callable[[Any], Any] | None,
-                 visible: bool, site: Site) -> None:
+                 visible: bool, file: str, line: int) -> None:
         self.type = type_
         self.default = default
         self.description = description
@@ -46,9 +47,18 @@ class Option:
         self.internal = internal
         self.apply = apply
         self.visible = visible
-        self.site = site
+        self.file = file  # where `option(...)` was called
+        self.line = line
         self.alias_of: tuple[str, ...] | None = None  # set by mk_renamed/alias_option
         self.removed: str | None = None  # set by mk_removed_option
+
+    @property
+    def site(self) -> Site:
+        return Site(self.file, self.line)
+
+    @site.setter
+    def site(self, site: Site) -> None:
+        self.file, self.line = site.file, site.line
 
     def __repr__(self) -> str:
         return f"option({self.type!r}) at {self.site}"
@@ -71,10 +81,12 @@ def option(
     `apply`: a function of the merged value giving the value modules read.
     `internal`: hidden from the documentation.
     """
-    file, line = caller_site()
-    type_ = Anything() if type is None else as_type(type)
-    return Option(type_, default, description, example, read_only, internal, apply, visible,
-                  Site(file, line))
+    frame = sys._getframe(1)
+    return Option(
+        Anything() if type is None else type if isinstance(type, Type) else as_type(type),
+        default, description, example, read_only, internal, apply, visible,
+        frame.f_code.co_filename, frame.f_lineno,
+    )
 
 
 class DeclaredOption:
