@@ -63,6 +63,10 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
             f"The option `{show_path(path)}` can no longer be used since it's been removed. "
             f"{decl.removed}"
         )
+    if len(defs) == 1 and decl.type.passthrough and decl.apply is None and not decl.read_only:
+        value = defs[0].value  # the most common case: one plain scalar definition
+        if not isinstance(value, Property) and decl.type.check(value):
+            return value
     if not defs:
         if decl._default_value is not UNSET:
             return decl._default_value
