@@ -9,7 +9,7 @@ a module whose inputs may still change is kept, and reported only if it is still
 the fixpoint. A configuration still changing after MAX_PASSES passes is a cycle, reported
 along the read/define edges that keep it going.
 
-Submodule values are nested evaluations of the same kind (see `evaluate_submodule`).
+Submodule values are nested evaluations of the same kind (see submodules.py).
 """
 
 from __future__ import annotations
@@ -26,26 +26,20 @@ from pydeclos.modsys.collect import Collected, collect
 from pydeclos.modsys.definitions import (
     NO_VALUE,
     Definition,
-    FixedSource,
-    declared_at,
-    highest_priority_definitions,
     show_definitions,
-    type_mismatch,
 )
 from pydeclos.modsys.errors import (
     ConfigFunctionError,
     CycleError,
     MissingValueError,
-    ModuleSystemError,
-    ReadOnlyOptionError,
-    RemovedOptionError,
     UnknownOptionError,
     show_path,
 )
 from pydeclos.modsys.locations import Site, Source, SourceCache
-from pydeclos.modsys.modules import LoadedModule, Module, module_from_object, user_frame_site
-from pydeclos.modsys.options import UNSET, DeclaredOption, OptionSet
-from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override, Property
+from pydeclos.modsys.modules import LoadedModule, Module, user_frame_site
+from pydeclos.modsys.option_value import evaluate_option
+from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
 from pydeclos.modsys.view import ConfigView, unknown_read
@@ -56,106 +50,8 @@ _NOTHING: Any = MappingProxyType({})  # an empty, read-only stand-in
 _FREEFORM = ("<freeform>",)  # what reading an undeclared (freeform) name depends on
 
 
-def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[str, ...]) -> Any:
-    """The value of one option from its definitions (NixOS evalOptionValue)."""
-    if decl.removed is not None:
-        raise RemovedOptionError(
-            f"The option `{show_path(path)}` can no longer be used since it's been removed. "
-            f"{decl.removed}"
-        )
-    if len(defs) == 1 and decl.type.passthrough and decl.apply is None and not decl.read_only:
-        value = defs[0].value  # the most common case: one plain scalar definition
-        if not isinstance(value, Property) and decl.type.check(value):
-            return value
-    if not defs:
-        if decl._default_value is not UNSET:
-            return decl._default_value
-        if not decl.has_default:
-            raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined."
-                f"{declared_at(decl.sites)}\nTry setting the option (it has no default)."
-            )
-        default = decl.default
-        if decl.type.passthrough and decl.apply is None and decl.type.check(default):
-            return default  # a plain scalar default: its own merged value
-        if not isinstance(default, Property):
-            final = [Definition(default, FixedSource(decl.sites[0]), (), -1)]
-        else:
-            final, _ = highest_priority_definitions(path, [Definition(
-                decl.default, FixedSource(decl.sites[0]), (), -1)])
-    elif not decl.read_only and _all_plain(defs):
-        final = defs  # plain definitions (priority 100) always beat the default (1500)
-    else:
-        raw = defs
-        if decl.has_default:
-            raw = [Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
-                              FixedSource(decl.sites[0]), (), -1), *defs]
-        if decl.read_only and len(raw) > 1:
-            raise ReadOnlyOptionError(
-                f"The option `{show_path(path)}` is read-only, but it's set multiple times. "
-                f"Definition values:\n{show_definitions(raw)}{declared_at(decl.sites)}\n"
-                "Remove the definitions: a read-only option keeps the value its declaration "
-                "gives."
-            )
-        final, _ = highest_priority_definitions(path, raw)
-        if not final:
-            raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined (every "
-                f"definition is under a false `mk_if`).{declared_at(decl.sites)}\n"
-                "Try setting the option (it has no default)."
-            )
-    type_ = decl.type
-    invalid = [d for d in final if not type_.check(d.value)]
-    if invalid:
-        raise type_mismatch(path, type_, invalid, decl.sites)
-    try:
-        value = type_.merge(path, final)
-    except ModuleSystemError as error:
-        raise _with_declarations(error, decl, path) from None
-    if decl.apply is not None:
-        try:
-            value = decl.apply(value)
-        except PydeclosError:
-            raise
-        except Exception as error:
-            raise ConfigFunctionError(
-                f"The `apply` function of option `{show_path(path)}` (declared in "
-                f"`{decl.sites[0]}`) raised {type(error).__name__}: {error}"
-            ) from error
-    if not defs and _default_is_shared(decl, value):
-        decl._default_value = value
-    return value
-
-
-def _all_plain(defs: list[Definition]) -> bool:
-    if not defs:
-        return False
-    for definition in defs:
-        if isinstance(definition.value, Property):
-            return False
-    return True
-
-
 def _only_hidden(node: OptionSet) -> bool:
     return any(True for _ in node.options()) and all(o.hidden for o in node.options())
-
-
-def _with_declarations(error: ModuleSystemError, decl: DeclaredOption,
-                       path: tuple[str, ...]) -> ModuleSystemError:
-    """An error about this very option, with its declaration sites before the hint line."""
-    message = str(error)
-    if "Declared in" in message or f"`{show_path(path)}`" not in message.partition("\n")[0]:
-        return error
-    body, _, hint = message.rpartition("\n")
-    error.args = (f"{body}{declared_at(decl.sites)}\n{hint}" if body else message
-                  + declared_at(decl.sites),)
-    return error
-
-
-def _default_is_shared(decl: DeclaredOption, value: Any) -> bool:
-    """Whether the default's merged value is the same wherever the option lives (values of
-    submodules know their name, so only empty ones are shared)."""
-    return not decl.type.has_submodule or (isinstance(value, dict | list) and not value)
 
 
 @dataclass
@@ -552,63 +448,3 @@ def unit_of(module: LoadedModule, sources: SourceCache) -> Unit:
     else:
         source = Source(module.site.file, module.site.line, sources, scoped=False)
     return Unit(config, source, (), module.label, module)
-
-
-@dataclass
-class PreparedSubmodule:
-    modules: list[LoadedModule]
-    tree: OptionSet
-    units: list[Unit]
-
-
-def prepare_submodule(submodule: Any) -> PreparedSubmodule:
-    """A submodule type's declaring modules (with their imports) and option tree."""
-    from pydeclos.modsys.modules import Loader, collect_modules
-
-    sources = SourceCache()
-    if all(isinstance(entry, Mapping) for entry in submodule.modules):
-        modules = [_options_only(entry) for entry in submodule.modules]  # the common case
-    else:
-        roots = [_options_module(e) if isinstance(e, Mapping) else e for e in submodule.modules]
-        modules = collect_modules(Loader(sources), roots)
-    tree = build_tree(modules)
-    units = [unit_of(module, sources) for module in modules if module.config is not None
-             or module.hook is not None]
-    return PreparedSubmodule(modules, tree, units)
-
-
-def _options_only(options: Mapping[str, Any]) -> LoadedModule:
-    first = next((value for value in options.values() if hasattr(value, "site")), None)
-    site = first.site if first is not None else Site("<submodule>", 0)
-    return LoadedModule(key=None, label="submodule options", site=site, base_dir="",
-                        options=options)
-
-
-def _options_module(options: Mapping[str, Any]) -> Module:
-    """The module of a `t.submodule({...})` options dict, located at its first option."""
-    module = Module(options=options, name="submodule options")
-    first = next((value for value in options.values() if hasattr(value, "site")), None)
-    if first is not None:
-        module.site = first.site
-    return module
-
-
-def evaluate_submodule(submodule: Any, path: tuple[str, ...], defs: list[Definition]) -> Any:
-    """A submodule's value: a nested evaluation of its modules and the definitions."""
-    prepared = submodule.prepared()
-    units = list(prepared.units)
-    for definition in defs:
-        value = definition.value
-        if isinstance(value, Module):
-            loaded = module_from_object(value)
-            units.append(unit_of(loaded, SourceCache()))
-        else:
-            units.append(Unit(value, definition.source, definition.keys,
-                              str(definition.site) if not isinstance(value, Mapping)
-                              else "definition", None))
-    evaluator = Evaluator(units, prepared.tree, prefix=path, name=path[-1] if path else None,
-                          freeform=submodule.freeform)
-    evaluator.run()
-    return evaluator.values()
-
-

@@ -1,0 +1,284 @@
+"""Compound option types: lists, dicts, optional values, unions, anything, submodules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydeclos.modsys.definitions import (
+    NO_VALUE,
+    Definition,
+    merge_definitions,
+    merge_equal,
+    merge_unique,
+)
+from pydeclos.modsys.errors import NullMixError, show_path
+from pydeclos.modsys.properties import Property
+from pydeclos.modsys.scalar_types import Enum
+from pydeclos.modsys.type_base import Type
+from pydeclos.modsys.values import FrozenDict, FrozenList, freeze
+
+
+class Anything(Type):
+    """Any value: dicts merge key by key, recursively; other values must be equal."""
+
+    description = "anything"
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        if all(isinstance(d.value, Mapping) for d in defs):
+            return AttrsOf(self).merge(path, defs)
+        kinds = {_kind(d.value) for d in defs}
+        if len(kinds) > 1:
+            from pydeclos.modsys.definitions import show_definitions
+            from pydeclos.modsys.errors import ConflictingDefinitionsError
+
+            raise ConflictingDefinitionsError(
+                f"The option `{show_path(path)}` has conflicting option types:\n"
+                f"{show_definitions(defs)}\nGive every definition the same kind of value."
+            )
+        if all(isinstance(d.value, list | tuple) for d in defs):
+            if len(defs) > 1:
+                from pydeclos.modsys.definitions import show_definitions
+                from pydeclos.modsys.errors import ConflictingDefinitionsError
+
+                raise ConflictingDefinitionsError(
+                    f"The option `{show_path(path)}` has conflicting definitions (lists of "
+                    f"`anything` are not concatenated):\n{show_definitions(defs)}\n"
+                    "Give it one definition, or declare it as `list[...]` to concatenate."
+                )
+            return ListOf(self).merge(path, defs)
+        return freeze(merge_equal(path, defs))
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "dict"
+    if isinstance(value, list | tuple):
+        return "list"
+    return type(value).__name__
+
+
+class ListOf(Type):
+    """A list; definitions concatenate, by order priority, then module order."""
+
+    def __init__(self, elem: Type) -> None:
+        self.elem = elem
+        self.description = f"list[{elem.description}]"
+        self.has_submodule = elem.has_submodule
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, list | tuple)
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        elem = self.elem
+        simple, check = elem.passthrough, elem.check
+        out = []
+        for definition in defs:
+            for position, item in enumerate(definition.value):
+                if simple and not isinstance(item, Property):
+                    if not check(item):
+                        from pydeclos.modsys.definitions import type_mismatch
+
+                        raise type_mismatch(
+                            (*path, f"[{position}]"), elem, [definition.with_value(item)]
+                        )
+                    out.append(item)
+                    continue
+                merged = merge_definitions(
+                    (*path, f"[{position}]"), elem, [definition.with_value(item)]
+                )
+                if merged is not NO_VALUE:
+                    out.append(merged)
+        return FrozenList(out)
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        inner = self.elem.sub_options()
+        return (inner[0], "*" + ("." + inner[1] if inner[1] else "")) if inner else None
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        inner = self.elem.with_options(options, site)
+        return ListOf(inner) if inner else None
+
+    def combine(self, other: Type) -> Type | None:
+        if isinstance(other, ListOf):
+            inner = self.elem.combine(other.elem)
+            return ListOf(inner) if inner else None
+        return None
+
+
+class AttrsOf(Type):
+    """`dict[str, X]`: definitions merge key by key; a key whose definitions all vanished
+    (false `mk_if`) is dropped."""
+
+    def __init__(self, elem: Type) -> None:
+        self.elem = elem
+        self.description = f"dict[str, {elem.description}]"
+        self.has_submodule = elem.has_submodule
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, Mapping) and all(isinstance(key, str) for key in value)
+
+    def explain(self, value: Any) -> str:
+        if isinstance(value, Mapping):
+            bad = [key for key in value if not isinstance(key, str)]
+            if bad:
+                return f"the keys must be strings, not {bad[0]!r}"
+        return ""
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        per_key: dict[str, list[Definition]] = {}
+        for definition in defs:
+            keys = definition.keys
+            for key, item in definition.value.items():
+                entry = definition.with_value(item, (*keys, key))
+                found = per_key.get(key)
+                if found is None:
+                    per_key[key] = [entry]
+                else:
+                    found.append(entry)
+        elem = self.elem
+        simple, check = elem.passthrough, elem.check
+        out = {}
+        for key, entries in per_key.items():
+            if simple and len(entries) == 1 and not isinstance(entries[0].value, Property):
+                value = entries[0].value
+                if check(value):
+                    out[key] = value
+                    continue
+            merged = merge_definitions((*path, key), elem, entries)
+            if merged is not NO_VALUE:
+                out[key] = merged
+        return FrozenDict(out)
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        inner = self.elem.sub_options()
+        return (inner[0], "<name>" + ("." + inner[1] if inner[1] else "")) if inner else None
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        inner = self.elem.with_options(options, site)
+        return AttrsOf(inner) if inner else None
+
+    def combine(self, other: Type) -> Type | None:
+        if isinstance(other, AttrsOf):
+            inner = self.elem.combine(other.elem)
+            return AttrsOf(inner) if inner else None
+        return None
+
+
+class NullOr(Type):
+    """`X | None`: all None gives None; None mixed with values is an error."""
+
+    def __init__(self, elem: Type) -> None:
+        self.elem = elem
+        self.description = f"{elem.description} | None"
+        self.has_submodule = elem.has_submodule
+        self.passthrough = elem.passthrough
+
+    def check(self, value: Any) -> bool:
+        return value is None or self.elem.check(value)
+
+    def explain(self, value: Any) -> str:
+        return self.elem.explain(value)
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        nulls = sum(1 for d in defs if d.value is None)
+        if nulls == len(defs):
+            return None
+        if nulls:
+            from pydeclos.modsys.definitions import show_definitions
+
+            raise NullMixError(
+                f"The option `{show_path(path)}` is defined both None and not None, in:\n"
+                f"{show_definitions(defs)}\n"
+                "Remove one of them, or use `mk_force(value)` or `mk_default(value)` to change "
+                "the priority on any of these definitions."
+            )
+        return self.elem.merge(path, defs)
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        return self.elem.sub_options()
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        inner = self.elem.with_options(options, site)
+        return NullOr(inner) if inner else None
+
+    def combine(self, other: Type) -> Type | None:
+        if isinstance(other, NullOr):
+            inner = self.elem.combine(other.elem)
+            return NullOr(inner) if inner else None
+        return None
+
+
+class Either(Type):
+    """A union: if every definition fits one member (tried in order), merge as that member."""
+
+    def __init__(self, members: list[Type]) -> None:
+        self.members = members
+        self.description = " | ".join(m.description for m in members)
+        self.has_submodule = any(m.has_submodule for m in members)
+        self.passthrough = all(m.passthrough for m in members)
+
+    def check(self, value: Any) -> bool:
+        return any(member.check(value) for member in self.members)
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        for member in self.members:
+            if all(member.check(d.value) for d in defs):
+                return member.merge(path, defs)
+        return freeze(merge_unique(path, defs))
+
+
+def union_of(members: list[Type]) -> Type:
+    flat: list[Type] = []
+    nullable = False
+    for member in members:
+        if isinstance(member, NullOr):
+            nullable = True
+            member = member.elem
+        if isinstance(member, Enum) and member.values == (None,):
+            nullable = True
+            continue
+        flat.extend(member.members if isinstance(member, Either) else [member])
+    inner: Type = flat[0] if len(flat) == 1 else Either(flat)
+    return NullOr(inner) if nullable else inner
+
+
+class Submodule(Type):
+    """A nested evaluation: definitions are modules (dicts of option values, Module objects
+    or config functions); `name` is the last element of the option path."""
+
+    def __init__(self, modules: list[Any], freeform: Type | None = None) -> None:
+        self.modules = modules
+        self.freeform = freeform
+        self.description = "submodule"
+        self.has_submodule = True
+        self._prepared: Any = None
+
+    def check(self, value: Any) -> bool:
+        from pydeclos.modsys.modules import Module
+
+        return isinstance(value, Mapping | Module) or callable(value)
+
+    def prepared(self) -> Any:
+        """The loaded declaring modules and their option tree (built once per type)."""
+        if self._prepared is None:
+            from pydeclos.modsys.submodules import prepare_submodule
+
+            self._prepared = prepare_submodule(self)
+        return self._prepared
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        from pydeclos.modsys.submodules import evaluate_submodule
+
+        return evaluate_submodule(self, path, defs)
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        return (self.prepared().tree, "")
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        return Submodule([*self.modules, options], self.freeform)
+
+    def combine(self, other: Type) -> Type | None:
+        if isinstance(other, Submodule):
+            return Submodule([*self.modules, *other.modules], self.freeform or other.freeform)
+        return None

@@ -1,0 +1,55 @@
+"""The base of option types: a value that checks a definition and merges several.
+
+Types are values (NixOS' types.nix model): a shallow `check`, a `merge` of the definitions
+that survived priority filtering, and what nested options they hold (for docs).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydeclos.modsys.definitions import Definition, merge_equal
+from pydeclos.modsys.values import freeze
+
+
+class Type:
+    """Base of option types. `passthrough`: a single checked definition is its own value."""
+
+    description = "value"
+    passthrough = False
+    has_submodule = False  # values differ by where they live (submodules know their name)
+
+    def check(self, value: Any) -> bool:
+        return True
+
+    def explain(self, value: Any) -> str:
+        """Why `value` fails `check` (empty when the description says it all)."""
+        return ""
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        return freeze(merge_equal(path, defs))
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        """(option tree, placeholder) of nested options, for docs and nested declarations."""
+        return None
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        """This type extended by nested option declarations, if it supports them."""
+        return None
+
+    def combine(self, other: Type) -> Type | None:
+        """The type of an option declared twice, with `self` and `other`; None if incompatible."""
+        return self if other.description == self.description and type(other) is type(self) else None
+
+    def __or__(self, other: Any) -> Type:
+        from pydeclos.modsys.types import as_type, union_of
+
+        return union_of([self, as_type(other)])
+
+    def __ror__(self, other: Any) -> Type:
+        from pydeclos.modsys.types import as_type, union_of
+
+        return union_of([as_type(other), self])
+
+    def __repr__(self) -> str:
+        return self.description
