@@ -6,7 +6,9 @@ option). When a module's definitions change, the options they touch are recomput
 modules that read a changed value run again — in the same pass if they come later in the
 module order, in the next pass otherwise. It stops when nothing changes. An exception from
 a module whose inputs may still change is kept, and reported only if it is still there at
-the fixpoint. A configuration still changing after MAX_PASSES passes is a cycle, reported
+the fixpoint. Without a cycle, pass k settles every module whose inputs come through at most
+k backward edges, so a configuration still changing after more passes than there are
+config functions (and at least MIN_PASSES) never settles: a cycle, reported
 along the read/define edges that keep it going.
 
 Submodule values are nested evaluations of the same kind (see submodules.py).
@@ -44,7 +46,7 @@ from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
 from pydeclos.modsys.view import ConfigView, unknown_read
 
-MAX_PASSES = 100
+MIN_PASSES = 100
 _MISSING: Any = object()
 _NOTHING: Any = MappingProxyType({})  # an empty, read-only stand-in
 _FREEFORM = ("<freeform>",)  # what reading an undeclared (freeform) name depends on
@@ -191,13 +193,14 @@ class Evaluator:
             self.reads, self.def_reads, self.runs = {}, {}, {}
         pending = functions
         passes = 0
+        limit = max(MIN_PASSES, len(functions) + 1)
         recent: dict[int, None] = {}
         while pending:
             passes += 1
-            if passes > MAX_PASSES - 2:
+            if passes > limit - 2:
                 recent.update(dict.fromkeys(pending))
-            if passes > MAX_PASSES:
-                raise self.cycle_error(sorted(recent))
+            if passes > limit:
+                raise self.cycle_error(sorted(recent), passes - 1)
             heap = list(pending)
             heapq.heapify(heap)
             queued = set(pending)
@@ -206,7 +209,7 @@ class Evaluator:
                 index = heapq.heappop(heap)
                 queued.discard(index)
                 changed = self.run_unit(index)
-                if passes > MAX_PASSES - 2:
+                if passes > limit - 2:
                     recent[index] = None
                 for path in changed:
                     for reader in self.stale_readers(path):
@@ -396,7 +399,7 @@ class Evaluator:
             out = {**free, **out}
         return AttrsValue(out, frozenset(hidden))
 
-    def cycle_error(self, pending: list[int]) -> CycleError:
+    def cycle_error(self, pending: list[int], passes: int) -> CycleError:
         import networkx
 
         graph = networkx.DiGraph()
@@ -422,7 +425,7 @@ class Evaluator:
                 + (f" → defines {show_path((*self.prefix, *wrote))}" if wrote else "")
             )
         return CycleError(
-            f"The configuration never settles (still changing after {MAX_PASSES} passes):\n"
+            f"The configuration never settles (still changing after {passes} passes):\n"
             + " → ".join(steps)
             + "\nBreak the cycle: compute one of these values without reading the other, or "
             "fix it with mk_force(...)."

@@ -93,7 +93,6 @@ class LoadedModule:
     config: Any = None
     disabled: list[Any] = field(default_factory=list)
     hook: Callable[..., Any] | None = None
-    imported_from: list[tuple[Any, int]] = field(default_factory=list)
     _params: tuple[bool, bool] | None = None
 
     @property

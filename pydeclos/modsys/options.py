@@ -222,7 +222,7 @@ class OptionSet:
             parts = key.split(".")
             node = self
             for part in parts[:-1]:
-                node = node._child_set(part, {part: value}, site_hint)
+                node = node._child_set(part)
                 if not isinstance(node, OptionSet):
                     break
             if isinstance(node, DeclaredOption):
@@ -231,9 +231,7 @@ class OptionSet:
                 continue
             node._declare_one(parts[-1], value, site_hint)
 
-    def _child_set(
-        self, name: str, value: Any, site_hint: Site | None
-    ) -> OptionSet | DeclaredOption:
+    def _child_set(self, name: str) -> OptionSet | DeclaredOption:
         child = self.children.get(name)
         if child is None:
             child = self.children[name] = OptionSet((*self.path, name))

@@ -111,3 +111,16 @@ def test_cfg_is_read_only() -> None:
         run(mutate, {"base": 0})
     with pytest.raises(ConfigFunctionError, match="read-only"):
         run(lambda cfg: setattr(cfg, "a", 1), {"base": 0})
+
+
+def test_a_long_chain_against_module_order_is_not_a_cycle() -> None:
+    """Each module reads what the next one defines: one more settles per pass."""
+    size = 150
+    declare = Module(options={f"x{i}": option(int, default=0) for i in range(size + 1)})
+
+    def step(i: int):  # noqa: ANN202
+        return lambda cfg: {f"x{i}": cfg[f"x{i + 1}"] + 1}
+
+    chain = [Module(config=step(i)) for i in range(size)]
+    evaluation = evaluate(Module(imports=[declare, *chain, Module(config={f"x{size}": 1})]))
+    assert evaluation.value("x0") == size + 1
