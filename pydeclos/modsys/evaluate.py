@@ -195,32 +195,62 @@ class Evaluator:
         passes = 0
         limit = max(MIN_PASSES, len(functions) + 1)
         recent: dict[int, None] = {}
+        rank = {index: index for index in functions}  # the first pass: module order
         while pending:
             passes += 1
             if passes > limit - 2:
                 recent.update(dict.fromkeys(pending))
             if passes > limit:
                 raise self.cycle_error(sorted(recent), passes - 1)
-            heap = list(pending)
+            heap = [(rank[index], index) for index in pending]
             heapq.heapify(heap)
             queued = set(pending)
             later: dict[int, None] = {}
             while heap:
-                index = heapq.heappop(heap)
+                position, index = heapq.heappop(heap)
                 queued.discard(index)
                 changed = self.run_unit(index)
                 if passes > limit - 2:
                     recent[index] = None
                 for path in changed:
                     for reader in self.stale_readers(path):
-                        if reader > index:
+                        if rank[reader] > position:
                             if reader not in queued:
                                 queued.add(reader)
-                                heapq.heappush(heap, reader)
+                                heapq.heappush(heap, (rank[reader], reader))
                         else:
                             later[reader] = None
             pending = sorted(later)
+            if pending:
+                rank = self.rank_writers_first(functions)
         self.raise_deferred()
+
+    def rank_writers_first(self, functions: list[int]) -> dict[int, int]:
+        """An order of the config functions in which, as far as the reads and definitions
+        recorded so far tell, a module runs after the modules whose definitions it reads
+        (ties and cycles by module order). Passes after the first use it, so a chain that
+        runs against the module order settles in one more pass instead of one per link."""
+        successors: dict[int, list[int]] = {index: [] for index in functions}
+        waiting = dict.fromkeys(functions, 0)
+        for table in (self.readers, self.def_readers):
+            for path, readers in table.items():
+                for writer in self.definers.get(path, ()):
+                    for reader in readers:
+                        if reader != writer:
+                            successors[writer].append(reader)
+                            waiting[reader] += 1
+        ready = [index for index in functions if not waiting[index]]
+        heapq.heapify(ready)
+        order: list[int] = []
+        while ready:
+            index = heapq.heappop(ready)
+            order.append(index)
+            for reader in successors[index]:
+                waiting[reader] -= 1
+                if not waiting[reader]:
+                    heapq.heappush(ready, reader)
+        order += [index for index in functions if waiting[index]]  # in or after a cycle
+        return {index: position for position, index in enumerate(order)}
 
     def run_unit(self, index: int) -> list[tuple[str, ...]]:
         """Run one config function; return the option paths whose definitions changed."""
