@@ -18,12 +18,15 @@ _PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def show_path(path: Iterable[str]) -> str:
-    """`a.b."example.org".c`: names that are not plain identifiers are quoted."""
-    return ".".join(
-        part if _PLAIN_NAME.match(part) or part in ("*", "<name>") or part.startswith("[")
-        else json.dumps(part)
-        for part in path
-    )
+    """`a.b."example.org".c`, `a.list[0].b`: names that are not identifiers are quoted."""
+    text = ""
+    for part in path:
+        if part.startswith("[") and part.endswith("]"):
+            text += part
+            continue
+        shown = part if _PLAIN_NAME.match(part) or part in ("*", "<name>") else json.dumps(part)
+        text = f"{text}.{shown}" if text else shown
+    return text
 
 
 def show_value(value: Any, limit: int = 100) -> str:

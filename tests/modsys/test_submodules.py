@@ -171,3 +171,11 @@ def test_config_functions_read_freeform_values_and_settle() -> None:
         Module(config={"s": lambda cfg: {"Port": 22}}),  # defined after summary() ran
     ]))
     assert evaluation.value("s") == {"Port": 22, "summary": "port=22"}
+
+
+def test_errors_inside_list_entries_name_the_position() -> None:
+    with pytest.raises(OptionTypeError, match=r"`extra\[1\].port` is not of type"):
+        evaluate(Module(imports=[DECLARE, Module(config={
+            "main": {"root": "/m"},
+            "extra": [{"root": "/e1"}, {"root": "/e2", "port": "http"}],
+        })])).value("extra")
