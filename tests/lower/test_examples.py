@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,30 @@ def test_cli_stops_at_a_failed_assertion(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "not today" in result.output
     assert not (tmp_path / "build").exists()
+
+
+def _digest(root: Path) -> dict[str, str]:
+    out = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            out[key] = f"-> {os.readlink(path)}"
+        elif path.is_file():
+            out[key] = f"{path.stat().st_mode & 0o777:o} {path.read_bytes().hex()}"
+    return out
+
+
+@pytest.mark.parametrize("name", ["minimal", "server"])
+def test_lowering_does_not_depend_on_the_hash_seed(name: str, tmp_path: Path) -> None:
+    """Two processes with different hash seeds write byte-identical trees."""
+    trees = []
+    for seed in ("1", "2"):
+        out = tmp_path / f"seed{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run(
+            [sys.executable, "-m", "pydeclos", "lower",
+             str(examples.EXAMPLES / name / "system.py"), "-o", str(out)],
+            capture_output=True, text=True, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        trees.append(_digest(out))
+    assert trees[0] == trees[1]
