@@ -122,7 +122,7 @@ class _Walk:
         elif kind is If:
             if type(value.condition) is not bool:
                 raise InvalidDefinitionError(
-                    f"`mk_if` called with a non-bool condition at "
+                    f"`mk_if` called with a non-Boolean condition at "
                     f"`{show_path(node.path) or '(top level)'}` in `{self.located(keys)}`: "
                     f"{show_value(value.condition)}.\n"
                     "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."

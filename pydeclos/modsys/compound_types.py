@@ -188,7 +188,7 @@ class NullOr(Type):
             from pydeclos.modsys.definitions import show_definitions
 
             raise NullMixError(
-                f"The option `{show_path(path)}` is defined both None and not None, in:\n"
+                f"The option `{show_path(path)}` is defined both null and not null (None and a value), in:\n"
                 f"{show_definitions(defs)}\n"
                 "Remove one of them, or use `mk_force(value)` or `mk_default(value)` to change "
                 "the priority on any of these definitions."

@@ -121,7 +121,7 @@ def _discharge(definition: Definition, value: Any, priority: int | None, order: 
     if kind is If:
         if type(value.condition) is not bool:
             raise InvalidDefinitionError(
-                f"`mk_if` called with a non-bool condition for option `{show_path(path)}`"
+                f"`mk_if` called with a non-Boolean condition for option `{show_path(path)}`"
                 f" in `{definition.site}`: {show_value(value.condition)}.\n"
                 "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."
             )

@@ -46,8 +46,9 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
             return decl._default_value
         if not decl.has_default:
             raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined."
-                f"{declared_at(decl.sites)}\nTry setting the option (it has no default)."
+                f"The option `{show_path(path)}` was accessed but has no value defined. Try "
+                f"setting the option.{declared_at(decl.sites)}\nGive it a value in the "
+                "configuration (it has no default)."
             )
         default = decl.default
         if decl.type.passthrough and decl.apply is None and decl.type.check(default):
@@ -74,9 +75,9 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
         final, _ = highest_priority_definitions(path, raw)
         if not final:
             raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined (every "
-                f"definition is under a false `mk_if`).{declared_at(decl.sites)}\n"
-                "Try setting the option (it has no default)."
+                f"The option `{show_path(path)}` was accessed but has no value defined. Try "
+                f"setting the option.{declared_at(decl.sites)}\nEvery definition of it is "
+                "under a false `mk_if`, and it has no default."
             )
     type_ = decl.type
     invalid = [d for d in final if not type_.check(d.value)]

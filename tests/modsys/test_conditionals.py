@@ -59,9 +59,9 @@ def test_dict_key_whose_definitions_all_vanish_is_dropped() -> None:
 
 
 def test_non_bool_condition_is_an_error() -> None:
-    with pytest.raises(InvalidDefinitionError, match="non-bool condition"):
+    with pytest.raises(InvalidDefinitionError, match="non-Boolean condition"):
         data({"port": mk_if(1, 2)})
-    with pytest.raises(InvalidDefinitionError, match="non-bool condition"):
+    with pytest.raises(InvalidDefinitionError, match="non-Boolean condition"):
         data(mk_if("yes", {"port": 2}))
 
 

@@ -64,7 +64,7 @@ CASES = {
                "other2.py:1"]),
     "bad_condition": ('from pydeclos import mk_if\n'
                       'config = {"services.web": mk_if("yes", {"enable": True})}\n',
-                      e.InvalidDefinitionError, ["non-bool condition", "services.web", "system.py:2"]),
+                      e.InvalidDefinitionError, ["non-Boolean condition", "services.web", "system.py:2"]),
     "python_error": ('def config(cfg):\n    return {"networking.hostname": 1 / 0}\n',
                      e.ConfigFunctionError, ["ZeroDivisionError", "system.py:2"]),
     "read_typo": ('def config(cfg):\n    if cfg.services.web.enabel:\n        return {}\n',

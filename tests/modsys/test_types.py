@@ -79,7 +79,7 @@ def test_unique_and_package_take_one_definition() -> None:
 def test_null_or() -> None:
     assert merged(int | None, None, None) is None
     assert merged(int | None, mk_default(None), 3) == 3
-    with pytest.raises(NullMixError, match="defined both None and not None"):
+    with pytest.raises(NullMixError, match="defined both null and not null"):
         merged(int | None, None, 3)
 
 
