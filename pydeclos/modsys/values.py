@@ -163,6 +163,8 @@ def to_plain(value: Any) -> Any:
         return {str(key): to_plain(value[key]) for key in sorted(value, key=str)}
     if isinstance(value, list | tuple):
         return [to_plain(item) for item in value]
+    if isinstance(value, set | frozenset):
+        return sorted((to_plain(item) for item in value), key=repr)
     if kind is Failed:
         raise value.error
     if isinstance(value, int | float | str):
