@@ -95,6 +95,10 @@ def _service(unit: Mapping[str, Any], option: str) -> Entries:
     for field, key in (("exec_start_pre", "ExecStartPre"), ("exec_start", "ExecStart"),
                        ("exec_reload", "ExecReload"), ("exec_stop", "ExecStop")):
         for i, command in enumerate(as_list(unit.get(field))):
+            if not str(command).strip():
+                # An empty ExecStart= would silently reset the commands before it.
+                raise UnsafeValue(f"{option}.{field}[{i}]", "the command is empty",
+                                  "remove the empty entry or write the command")
             entries.append((key, _line(command, f"{option}.{field}[{i}]")))
     entries.extend(_environment(unit.get("environment") or {}, f"{option}.environment"))
     restart = _choice(unit.get("restart", "no"), RESTART_VALUES, f"{option}.restart")

@@ -32,6 +32,8 @@ HOSTILE: list[tuple[str, dict[str, Any], str]] = [
     ("trailing backslash joins the next line", {"systemd": {"services": {"x": service(
         exec_start=["/bin/true"], service_config={"Nice": "5\\"})}}},
      "systemd.services.x.service_config.Nice"),
+    ("empty command that would reset the list", {"systemd": {"services": {"x": service(
+        type="oneshot", exec_start=["/bin/true", ""])}}}, "systemd.services.x.exec_start[1]"),
     ("bad wanted_by", {"systemd": {"services": {"x": service(
         exec_start=["/bin/true"], wanted_by=["multi-user.target/../../x"])}}},
      "systemd.services.x.wanted_by[0]"),
