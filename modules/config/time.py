@@ -28,8 +28,12 @@ def config(cfg):
             "see `timedatectl list-timezones`"
         errors.append(f"time.timezone = {time.timezone!r} is not a known time zone; {hint}")
     result = {"assertions": [{"assertion": False, "message": m} for m in errors]}
+    # /etc/localtime links into tzdata's zone files; UTC needs none (glibc's fallback).
+    packages = ["tzdata"] if time.timezone != "UTC" else []
     if time.ntp.enable:
-        result["packages"] = ["systemd-timesyncd"]
+        packages.append("systemd-timesyncd")
+    result["packages"] = packages
+    if time.ntp.enable:
         result["systemd"] = {"enabled": ["systemd-timesyncd.service"],
                              "package_units": ["systemd-timesyncd.service"]}
     return result
