@@ -2,9 +2,11 @@
 
 Static configs (dicts) are collected once. Config functions run in module order, reading
 `cfg` freely; every read is recorded (module → option), and every definition too (module →
-option). When a module's definitions change, the options they touch are recomputed and the
-modules that read a changed value run again — in the same pass if they come later in the
-module order, in the next pass otherwise. It stops when nothing changes. An exception from
+option). When a module's definitions change, the options they touch are recomputed (and the
+options whose value was computed from them) and the modules that read a changed value run
+again — in the same pass if they come later in the pass's order, in the next pass otherwise
+(the first pass follows the module order, later ones run writers before their readers). It
+stops when nothing changes. An exception from
 a module whose inputs may still change is kept, and reported only if it is still there at
 the fixpoint. Without a cycle, pass k settles every module whose inputs come through at most
 k backward edges, so a configuration still changing after more passes than there are
@@ -93,6 +95,8 @@ class Evaluator:
         self.def_reads: dict[int, dict[tuple[str, ...], None]] = _NOTHING
         self.runs: dict[int, int] = _NOTHING
         self.current: int | None = None
+        self.computing: list[tuple[str, ...]] = []  # options whose value is being computed
+        self.value_deps: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}
         self.view: ConfigView | None = None  # only while running: no cycle left behind
 
     # -- definitions ---------------------------------------------------------------------
@@ -141,16 +145,28 @@ class Evaluator:
     # -- values --------------------------------------------------------------------------
 
     def compute(self, path: tuple[str, ...], decl: Any = None) -> Any:
+        """The value of one option (a `Failed` if it fails). Options read meanwhile (an
+        alias's target, the outer configuration read by a submodule's function) are
+        recorded, so that a change to them invalidates this value too."""
         if decl is None:
             decl = self.tree.lookup(path)
+        self.computing.append(path)
         try:
             if decl.alias_of is not None:
                 return self.read(decl.alias_of)
             return evaluate_option(decl, self.defs_for(path), (*self.prefix, *path))
         except PydeclosError as error:
             return Failed(error)
+        finally:
+            self.computing.pop()
 
     def read(self, path: tuple[str, ...]) -> Any:
+        if self.computing:
+            dependents = self.value_deps.get(path)
+            if dependents is None:
+                self.value_deps[path] = {self.computing[-1]: None}
+            else:
+                dependents[self.computing[-1]] = None
         current = self.current
         if current is not None:
             readers = self.readers.get(path)
@@ -309,19 +325,26 @@ class Evaluator:
         return loaded.call_config(self.view, self.name)
 
     def stale_readers(self, path: tuple[str, ...]) -> list[int]:
-        """The modules to run again because the value of `path` may have changed."""
+        """The modules to run again because the value of `path` may have changed (directly,
+        or through options whose value was computed from it)."""
         if path is _FREEFORM:
             return list(self.readers.get(path, ()))
         old = self.cache.pop(path, _MISSING)
         stale = list(self.def_readers.get(path, ()))
         readers = self.readers.get(path)
-        if readers:
-            if old is _MISSING:
-                stale.extend(readers)
-            else:
-                new = self.cache[path] = self.compute(path)
-                if not (new == old and type(new) is type(old)):
-                    stale.extend(readers)
+        dependents = self.value_deps.pop(path, None)
+        if not readers and not dependents:
+            return stale
+        new = self.cache.get(path, _MISSING)
+        if new is _MISSING:
+            new = self.cache[path] = self.compute(path)
+        if old is not _MISSING and new == old and type(new) is type(old):
+            if dependents:  # still valid: keep them attached
+                self.value_deps.setdefault(path, {}).update(dependents)
+            return stale
+        stale.extend(readers or ())
+        for dependent in dependents or ():
+            stale.extend(self.stale_readers(dependent))
         return stale
 
     # -- after the fixpoint --------------------------------------------------------------

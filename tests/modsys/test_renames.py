@@ -76,3 +76,16 @@ def test_reading_a_removed_option_fails() -> None:
     helper = mk_removed_option("legacy.flag", "Use `new.port` instead.")
     with pytest.raises(RemovedOptionError, match="can no longer be used"):
         evaluation(lambda cfg: {"names": [str(cfg.legacy.flag)]}, helpers=(helper,))
+
+
+def test_alias_reads_follow_later_changes_of_the_target() -> None:
+    seen = []
+
+    def reader(cfg):
+        seen.append(cfg.old.port)
+        return {}
+
+    result = evaluation(reader, lambda cfg: {"new.port": 7},
+                        helpers=(mk_alias_option("old.port", "new.port"),))
+    assert result.value("old.port") == 7
+    assert seen[-1] == 7

@@ -179,3 +179,24 @@ def test_errors_inside_list_entries_name_the_position() -> None:
             "main": {"root": "/m"},
             "extra": [{"root": "/e1"}, {"root": "/e2", "port": "http"}],
         })])).value("extra")
+
+
+def test_submodule_functions_may_read_the_outer_configuration() -> None:
+    seen = []
+
+    def system(cfg):
+        # a submodule definition that closes over the outer cfg
+        return {"hosts": {"a": lambda sub: {"root": f"/srv/{cfg.label}"}}}
+
+    def reader(cfg):
+        seen.append(cfg.hosts["a"].root)
+        return {}
+
+    evaluation = evaluate(Module(imports=[
+        DECLARE, Module(options={"label": option(str, default="none")}),
+        Module(config=system),
+        Module(config=reader),
+        Module(config=lambda cfg: {"label": "late"}),  # defined after reader() ran
+    ]))
+    assert evaluation.value("hosts.a.root") == "/srv/late"
+    assert seen == ["/srv/none", "/srv/late"]
