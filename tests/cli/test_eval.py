@@ -114,3 +114,27 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--debug", "eval", str(system)])
     assert result.exit_code == 1
     assert "Traceback" in result.stderr
+
+
+@pytest.mark.parametrize("seeds", [("0", "12345")])
+def test_output_does_not_depend_on_hash_seeds(tmp_path: Path, seeds: tuple[str, str]) -> None:
+    import os
+    import subprocess
+    import sys
+
+    write(tmp_path, "toy.py", TOY)
+    system = write(tmp_path, "system.py", """
+        imports = ["./toy.py"]
+
+        def config(cfg):
+            names = {f"host{i}.example.org" for i in range(20)}  # a set: hash-ordered
+            return {"toy": {"hosts": {name: {"root": "/srv/" + name} for name in names}}}
+    """)
+    outputs = []
+    for seed in seeds:
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        result = subprocess.run([sys.executable, "-m", "pydeclos", "eval", str(system), "--json"],
+                                capture_output=True, text=True, env=env, check=True)
+        outputs.append(result.stdout)
+    assert outputs[0] == outputs[1]
+    assert len(json.loads(outputs[0])["toy"]["hosts"]) == 20

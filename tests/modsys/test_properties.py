@@ -105,3 +105,24 @@ def test_functions_reading_each_other_settle_like_a_straight_line(chain: list[bo
         expected[letters[index]] = value
     flags = evaluate_configs(configs)["flags"]
     assert {k: flags[k] for k in expected} == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_fixpoint_equals_straight_evaluation_in_any_module_order(data: Any) -> None:
+    """Option v_i = 1 + the sum of the v_j it depends on (j < i), each computed by its own
+    module; whatever order the modules come in, the fixpoint is the straight-line value."""
+    size = data.draw(st.integers(1, 7))
+    depends = [data.draw(st.lists(st.integers(0, i - 1), unique=True, max_size=3)) if i else []
+               for i in range(size)]
+    order = data.draw(st.permutations(range(size)))
+    declare = Module(options={f"v{i}": option(int, default=0) for i in range(size)})
+
+    def module(i: int) -> Module:
+        return Module(config=lambda cfg: {f"v{i}": 1 + sum(cfg[f"v{j}"] for j in depends[i])})
+
+    expected: list[int] = []
+    for i in range(size):
+        expected.append(1 + sum(expected[j] for j in depends[i]))
+    result = evaluate(Module(imports=[declare, *(module(i) for i in order)])).to_data()
+    assert [result[f"v{i}"] for i in range(size)] == expected
