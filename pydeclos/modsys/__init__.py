@@ -4,6 +4,7 @@ Nothing here knows about Linux. `evaluate(root, prelude=...)` loads the modules,
 their declarations and definitions, runs the fixpoint and returns an `Evaluation`.
 """
 
+from pydeclos.modsys import errors
 from pydeclos.modsys.evaluation import Evaluation, evaluate, split_path
 from pydeclos.modsys.modules import Module
 from pydeclos.modsys.options import option
@@ -20,7 +21,7 @@ from pydeclos.modsys.properties import (
 from pydeclos.modsys.renames import mk_alias_option, mk_removed_option, mk_renamed_option
 
 __all__ = [
-    "Evaluation", "Module", "evaluate", "option", "split_path",
+    "Evaluation", "Module", "errors", "evaluate", "option", "split_path",
     "mk_after", "mk_before", "mk_default", "mk_force", "mk_if", "mk_merge", "mk_order",
     "mk_override", "mk_alias_option", "mk_removed_option", "mk_renamed_option",
 ]

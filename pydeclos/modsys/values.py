@@ -91,6 +91,8 @@ class AttrsValue(Mapping[str, Any]):
         return object.__getattribute__(self, name)
 
     def __getattr__(self, name: str) -> NoReturn:
+        if name.startswith("__"):
+            raise AttributeError(name)
         from pydeclos.modsys.errors import UnknownOptionReadError
         from pydeclos.modsys.suggest import did_you_mean
 
