@@ -14,7 +14,7 @@ from typing import Any
 from pydeclos.modsys.definitions import Definition
 from pydeclos.modsys.evaluate import Evaluator, Unit, build_tree, unit_of
 from pydeclos.modsys.locations import Site, SourceCache
-from pydeclos.modsys.modules import LoadedModule, Module, module_from_object
+from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
 from pydeclos.modsys.options import OptionSet
 
 
@@ -58,19 +58,29 @@ def _options_module(options: Mapping[str, Any]) -> Module:
 
 
 def evaluate_submodule(submodule: Any, path: tuple[str, ...], defs: list[Definition]) -> Any:
-    """A submodule's value: a nested evaluation of its modules and the definitions."""
+    """A submodule's value: a nested evaluation of its modules and the definitions.
+
+    A definition is usually a dict of option values; a `Module` definition is a whole
+    module (with its imports), which may also declare options of this value."""
     prepared = submodule.prepared()
+    tree = prepared.tree
     units = list(prepared.units)
+    extra: list[LoadedModule] = []
     for definition in defs:
         value = definition.value
         if isinstance(value, Module):
-            loaded = module_from_object(value)
-            units.append(unit_of(loaded, SourceCache()))
+            sources = SourceCache()
+            modules = collect_modules(Loader(sources), [value])
+            extra.extend(modules)
+            units.extend(unit_of(module, sources) for module in modules
+                         if module.config is not None or module.hook is not None)
         else:
             units.append(Unit(value, definition.source, definition.keys,
                               str(definition.site) if not isinstance(value, Mapping)
                               else "definition", None))
-    evaluator = Evaluator(units, prepared.tree, prefix=path, name=path[-1] if path else None,
+    if any(module.options for module in extra):
+        tree = build_tree([*prepared.modules, *extra])
+    evaluator = Evaluator(units, tree, prefix=path, name=path[-1] if path else None,
                           freeform=submodule.freeform)
     evaluator.run()
     return evaluator.values()
