@@ -194,6 +194,28 @@ def test_submodule_with_modules_merges_in_one_swoop() -> None:
     assert value("submodule.inner", Module(options={"submodule": option(sub, default={})})) is True
 
 
+def test_submodule_with_modules_definition_declares_options() -> None:
+    """checkConfigOutput '^true$' config.submodule.outer ./declare-submoduleWith-modules.nix:
+    a definition is a module too, and may declare options of the submodule (`outer`)."""
+    declare = Module(options={"submodule": option(
+        t.submodule({"inner": option(bool, default=False)}), default={})})
+    define = Module(config={"submodule": Module(
+        options={"outer": option(bool, default=False)}, config={"outer": True, "inner": True})})
+    evaluation = ev(declare, define)
+    assert evaluation.value("submodule.inner") is True
+    assert evaluation.value("submodule.outer") is True
+
+
+def test_submodule_definition_imports_a_file(write: Writer) -> None:
+    """declare-submoduleWith-path.nix: `config.submodule = ./define-enable.nix` — a definition
+    may be (or import) a module file."""
+    path = write("define-enable.py", 'config = {"enable": True}\n')
+    declare = Module(options={"submodule": option(
+        t.submodule({"enable": option(bool, default=False)}), default={})})
+    define = Module(config={"submodule": Module(imports=[str(path)])})
+    assert value("submodule.enable", declare, define) is True
+
+
 def test_submodule_shorthand_only_defines_config() -> None:
     """checkConfigOutput '^true$' config.submodule.config ./declare-submoduleWith-shorthand.nix
     ./define-submoduleWith-shorthand.nix: a dict definition is all config, even a key named
