@@ -95,3 +95,13 @@ def test_freeform_values_merge_across_modules() -> None:
     assert value("c", declare(freeform=dict[str, dict[str, str]]),
                  Module(config={"c": {"x": {"a": "1"}}}),
                  Module(config={"c": {"x": {"b": "2"}}})) == {"x": {"a": "1", "b": "2"}}
+
+
+def test_freeform_attrsof_either() -> None:
+    """ABORT_ON_WARN=1 checkConfigOutput "^42$" config.number.int ./freeform-attrsof-either.nix:
+    a freeform type with a union merges values of either member, without warnings."""
+    declare = Module(options={"c": option(t.submodule({}, freeform=dict[str, int | str]),
+                                          default={})})
+    evaluation = ev(declare, Module(config={"c": {"number": 42, "text": "x"}}))
+    assert evaluation.value("c") == {"number": 42, "text": "x"}
+    assert evaluation.warnings == []

@@ -6,13 +6,19 @@ Fixture names (`declare-enable.nix`, ...) are the nixpkgs files each case is der
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from pydeclos import Module, mk_default, mk_force, mk_if, mk_merge, mk_override, option
 from pydeclos import types as t
 from pydeclos.modsys import errors as e
+from pydeclos.modsys import evaluate
 
 from ._support import ev, value
+
+Writer = Callable[[str, str], Path]
 
 DECLARE_ENABLE = Module(options={"enable": option(bool, default=False, example=True,
                                                   description="Some descriptive text")},
@@ -401,3 +407,40 @@ def test_error_typo_deeply_nested() -> None:
     assert ('Did you mean `services.nginx.virtual_hosts."example.com".ssl.certificate` or '
             '`services.nginx.virtual_hosts."example.com".ssl.certificate_key`?'
             ) in str(raised.value)
+
+
+def test_declaration_positions(write: Writer) -> None:
+    """checkConfigOutput '^14$' options.imported.line14.declarationPositions.0.line and
+    '^45$' config.submoduleLine38.submodDeclLine45.0.line ./declaration-positions.nix: each
+    declaration records its file and line, submodule options included (`<name>`)."""
+    system = write("declaration_positions.py", """
+        from pydeclos import option, types as t
+
+        options = {
+            "imported": {
+                "line5": option(int, default=1),
+            },
+            "submodule_line8": option(dict[str, t.submodule({
+                "submod_decl_line9": option(int, default=1),
+            })], default={}),
+        }
+    """)
+    infos = {info.path: info for info in evaluate(system).options}
+    assert infos["imported.line5"].declarations[0].endswith("declaration_positions.py:5")
+    assert infos["submodule_line8"].declarations[0].endswith("declaration_positions.py:7")
+    assert infos["submodule_line8.<name>.submod_decl_line9"].declarations[0].endswith(
+        "declaration_positions.py:8")
+
+
+def test_conflict_names_definitions_and_declaration(write: Writer) -> None:
+    """lib/options.nix + DESIGN §2: a conflict lists every definition's file:line and the
+    declaration's (NixOS lists files; pydeclos adds lines)."""
+    write("library.py", 'from pydeclos import option\n\noptions = {\n'
+                        '    "hostname": option(str),\n}\n')
+    write("other.py", 'config = {\n    "hostname": "b",\n}\n')
+    system = write("system.py", 'imports = ["./library.py", "./other.py"]\n\nconfig = {\n'
+                                '    "hostname": "a",\n}\n')
+    with pytest.raises(e.ConflictingDefinitionsError) as raised:
+        evaluate(system).value("hostname")
+    message = str(raised.value)
+    assert "other.py:2" in message and "system.py:4" in message and "library.py:4" in message

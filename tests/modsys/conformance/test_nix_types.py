@@ -9,8 +9,17 @@ from typing import Any, Literal
 
 import pytest
 
-from pydeclos import Module, mk_after, mk_before, mk_default, mk_force, mk_if, mk_merge, \
-    mk_order, option
+from pydeclos import (
+    Module,
+    mk_after,
+    mk_before,
+    mk_default,
+    mk_force,
+    mk_if,
+    mk_merge,
+    mk_order,
+    option,
+)
 from pydeclos import types as t
 from pydeclos.modsys import errors as e
 
@@ -253,3 +262,11 @@ def test_bool_conflict() -> None:
     """types.bool merges with mergeEqualOption: true and false conflict."""
     with pytest.raises(e.ConflictingDefinitionsError, match="conflicting definition values"):
         merged(bool, True, False)
+
+
+def test_mk_force_submodule_entry_in_list_context() -> None:
+    """lib/modules.nix: mkForce inside mkIf still counts as a forced definition; all forced
+    list definitions concatenate, the plain one is dropped."""
+    declare = Module(options={"xs": option(list[int], default=[])})
+    assert value("xs", declare, Module(config={"xs": [1]}), Module(config={"xs": mk_force([2])}),
+                 Module(config={"xs": mk_if(True, mk_force([3]))})) == [2, 3]

@@ -1,0 +1,69 @@
+"""PENDING — definitions in `Module(...)` objects are located at the wrong line.
+
+Derived from: every `checkConfigError '... Definition values:\\n\\s*- In .*<file>...'` case of
+nixpkgs lib/tests/modules.sh (e.g. define-enable.nix, submoduleFiles.nix,
+mkDefinition.nix 'Cannot merge definitions.*- In .file.*- In .other.'): each definition is
+reported with the place it was written.
+
+NixOS: every definition carries its own file, so the message lists each definition's file.
+
+pydeclos now: a definition inside a `Module(config={...})` literal is located at the *first*
+line of the file where that key appears (often another Module's, or a declaration's, line).
+For a file
+
+    imports = [
+        Module(options={"x": option(int)}),   # line 4
+        Module(config={"x": 1}),              # line 5
+        Module(config={"x": 2}),              # line 6
+    ]
+
+the conflict reads "- In `system.py:4`: 1" and "- In `system.py:4`: 2" (expected :5 and :6).
+Module files with one top-level `config` dict are located correctly.
+
+DESIGN §2: "Every error names ... the file:line of each definition" and "Definitions in any
+dict literal, top-level or returned by a function, are located at the line of their key."
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pydeclos import Module, option
+from pydeclos.modsys import errors as e
+from pydeclos.modsys import evaluate
+
+from .._support import value
+
+Writer = Callable[[str, str], Path]
+
+
+def test_module_objects_in_one_file_conflict_lines(write: Writer) -> None:
+    """Conflicting definitions from two Module objects name their own lines."""
+    system = write("system.py", """
+        from pydeclos import Module, option
+
+        imports = [
+            Module(options={"x": option(int)}),
+            Module(config={"x": 1}),
+            Module(config={"x": 2}),
+        ]
+    """)
+    with pytest.raises(e.ConflictingDefinitionsError) as raised:
+        evaluate(system).value("x")
+    message = str(raised.value)
+    assert "system.py:5`: 1" in message
+    assert "system.py:6`: 2" in message
+    assert "Declared in `" in message and "system.py:4`" in message
+
+
+def test_define_enable_type_error_line() -> None:
+    """A type error names the line of the Module that holds the bad value (here: not the
+    declaration's line, where the same key first appears)."""
+    declare = Module(options={"enable": option(int)})
+    define = Module(config={"enable": "x"})
+    with pytest.raises(e.OptionTypeError) as raised:
+        value("enable", declare, define)
+    assert f"pending_definition_locations.py:{define.site.line}`: \"x\"" in str(raised.value)
