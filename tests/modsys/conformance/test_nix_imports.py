@@ -260,3 +260,21 @@ def test_value_for_an_option_set() -> None:
     declare = Module(options={"set": {"enable": option(bool, default=False)}})
     with pytest.raises(e.InvalidDefinitionError, match=r"`set` is a set of options"):
         ev(declare, Module(config={"set": True}))
+
+
+def test_modules_with_the_same_key_count_once() -> None:
+    """lib/modules.nix: modules are de-duplicated by key; the first one reached is kept
+    (DESIGN §2: "two distinct Module objects are two modules unless they share a key")."""
+    declare = Module(options={"raw": option(t.lines)})
+    first = Module(key="shared", config={"raw": "first"})
+    second = Module(key="shared", config={"raw": "second"})
+    assert value("raw", declare, first, second) == "first"
+
+
+def test_disabling_a_module_disables_its_imports_unless_imported_elsewhere() -> None:
+    """lib/modules.nix: a disabled module's imports are not collected through it."""
+    declare = Module(options={"items": option(list[str], default=[])}, key="declare")
+    inner = Module(key="inner", config={"items": ["inner"]})
+    outer = Module(key="outer", imports=[inner], config={"items": ["outer"]})
+    assert value("items", declare, outer, Module(disabled_modules=["outer"])) == []
+    assert value("items", declare, outer, inner, Module(disabled_modules=["outer"])) == ["inner"]

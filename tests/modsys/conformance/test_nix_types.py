@@ -5,6 +5,7 @@ port, enum).
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 import pytest
@@ -270,3 +271,44 @@ def test_mk_force_submodule_entry_in_list_context() -> None:
     declare = Module(options={"xs": option(list[int], default=[])})
     assert value("xs", declare, Module(config={"xs": [1]}), Module(config={"xs": mk_force([2])}),
                  Module(config={"xs": mk_if(True, mk_force([3]))})) == [2, 3]
+
+
+# -- checks of compound types -----------------------------------------------------------------
+
+@pytest.mark.parametrize(("type_", "bad", "description"), [
+    (list[int], {"a": 1}, "list[int]"),
+    (dict[str, int], [1], "dict[str, int]"),
+    (t.submodule({"x": option(int, default=1)}), 3, "submodule"),
+    (int | None, "x", "int | None"),
+])
+def test_compound_type_checks(type_: Any, bad: Any, description: str) -> None:
+    """lib/types.nix: listOf/attrsOf/submodule/nullOr reject values of another shape with
+    "A definition for option `value' is not of type `<description>'"."""
+    with pytest.raises(e.OptionTypeError, match=rf"A definition for option `value` is not of "
+                                                rf"type `{re.escape(description)}`"):
+        merged(type_, bad)
+
+
+def test_list_elements_are_checked() -> None:
+    """lib/types.nix listOf: each element is checked against the element type."""
+    with pytest.raises(e.OptionTypeError, match=r"`value.*` is not of type `int`"):
+        merged(list[int], [1, "two"])
+
+
+def test_list_elements_discharge_properties() -> None:
+    """lib/types.nix listOf: each element goes through mergeDefinitions, so `mkIf` (and other
+    properties) work on single elements."""
+    assert merged(list[int], [1, mk_if(False, 2), mk_if(True, 3), mk_default(4)]) == [1, 3, 4]
+
+
+def test_null_or_submodule() -> None:
+    """lib/types.nix nullOr submodule: null stays null, a dict is evaluated."""
+    sub = t.submodule({"port": option(int, default=80)})
+    assert merged(sub | None, None) is None
+    assert merged(sub | None, {}) == {"port": 80}
+
+
+def test_attrs_of_list_order_per_key() -> None:
+    """lib/modules.nix: order priorities apply inside each attrsOf entry."""
+    assert merged(dict[str, list[str]], {"k": mk_after(["z"])}, {"k": ["a"]},
+                  {"k": mk_before(["0"])}) == {"k": ["0", "a", "z"]}
