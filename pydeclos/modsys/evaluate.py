@@ -54,6 +54,23 @@ _NOTHING: Any = MappingProxyType({})  # an empty, read-only stand-in
 _FREEFORM = ("<freeform>",)  # what reading an undeclared (freeform) name depends on
 
 
+def _holds_declaration(value: Any) -> bool:
+    """Whether an (undeclared) definition contains `option(...)` somewhere."""
+    from pydeclos.modsys.options import Option
+
+    if isinstance(value, Option):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_declaration(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_declaration(item) for item in value)
+    content = getattr(value, "content", None)
+    if isinstance(value, Property):
+        contents = getattr(value, "contents", None)
+        return _holds_declaration(content if contents is None else list(contents))
+    return False
+
+
 def _only_hidden(node: OptionSet) -> bool:
     return any(True for _ in node.options()) and all(o.hidden for o in node.options())
 
@@ -154,7 +171,7 @@ class Evaluator:
         try:
             if decl.alias_of is not None:
                 return self.read(decl.alias_of)
-            return evaluate_option(decl, self.defs_for(path), (*self.prefix, *path))
+            return evaluate_option(decl, self.defs_for(path), self.prefix + path if self.prefix else path)
         except PydeclosError as error:
             return Failed(error)
         finally:
@@ -374,13 +391,13 @@ class Evaluator:
         path, _ = unknown[0]
         same = [d for p, d in unknown if p == path]
         full = show_path((*self.prefix, *path))
-        candidates = [show_path((*self.prefix, *name.split("."))) for name in self.tree.names()]
-        hint = did_you_mean(full, candidates)
-        from pydeclos.modsys.options import Option
-
-        if not self.tree.children or any(isinstance(d.value, Option) for d in same):
-            hint += (" It seems as if you're trying to declare an option by placing it into "
-                     "`config` rather than `options`!")
+        if any(_holds_declaration(d.value) for d in same):
+            hint = ("It seems as if you're trying to declare an option by placing it into "
+                    "`config` rather than `options`!")
+        else:
+            candidates = [show_path((*self.prefix, *name.split("."))) for name in
+                          self.tree.names()]
+            hint = did_you_mean(full, candidates)
         others = sorted({show_path((*self.prefix, *p)) for p, _ in unknown if p != path})
         more = ("\nOther undeclared options: " + ", ".join(f"`{o}`" for o in others[:5])
                 + (" …" if len(others) > 5 else "")) if others else ""
