@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from pydeclos import Module, mk_default, mk_if, mk_merge, option
+from pydeclos import Module, mk_default, mk_force, mk_if, mk_merge, option
 from pydeclos import types as t
 from pydeclos.modsys import errors as e
 
@@ -105,3 +105,27 @@ def test_freeform_attrsof_either() -> None:
     evaluation = ev(declare, Module(config={"c": {"number": 42, "text": "x"}}))
     assert evaluation.value("c") == {"number": 42, "text": "x"}
     assert evaluation.warnings == []
+
+
+def test_freeform_priorities_per_key() -> None:
+    """lib/modules.nix: freeform definitions go through mergeDefinitions, so priorities apply
+    per freeform key."""
+    assert value("c", declare(), Module(config={"c": {"a": "plain", "b": mk_default("low")}}),
+                 Module(config={"c": {"a": mk_force("forced"), "b": "high"}})) == {
+        "a": "forced", "b": "high"}
+
+
+def test_freeform_conflict_names_the_key() -> None:
+    """lib/modules.nix: two different freeform values at the same priority conflict, and the
+    message names the freeform option path."""
+    with pytest.raises(e.ConflictingDefinitionsError, match=r"`c.a`"):
+        value("c", declare(), Module(config={"c": {"a": "x"}}), Module(config={"c": {"a": "y"}}))
+
+
+def test_undeclared_key_without_freeform_is_unknown() -> None:
+    """lib/modules.nix: without freeformType, an unmatched definition inside a submodule is
+    "The option `c.value' does not exist"."""
+    plain = Module(options={"c": option(t.submodule({"enable": option(bool, default=False)}),
+                                        default={})})
+    with pytest.raises(e.UnknownOptionError, match=r"The option `c.value` does not exist"):
+        value("c", plain, Module(config={"c": {"value": "24"}}))

@@ -163,3 +163,28 @@ def test_empty_configuration_evaluates_cleanly() -> None:
     """DESIGN §2: `assertions` and `warnings` always exist; nothing else is mandatory."""
     evaluation = ev()
     assert evaluation.to_data() == {"assertions": [], "warnings": []}
+
+
+def test_renamed_option_keeps_priority_and_warns() -> None:
+    """mkRenamedOptionModule = doRename { withPriority = true; warn = true; }: a forwarded
+    mkDefault loses to a plain definition of the new option, and the rename still warns."""
+    evaluation = ev(DECLARE_CDE, mk_renamed_option("a.b", "c.d.e"),
+                    Module(config={"a.b": mk_default(1)}), Module(config={"c.d.e": 2}))
+    assert evaluation.value("c.d.e") == 2
+    assert len(evaluation.warnings) == 1
+
+
+def test_renamed_option_to_a_missing_option() -> None:
+    """doRename forwards to `to`; if nothing declares `to`, defining the old name is an
+    error about an option that does not exist."""
+    with pytest.raises(e.UnknownOptionError, match=r"`x.y`"):
+        ev(mk_renamed_option("a.b", "x.y"), Module(config={"a.b": 1})).to_data()
+
+
+def test_removed_option_under_false_mk_if_is_not_defined() -> None:
+    """mkRemovedOptionModule asserts `!opt.isDefined`: a definition under `mkIf false` does
+    not trigger it."""
+    helper = mk_removed_option("old.flag", "Use `new` instead.")
+    evaluation = ev(Module(options={"new": option(int, default=1)}), helper,
+                    Module(config={"old.flag": mk_if(False, True)}))
+    assert evaluation.to_data()["new"] == 1
