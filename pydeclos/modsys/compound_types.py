@@ -37,16 +37,9 @@ class Anything(Type):
                 f"{show_definitions(defs)}\nGive every definition the same kind of value."
             )
         if all(isinstance(d.value, list | tuple) for d in defs):
-            if len(defs) > 1:
-                from pydeclos.modsys.definitions import show_definitions
-                from pydeclos.modsys.errors import ConflictingDefinitionsError
-
-                raise ConflictingDefinitionsError(
-                    f"The option `{show_path(path)}` has conflicting definitions (lists of "
-                    f"`anything` are not concatenated):\n{show_definitions(defs)}\n"
-                    "Give it one definition, or declare it as `list[...]` to concatenate."
-                )
-            return ListOf(self).merge(path, defs)
+            # Not concatenated (unlike list[...]): equal lists merge, different ones conflict.
+            lists = [d.with_value(ListOf(self).merge(path, [d])) for d in defs]
+            return merge_equal(path, lists)
         return freeze(merge_equal(path, defs))
 
 

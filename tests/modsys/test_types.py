@@ -119,5 +119,6 @@ def test_type_descriptions() -> None:
 
 def test_anything_does_not_concatenate_lists() -> None:
     assert merged(t.anything, [1, mk_if(False, 2)]) == [1]
-    with pytest.raises(ConflictingDefinitionsError, match="has conflicting definitions"):
+    assert merged(t.anything, [1, {"a": None}], [1, {"a": None}]) == [1, {"a": None}]
+    with pytest.raises(ConflictingDefinitionsError, match="has conflicting definition values"):
         merged(t.anything, [1], [2])
