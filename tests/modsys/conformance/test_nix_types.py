@@ -312,3 +312,11 @@ def test_attrs_of_list_order_per_key() -> None:
     """lib/modules.nix: order priorities apply inside each attrsOf entry."""
     assert merged(dict[str, list[str]], {"k": mk_after(["z"])}, {"k": ["a"]},
                   {"k": mk_before(["0"])}) == {"k": ["0", "a", "z"]}
+
+
+def test_anything_equal_lists() -> None:
+    """./types-anything/equal-atoms.nix config.value.list"""
+    declare = Module(options={"value": option(t.anything)})
+    item = [1, "a", {"x": None}]
+    assert value("value.list", declare, Module(config={"value": {"list": item}}),
+                 Module(config={"value": {"list": item}})) == item
