@@ -62,6 +62,9 @@ class ListOf(Type):
     def check(self, value: Any) -> bool:
         return isinstance(value, list | tuple)
 
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        return FrozenList()
+
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         elem = self.elem
         simple, check = elem.passthrough, elem.check
@@ -118,6 +121,9 @@ class AttrsOf(Type):
                 return f"the keys must be strings, not {bad[0]!r}"
         return ""
 
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        return FrozenDict()
+
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         per_key: dict[str, list[Definition]] = {}
         for definition in defs:
@@ -172,6 +178,9 @@ class NullOr(Type):
 
     def explain(self, value: Any) -> str:
         return self.elem.explain(value)
+
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        return None
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         nulls = sum(1 for d in defs if d.value is None)
@@ -259,6 +268,9 @@ class Submodule(Type):
 
             self._prepared = prepare_submodule(self)
         return self._prepared
+
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        return self.merge(path, [])  # the sub-options' own defaults
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         from pydeclos.modsys.submodules import evaluate_submodule

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydeclos.errors import PydeclosError
 from pydeclos.modsys.definitions import (
+    NO_VALUE,
     Definition,
     FixedSource,
     declared_at,
@@ -45,11 +46,8 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
         if decl._default_value is not UNSET:
             return decl._default_value
         if not decl.has_default:
-            raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined. Try "
-                f"setting the option.{declared_at(decl.sites)}\nGive it a value in the "
-                "configuration (it has no default)."
-            )
+            return _empty_value(decl, path, "Give it a value in the configuration (it has no "
+                                "default).")
         default = decl.default
         if decl.type.passthrough and decl.apply is None and decl.type.check(default):
             return default  # a plain scalar default: its own merged value
@@ -74,11 +72,8 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
             )
         final, _ = highest_priority_definitions(path, raw)
         if not final:
-            raise MissingValueError(
-                f"The option `{show_path(path)}` was accessed but has no value defined. Try "
-                f"setting the option.{declared_at(decl.sites)}\nEvery definition of it is "
-                "under a false `mk_if`, and it has no default."
-            )
+            return _empty_value(decl, path, "Every definition of it is under a false `mk_if`, "
+                                "and it has no default.")
     type_ = decl.type
     invalid = [d for d in final if not type_.check(d.value)]
     if invalid:
@@ -87,19 +82,37 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
         value = type_.merge(path, final)
     except ModuleSystemError as error:
         raise _with_declarations(error, decl, path) from None
-    if decl.apply is not None:
-        try:
-            value = decl.apply(value)
-        except PydeclosError:
-            raise
-        except Exception as error:
-            raise ConfigFunctionError(
-                f"The `apply` function of option `{show_path(path)}` (declared in "
-                f"`{decl.sites[0]}`) raised {type(error).__name__}: {error}"
-            ) from error
+    value = _applied(decl, path, value)
     if not defs and _default_is_shared(decl, value):
         decl._default_value = value
     return value
+
+
+def _empty_value(decl: DeclaredOption, path: tuple[str, ...], why: str) -> Any:
+    """Without a default or a definition, an option whose type has an empty value (a list,
+    a dict, `X | None`, a submodule with its own defaults) has that value (as in NixOS);
+    any other option has no value, and needing it is an error."""
+    value = decl.type.empty_value(path)
+    if value is NO_VALUE:
+        raise MissingValueError(
+            f"The option `{show_path(path)}` was accessed but has no value defined. Try "
+            f"setting the option.{declared_at(decl.sites)}\n{why}"
+        )
+    return _applied(decl, path, value)
+
+
+def _applied(decl: DeclaredOption, path: tuple[str, ...], value: Any) -> Any:
+    if decl.apply is None:
+        return value
+    try:
+        return decl.apply(value)
+    except PydeclosError:
+        raise
+    except Exception as error:
+        raise ConfigFunctionError(
+            f"The `apply` function of option `{show_path(path)}` (declared in "
+            f"`{decl.sites[0]}`) raised {type(error).__name__}: {error}"
+        ) from error
 
 
 def _all_plain(defs: list[Definition]) -> bool:

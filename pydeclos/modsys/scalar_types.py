@@ -152,6 +152,9 @@ class Unique(Type):
     def explain(self, value: Any) -> str:
         return self.inner.explain(value)
 
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        return self.inner.empty_value(path)
+
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         merge_unique(path, defs, self.message)
         return self.inner.merge(path, defs)

@@ -29,6 +29,13 @@ class Type:
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         return freeze(merge_equal(path, defs))
 
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        """The value of an option of this type with no default and no definition, or
+        NO_VALUE when there is none (NixOS' emptyValue)."""
+        from pydeclos.modsys.definitions import NO_VALUE
+
+        return NO_VALUE
+
     def sub_options(self) -> tuple[Any, str] | None:
         """(option tree, placeholder) of nested options, for docs and nested declarations."""
         return None

@@ -7,7 +7,7 @@ import pytest
 from pydeclos import Module, mk_default, option
 from pydeclos import types as t
 from pydeclos.modsys import evaluate
-from pydeclos.modsys.errors import DeclarationError, ReadOnlyOptionError
+from pydeclos.modsys.errors import DeclarationError, MissingValueError, ReadOnlyOptionError
 
 
 def test_apply_transforms_the_merged_value() -> None:
@@ -64,3 +64,15 @@ def test_option_records_for_documentation() -> None:
 def test_every_option_in_the_builtin_module_is_documented() -> None:
     for info in evaluate(Module(), run=False).options:
         assert info.description, info.path
+
+
+def test_options_without_default_take_their_types_empty_value() -> None:
+    sub = t.submodule({"count": option(int, default=13)})
+    declare = Module(options={"items": option(list[int]), "table": option(dict[str, int]),
+                              "maybe": option(int | None), "sub": option(sub),
+                              "number": option(int)})
+    evaluation = evaluate(declare)
+    assert [evaluation.value(p) for p in ("items", "table", "maybe", "sub")] == [
+        [], {}, None, {"count": 13}]
+    with pytest.raises(MissingValueError, match="`number` was accessed but has no value"):
+        evaluation.value("number")
