@@ -519,5 +519,5 @@ def unit_of(module: LoadedModule, sources: SourceCache) -> Unit:
         code = config.__code__
         source = Source(code.co_filename, code.co_firstlineno, sources, scoped=True)
     else:
-        source = Source(module.site.file, module.site.line, sources, scoped=False)
+        source = Source(module.site.file, module.site.line, sources, scoped=True)
     return Unit(config, source, (), module.label, module)

@@ -60,7 +60,7 @@ class SourceIndex:
 
     file: str
     roots: list[tuple[int, int, _KeyNode]] = field(default_factory=list)
-    functions: dict[int, int] = field(default_factory=dict)  # first line -> last line
+    functions: dict[int, int] = field(default_factory=dict)  # scopes: first line -> last line
     assignments: dict[str, ast.AST] = field(default_factory=dict)
 
     @classmethod
@@ -82,6 +82,9 @@ class SourceIndex:
             _index_dict(node, root, consumed)
             index.roots.append((node.lineno, node.end_lineno or node.lineno, root))
         for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and _calls_module(node):
+                # a `Module(...)` literal: its definitions are inside these lines
+                index.functions.setdefault(node.lineno, node.end_lineno or node.lineno)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
                 first = node.lineno
                 if not isinstance(node, ast.Lambda) and node.decorator_list:
@@ -95,29 +98,17 @@ class SourceIndex:
         return index
 
     def line_of(self, keys: tuple[str, ...], scope: tuple[int, int] | None) -> int | None:
-        """The line of the last key of `keys` in a dict literal (best effort)."""
+        """The line of the last key of `keys` in a dict literal (best effort): in the
+        literals inside `scope` first, then anywhere in the file."""
         if not keys:
             return None
-        candidates = [
-            root for first, last, root in self.roots
-            if scope is None or scope[0] <= first <= scope[1]
-        ] or [root for _, _, root in self.roots]
-        best_line, best_depth = None, 0
-        for start in range(len(keys)):
-            for root in candidates:
-                node, depth = root, 0
-                for key in keys[start:]:
-                    child = node.children.get(key)
-                    if child is None:
-                        break
-                    node, depth = child, depth + 1
-                if depth == len(keys) - start:
-                    return node.line
-                if depth > best_depth:
-                    best_line, best_depth = node.line, depth
-            if best_line is not None:
-                return best_line
-        return None
+        everywhere = [root for _, _, root in self.roots]
+        if scope is not None:
+            inside = [root for first, _, root in self.roots if scope[0] <= first <= scope[1]]
+            found = _search(keys, inside)
+            if found is not None:
+                return found
+        return _search(keys, everywhere)
 
     def function_scope(self, first_line: int) -> tuple[int, int]:
         return (first_line, self.functions.get(first_line, first_line))
@@ -128,6 +119,33 @@ class SourceIndex:
         if isinstance(value, ast.List | ast.Tuple) and 0 <= position < len(value.elts):
             return value.elts[position].lineno
         return value.lineno if value is not None else None
+
+
+def _search(keys: tuple[str, ...], roots: list[_KeyNode]) -> int | None:
+    """The whole key path from a literal's top if possible, else its longest tail, else the
+    deepest partial match."""
+    best_line, best_depth = None, 0
+    for start in range(len(keys)):
+        for root in roots:
+            node, depth = root, 0
+            for key in keys[start:]:
+                child = node.children.get(key)
+                if child is None:
+                    break
+                node, depth = child, depth + 1
+            if depth == len(keys) - start:
+                return node.line
+            if depth > best_depth:
+                best_line, best_depth = node.line, depth
+        if best_line is not None:
+            return best_line
+    return None
+
+
+def _calls_module(node: ast.Call) -> bool:
+    function = node.func
+    name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+    return name == "Module"
 
 
 def _index_dict(node: ast.Dict, into: _KeyNode, consumed: set[int]) -> None:
