@@ -200,15 +200,21 @@ class Evaluator:
         return value
 
     def read_missing(self, node: OptionSet, name: str) -> Any:
-        if not node.path and self.freeform is not None:
-            current = self.current
-            if current is not None:  # a read of the freeform part, for the fixpoint
-                self.readers.setdefault(_FREEFORM, {})[current] = None
-                self.reads[current][_FREEFORM] = None
-            free = self.freeform_value()
-            if name in free:
-                return free[name]
+        """A name that is not declared: a freeform value, or an unknown option."""
+        free = self.read_freeform(node)
+        if free is not None and name in free:
+            return free[name]
         raise unknown_read(self.prefix, node, name, self.tree.names())
+
+    def read_freeform(self, node: OptionSet) -> Mapping[str, Any] | None:
+        """The freeform values under `node`, recorded as read (for the fixpoint)."""
+        if self.freeform is None:
+            return None
+        current = self.current
+        if current is not None:
+            self.readers.setdefault(_FREEFORM, {})[current] = None
+            self.reads[current][_FREEFORM] = None
+        return self.freeform_part(node.path)
 
     # -- the fixpoint --------------------------------------------------------------------
 
@@ -422,15 +428,17 @@ class Evaluator:
         merged = merge_definitions(self.prefix, self.freeform, defs)
         return FrozenDict() if merged is NO_VALUE else merged
 
-    def plain(self, node: OptionSet | None = None) -> dict[str, Any]:
+    def plain(self, node: OptionSet | None = None, free: Any = _MISSING) -> dict[str, Any]:
         """Every value below `node` as plain JSON data with sorted keys (raises failures)."""
         node = node or self.tree
+        if free is _MISSING:
+            free = self.freeform_part(node.path)
         out: dict[str, Any] = {}
         children = node.children
         for name in sorted(children):
             child = children[name]
             if type(child) is OptionSet:
-                inner = self.plain(child)
+                inner = self.plain(child, free.get(name) if free else None)
                 if inner or not _only_hidden(child):
                     out[name] = inner
                 continue
@@ -442,19 +450,22 @@ class Evaluator:
             if type(value) is Failed:
                 raise value.error
             out[name] = to_plain(value)
-        if node is self.tree and self.freeform is not None:
-            free = to_plain(self.freeform_value())
-            out = dict(sorted({**free, **out}.items()))
+        if free:
+            extra = {key: item for key, item in free.items() if key not in children}
+            out = dict(sorted({**to_plain(extra), **out}.items()))
         return out
 
-    def values(self, node: OptionSet | None = None) -> AttrsValue:
-        """Every option's value below `node` (failed ones raise when read)."""
+    def values(self, node: OptionSet | None = None, free: Any = _MISSING) -> AttrsValue:
+        """Every option's value below `node` (failed ones raise when read), with the
+        freeform values laid under the declared ones (recursively, as NixOS does)."""
         node = node or self.tree
+        if free is _MISSING:
+            free = self.freeform_part(node.path)
         out: dict[str, Any] = {}
         hidden = []
         for name, child in node.children.items():
             if type(child) is OptionSet:
-                inner = out[name] = self.values(child)
+                inner = out[name] = self.values(child, free.get(name) if free else None)
                 if inner._hidden and len(inner._hidden) == len(inner):
                     hidden.append(name)  # only rename helpers inside
                 continue
@@ -464,10 +475,18 @@ class Evaluator:
             if value is _MISSING:
                 value = self.cache[child.path] = self.compute(child.path, child)
             out[name] = value
-        if node is self.tree and self.freeform is not None:
-            free = self.freeform_value()
-            out = {**free, **out}
+        if free:
+            out = {**{k: v for k, v in free.items() if k not in node.children}, **out}
         return AttrsValue(out, frozenset(hidden))
+
+    def freeform_part(self, path: tuple[str, ...]) -> Mapping[str, Any] | None:
+        """The freeform values under the option set at `path` (None without any)."""
+        if self.freeform is None:
+            return None
+        free: Any = self.freeform_value()
+        for name in path:
+            free = free.get(name) if isinstance(free, Mapping) else None
+        return free if isinstance(free, Mapping) and free else None
 
     def cycle_error(self, pending: list[int], passes: int) -> CycleError:
         import networkx

@@ -43,13 +43,17 @@ class ConfigView:
         return self.__getattr__(name)
 
     def __contains__(self, name: object) -> bool:
-        return name in self._node.children
+        if name in self._node.children:
+            return True
+        free = self._evaluator.read_freeform(self._node)
+        return free is not None and name in free
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._node.children)
+        free = self._evaluator.read_freeform(self._node) or {}
+        return iter([*self._node.children, *(k for k in free if k not in self._node.children)])
 
     def __len__(self) -> int:
-        return len(self._node.children)
+        return len(list(self.__iter__()))
 
     def __repr__(self) -> str:
         return f"<cfg {show_path(self._evaluator.prefix + self._node.path) or '(top level)'}>"

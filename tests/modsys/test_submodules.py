@@ -200,3 +200,18 @@ def test_submodule_functions_may_read_the_outer_configuration() -> None:
     ]))
     assert evaluation.value("hosts.a.root") == "/srv/late"
     assert seen == ["/srv/none", "/srv/late"]
+
+
+def test_freeform_values_merge_into_declared_option_sets() -> None:
+    settings = t.submodule(Module(
+        options={"nest": {"declared": option(bool, default=False)},
+                 "has_extra": option(bool, default=False)},
+        config=lambda cfg: {"has_extra": "extra" in cfg and "free" in cfg.nest},
+    ), freeform=dict[str, t.anything])
+    evaluation = evaluate(Module(imports=[
+        Module(options={"s": option(settings, default={})}),
+        Module(config={"s": {"nest": {"free": 1}, "extra": "x"}}),
+    ]))
+    assert evaluation.value("s") == {"nest": {"declared": False, "free": 1}, "extra": "x",
+                                     "has_extra": True}
+    assert evaluation.value("s.nest.free") == 1
