@@ -230,6 +230,16 @@ class Either(Type):
         return freeze(merge_unique(path, defs))
 
 
+def _under(error: Exception, prefix: tuple[str, ...]) -> Exception:
+    """A declaration error inside a submodule, naming the full option path."""
+    relative = getattr(error, "relative_path", None)
+    if relative is not None:
+        inner, full = f"`{show_path(relative)}`", f"`{show_path((*prefix, *relative))}`"
+        error.args = (str(error).replace(inner, full, 1),)
+        error.relative_path = (*prefix, *relative)  # type: ignore[attr-defined]
+    return error
+
+
 def union_of(members: list[Type]) -> Type:
     flat: list[Type] = []
     nullable = False
@@ -273,8 +283,13 @@ class Submodule(Type):
         return self.merge(path, [])  # the sub-options' own defaults
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        from pydeclos.modsys.errors import DeclarationError
         from pydeclos.modsys.submodules import evaluate_submodule
 
+        try:
+            self.prepared()
+        except DeclarationError as error:
+            raise _under(error, path) from None
         return evaluate_submodule(self, path, defs)
 
     def sub_options(self) -> tuple[Any, str] | None:

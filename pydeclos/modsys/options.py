@@ -148,24 +148,31 @@ class DeclaredOption:
         self.visible = self.visible and spec.visible
 
     def _already_declared(self, spec: Option, why: str) -> DeclarationError:
-        return DeclarationError(
+        error = DeclarationError(
             f"The option `{show_path(self.path)}` in `{spec.site}` is already declared in "
             f"{', '.join(f'`{s}`' for s in self.sites)} ({why}).\n"
             "Declare it once, or leave the default, example, description and apply to one of "
             "the declarations."
         )
+        error.relative_path = self.path  # type: ignore[attr-defined]
+        return error
 
     def extend(self, options: Mapping[str, Any], site: Site | None) -> None:
         extended = self.type.with_options(options, site)
         if extended is None:
-            nested = ", ".join(f"`{show_path((*self.path, *k.split('.')))}`" for k in options)
-            raise DeclarationError(
+            where = _first_site(options) or site
+            nested = "\n".join(
+                f"- option(s) with prefix `{show_path((*self.path, *k.split('.')))}`"
+                + (f" in module `{where}`" if where else "") for k in options)
+            error = DeclarationError(
                 f"The option `{show_path(self.path)}` would be a parent of the following "
                 f"options, but its type `{self.type.description}` does not support nested "
-                f"options: {nested}.\nDeclared in "
-                + ", ".join(f"`{s}`" for s in self.sites)
-                + ". Give it a `t.submodule({...})` type, or declare the nested options elsewhere."
+                f"options.\n- `{show_path(self.path)}` itself is declared in module "
+                f"`{self.sites[0]}`\n{nested}\n"
+                "Give it a `t.submodule({...})` type, or declare the nested options elsewhere."
             )
+            error.relative_path = self.path  # type: ignore[attr-defined]
+            raise error
         self.type = extended
 
 
@@ -264,6 +271,18 @@ class OptionSet:
                 f"but got {value!r}.\nDeclare it as `option({_type_hint(value)}, default=..., "
                 "description=...)`, or nest a dict of declarations."
             )
+
+
+def _first_site(options: Mapping[str, Any]) -> Site | None:
+    """Where the first `option(...)` inside a declaration dict was written."""
+    for value in options.values():
+        if isinstance(value, Option):
+            return value.site
+        if isinstance(value, Mapping):
+            found = _first_site(value)
+            if found is not None:
+                return found
+    return None
 
 
 def _type_hint(value: Any) -> str:
