@@ -127,7 +127,13 @@ class Evaluation:
             node = child
         if isinstance(node, OptionSet):
             return evaluator.plain(node)
-        value = evaluator.read(node.path)
+        entry = _one_entry(node, parts, evaluator) if parts else None
+        if entry is not None:  # merge only the entry asked for, not its siblings
+            value, key, used = entry
+            walked.append(key)
+            del parts[:used]
+        else:
+            value = evaluator.read(node.path)
         while parts:
             if isinstance(value, AttrsValue) or isinstance(value, dict):
                 for count in range(len(parts), 0, -1):
@@ -165,6 +171,42 @@ class Evaluation:
 
             self._graph = dependency_graph(self._settled(), self.modules, self.loader)
         return self._graph
+
+
+def _one_entry(decl: DeclaredOption, parts: list[str],
+               evaluator: Evaluator) -> tuple[Any, str, int] | None:
+    """The value of one key of a `dict[str, X]` option (dotted keys matched longest first),
+    merged alone so that a broken sibling does not hide it; None to merge the whole option."""
+    from pydeclos.modsys.compound_types import AttrsOf
+    from pydeclos.modsys.definitions import (
+        NO_VALUE,
+        Definition,
+        FixedSource,
+        highest_priority_definitions,
+        merge_definitions,
+    )
+    from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
+
+    type_ = decl.type
+    if not isinstance(type_, AttrsOf) or decl.alias_of or decl.apply or decl.read_only:
+        return None
+    raw = list(evaluator.defs_for(decl.path))
+    if decl.has_default:
+        raw.insert(0, Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
+                                 FixedSource(decl.sites[0]), (), -1))
+    final, _ = highest_priority_definitions(decl.path, raw)
+    if not final or not all(type_.check(d.value) for d in final):
+        return None
+    keys = {key for d in final for key in d.value}
+    for count in range(len(parts), 0, -1):
+        key = ".".join(parts[:count])
+        if key in keys:
+            break
+    else:
+        return None
+    entries = [d.with_value(d.value[key], (*d.keys, key)) for d in final if key in d.value]
+    value = merge_definitions((*decl.path, key), type_.elem, entries)
+    return None if value is NO_VALUE else (value, key, count)
 
 
 def _assertion_sites(evaluator: Evaluator) -> dict[str, str]:

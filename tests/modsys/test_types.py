@@ -122,3 +122,14 @@ def test_anything_does_not_concatenate_lists() -> None:
     assert merged(t.anything, [1, {"a": None}], [1, {"a": None}]) == [1, {"a": None}]
     with pytest.raises(ConflictingDefinitionsError, match="has conflicting definition values"):
         merged(t.anything, [1], [2])
+
+
+def test_one_entry_of_a_dict_is_readable_beside_a_broken_one() -> None:
+    declare = Module(options={"table": option(dict[str, t.unique(int)], default={})})
+    evaluation = evaluate(Module(imports=[
+        declare, Module(config={"table": {"broken": 1, "ok.key": 2}}),
+        Module(config={"table": {"broken": 3}})]))
+    assert evaluation.value('table."ok.key"') == 2
+    assert evaluation.value("table.ok.key") == 2
+    with pytest.raises(UniqueOptionError, match=r"`table.broken`"):
+        evaluation.value("table")
