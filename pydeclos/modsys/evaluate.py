@@ -37,6 +37,7 @@ from pydeclos.modsys.errors import (
     CycleError,
     MissingValueError,
     UnknownOptionError,
+    UnknownOptionReadError,
     show_path,
 )
 from pydeclos.modsys.locations import Site, Source, SourceCache
@@ -379,7 +380,8 @@ class Evaluator:
             files = {unit.source.file} if hasattr(unit.source, "file") else None
             site = user_frame_site(error, files) or user_frame_site(error)
             if isinstance(error, PydeclosError):
-                if site is not None and isinstance(error, UnknownOptionError | MissingValueError):
+                if site is not None and isinstance(error, UnknownOptionReadError
+                                                   | MissingValueError):
                     body, _, hint = str(error).rpartition("\n")
                     error.args = (f"{body}\nRead in `{site}` (module `{unit.label}`).\n{hint}",)
                 raise error
