@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -86,7 +87,8 @@ def render_text(infos: list[OptionInfo]) -> str:
         if info.read_only:
             lines.append("    read-only")
         if info.description:
-            lines.append(f"    {info.description}")
+            lines.extend(textwrap.wrap(info.description, width=96, initial_indent="    ",
+                                       subsequent_indent="    "))
         lines.append(f"    declared in {', '.join(info.declarations)}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
