@@ -179,12 +179,11 @@ class DeclaredOption:
 class OptionSet:
     """A set of options (`services`, `services.nginx`): children by name."""
 
-    __slots__ = ("path", "children", "raw")
+    __slots__ = ("path", "children")
 
     def __init__(self, path: tuple[str, ...]) -> None:
         self.path = path
         self.children: dict[str, OptionSet | DeclaredOption] = {}
-        self.raw: list[Mapping[str, Any]] = []  # the declaration dicts, for late conversion
 
     def lookup(self, path: tuple[str, ...]) -> OptionSet | DeclaredOption | None:
         node: OptionSet | DeclaredOption | None = self
@@ -218,7 +217,6 @@ class OptionSet:
                 f"`options` must be a dict of option(...) declarations, not "
                 f"{type(options).__name__}" + (f" (in `{site_hint}`)" if site_hint else "")
             )
-        self.raw.append(options)
         for key, value in options.items():
             if not isinstance(key, str) or not key:
                 raise DeclarationError(
@@ -253,9 +251,12 @@ class OptionSet:
             elif isinstance(existing, DeclaredOption):
                 existing.redeclare(value)
             else:
+                # options were declared below this name first: they extend its submodule
                 declared = DeclaredOption(path, value)
-                for raw in _raw_under(existing):
-                    declared.extend(raw, value.site)
+                for inner in existing.options():
+                    relative = ".".join(inner.path[len(path):])
+                    for spec in inner.specs:
+                        declared.extend({relative: spec}, spec.site)
                 self.children[name] = declared
         elif isinstance(value, Mapping):
             if isinstance(existing, DeclaredOption):
@@ -292,6 +293,3 @@ def _type_hint(value: Any) -> str:
         return value.description
     return "type"
 
-
-def _raw_under(node: OptionSet) -> list[Mapping[str, Any]]:
-    return list(node.raw)

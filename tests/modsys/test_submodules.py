@@ -215,3 +215,11 @@ def test_freeform_values_merge_into_declared_option_sets() -> None:
     assert evaluation.value("s") == {"nest": {"declared": False, "free": 1}, "extra": "x",
                                      "has_extra": True}
     assert evaluation.value("s.nest.free") == 1
+
+
+def test_nested_declarations_before_the_submodule_option() -> None:
+    evaluation = evaluate(Module(imports=[
+        Module(options={"s": {"b": {"c": option(int, default=2)}}}),
+        Module(options={"s": option(t.submodule({"a": option(int, default=1)}), default={})}),
+    ]))
+    assert evaluation.value("s") == {"a": 1, "b": {"c": 2}}
