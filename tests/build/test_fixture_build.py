@@ -9,18 +9,24 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from pydeclos.build.host import tool_path
 from pydeclos.cli import main
 from tests.conftest import FIXTURE_TREE, copy_tree
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi]
 
 XZ_MAGIC = b"\xfd7zXZ\x00"
+EROFS_MAGIC = bytes.fromhex("e2e1f5e0")  # 0xE0F5E1E2, little-endian, at 1 KiB
+VERITY_MAGIC = b"verity\0\0"
 
 
 def test_generation_directory_holds_image_and_update_artifacts(fixture_build) -> None:
@@ -37,15 +43,51 @@ def test_generation_directory_holds_image_and_update_artifacts(fixture_build) ->
     assert [p.name for p in directory.parent.iterdir()] == ["1"]
 
 
-def test_partitions_are_xz_that_decompresses_to_the_full_slot(fixture_build) -> None:
-    directory = fixture_build.directory
-    usr = directory / fixture_build.artifacts["usr"]
-    assert usr.read_bytes()[:6] == XZ_MAGIC
-    with lzma.open(usr) as stream:
-        size = 0
+def _decompressed(path: Path) -> tuple[bytes, int]:
+    """The first 4 KiB of an xz artifact and its decompressed size."""
+    assert path.read_bytes()[:6] == XZ_MAGIC
+    with lzma.open(path) as stream:
+        head = stream.read(4096)
+        size = len(head)
         while chunk := stream.read(1 << 24):
             size += len(chunk)
-    assert size == 1 << 30  # the slot size from mkosi.repart/10-usr.conf
+    return head, size
+
+
+def test_partitions_are_xz_of_an_erofs_and_its_verity_tree(fixture_build) -> None:
+    directory = fixture_build.directory
+    head, size = _decompressed(directory / fixture_build.artifacts["usr"])
+    assert head[1024:1028] == EROFS_MAGIC
+    assert 0 < size <= 1 << 30  # fits the slot size from mkosi.repart/10-usr.conf
+    head, size = _decompressed(directory / fixture_build.artifacts["usr_verity"])
+    assert head[:8] == VERITY_MAGIC
+    assert 0 < size <= 64 << 20
+
+
+def _write_into_used_slot(artifact: Path, slot: Path, slot_size: int) -> None:
+    """What sysupdate does: the stream at the start of a slot whose tail holds old data."""
+    with slot.open("wb") as handle:
+        handle.truncate(slot_size)
+        handle.seek(slot_size - (8 << 20))
+        handle.write(os.urandom(8 << 20))
+        handle.seek(0)
+        with lzma.open(artifact) as stream:
+            shutil.copyfileobj(stream, handle, 1 << 20)
+
+
+def test_written_into_a_used_slot_the_partitions_verify_against_usrhash(
+    fixture_build, tmp_path: Path
+) -> None:
+    veritysetup = shutil.which("veritysetup", path=tool_path())
+    if veritysetup is None:
+        pytest.skip("needs veritysetup (cryptsetup-bin, from scripts/setup-host)")
+    directory = fixture_build.directory
+    data, hashes = tmp_path / "usr-b", tmp_path / "usr-verity-b"
+    _write_into_used_slot(directory / fixture_build.artifacts["usr"], data, 1 << 30)
+    _write_into_used_slot(directory / fixture_build.artifacts["usr_verity"], hashes, 64 << 20)
+    check = subprocess.run([veritysetup, "verify", str(data), str(hashes),
+                            str(fixture_build.usrhash)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
 
 
 def test_uki_pins_exactly_this_usr_partition(fixture_build) -> None:
