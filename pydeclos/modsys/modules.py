@@ -279,7 +279,7 @@ class Loader:
         raise ModuleImportError(
             f"{self._where(importer, position)}: the module file `{os.fspath(entry)}` does not "
             f"exist (looked for `{display_path(candidate)}`)."
-            f"{did_you_mean(os.path.basename(raw), nearby, within=3, dotted=False)}\n"
+            f"{did_you_mean(os.path.basename(raw), nearby, within=_close(raw), dotted=False)}\n"
             "Paths in `imports` are relative to the importing file."
         )
 
@@ -298,7 +298,7 @@ class Loader:
             raise ModuleImportError(
                 f"{self._where(importer, position)}: no module named `{name}` (neither an "
                 f"importable Python module nor a `{ENTRY_POINT_GROUP}` entry point)."
-                f"{did_you_mean(name, entry_points, within=3, dotted=False)}\n"
+                f"{did_you_mean(name, entry_points, within=_close(name), dotted=False)}\n"
                 "Install the package that provides it "
                 "(pip install ...), or write a relative path such as \"./name.py\"."
             ) from None
@@ -358,6 +358,11 @@ def cached_code(path: str) -> Any:
         return marshal.loads(memoryview(data)[16:])
     except (EOFError, ValueError, TypeError):
         return None
+
+
+def _close(name: str) -> int:
+    """How many edits away a file or package name suggestion may be."""
+    return max(1, len(os.path.basename(name)) // 4)
 
 
 def _anonymous(module: LoadedModule) -> bool:

@@ -2,7 +2,8 @@
 
 Like NixOS: the declared siblings of the misspelt name, closest first by edit distance
 (ties alphabetically), at most three; names that complete a prefix (`set.ena` →
-`set.enable`) come first. The options every configuration has (`assertions`, `warnings`)
+`set.enable`) come first. Among many siblings, only close ones are named (at most half the
+name's length in edits, and at least two). The options every configuration has (`assertions`, `warnings`)
 are only suggested when they are close, so they do not crowd a small configuration's list.
 """
 
@@ -43,6 +44,8 @@ def close_names(wrong: str, candidates: Iterable[str], limit: int = 3,
     completions = sorted((own for own in siblings if last and own.startswith(last)),
                          key=lambda own: (len(own), own))
     ranked = sorted(siblings, key=lambda own: (distance[own], own))
+    if within is None and len(siblings) > limit:
+        within = max(CLOSE, len(last) // 2)
     chosen = [
         own for own in dict.fromkeys([*completions, *ranked])
         if own in completions or (
