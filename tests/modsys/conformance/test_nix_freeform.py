@@ -60,7 +60,8 @@ def test_freeform_declared_options_keep_their_own_type() -> None:
 
 def test_freeform_declared_option_depends_on_freeform_value_via_getattr() -> None:
     """freeform-str-dep-unstr.nix: a declared option defined from a freeform value when it is
-    there (written with `getattr(cfg, name, None)`; the `name in cfg` spelling is in pending/)."""
+    there (written with `getattr(cfg, name, None)`; the `name in cfg` spelling is in
+    test_nix_freeform_nested.py)."""
     sub = Module(options={"foo": option(str | None, default=None)},
                  config=lambda cfg: {"foo": mk_if(getattr(cfg, "value", None) is not None,
                                                   getattr(cfg, "value", None))})

@@ -1,27 +1,14 @@
-"""PENDING — definitions in `Module(...)` objects are located at the wrong line.
+"""Conformance: each definition is reported at the line it was written.
 
-Derived from: every `checkConfigError '... Definition values:\\n\\s*- In .*<file>...'` case of
-nixpkgs lib/tests/modules.sh (e.g. define-enable.nix, submoduleFiles.nix,
-mkDefinition.nix 'Cannot merge definitions.*- In .file.*- In .other.'): each definition is
-reported with the place it was written.
-
-NixOS: every definition carries its own file, so the message lists each definition's file.
-
-pydeclos now: a definition inside a `Module(config={...})` literal is located at the *first*
-line of the file where that key appears (often another Module's, or a declaration's, line).
-For a file
-
-    imports = [
-        Module(options={"x": option(int)}),   # line 4
-        Module(config={"x": 1}),              # line 5
-        Module(config={"x": 2}),              # line 6
-    ]
-
-the conflict reads "- In `system.py:4`: 1" and "- In `system.py:4`: 2" (expected :5 and :6).
-Module files with one top-level `config` dict are located correctly.
+Derived from every `checkConfigError '... Definition values:\\n\\s*- In .*<file>...'` case of
+nixpkgs lib/tests/modules.sh (define-enable.nix, submoduleFiles.nix, mkDefinition.nix
+'Cannot merge definitions.*- In .file.*- In .other.'). In NixOS every definition carries its
+own file.
 
 DESIGN §2: "Every error names ... the file:line of each definition" and "Definitions in any
-dict literal, top-level or returned by a function, are located at the line of their key."
+dict literal, top-level or returned by a function, are located at the line of their key" —
+including several `Module(config={...})` literals in one file (fixed in f5a0aac; before, all
+were located at the first line where the key appears in the file).
 """
 
 from __future__ import annotations
@@ -35,7 +22,7 @@ from pydeclos import Module, option
 from pydeclos.modsys import errors as e
 from pydeclos.modsys import evaluate
 
-from .._support import value
+from ._support import value
 
 Writer = Callable[[str, str], Path]
 
@@ -66,4 +53,4 @@ def test_define_enable_type_error_line() -> None:
     define = Module(config={"enable": "x"})
     with pytest.raises(e.OptionTypeError) as raised:
         value("enable", declare, define)
-    assert f"pending_definition_locations.py:{define.site.line}`: \"x\"" in str(raised.value)
+    assert f"test_nix_locations.py:{define.site.line}`: \"x\"" in str(raised.value)

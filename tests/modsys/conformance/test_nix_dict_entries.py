@@ -1,21 +1,13 @@
-"""PENDING — one broken entry of a dict option makes every other entry unreadable.
-
-Derived from nixpkgs lib/tests/modules.sh (types-unique.nix):
+"""Conformance, from nixpkgs lib/tests/modules.sh (types-unique.nix):
 
     checkConfigError '... examples.merged. is defined multiple times ...' config.examples.merged.a
     checkConfigOutput '^"bee"$' config.examples.override.b ./types-unique.nix
 
 Both cases evaluate the same modules: `examples.merged` is broken, yet
-`examples.override.b` is readable, because NixOS merges attribute values on demand (with
-`lazyAttrsOf` in the fixture; `attrsOf` is lazy in the values too).
+`examples.override.b` is readable, because NixOS merges attribute values on demand.
 
-pydeclos now: `Evaluation.value("examples.ok")` raises the UniqueOptionError of
-`examples.merged`, since the whole dict option is merged before the path is walked.
-(test_nix_types.py checks both cases with separate modules.)
-
-DESIGN §2: `eval --option PATH` "accepts paths into an option's value"; DESIGN does not
-promise laziness (dict[str, X] is NixOS attrsOf), so this is low priority: the whole
-configuration fails either way, only `eval --option` of a sibling is affected.
+DESIGN §2: `eval --option PATH` "accepts paths into an option's value"; `value()` of one
+dict entry merges that entry alone (90ecfe4). DESIGN does not promise laziness otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +15,7 @@ from __future__ import annotations
 from pydeclos import Module, option
 from pydeclos import types as t
 
-from .._support import ev
+from ._support import ev
 
 
 def test_other_keys_of_a_dict_stay_readable() -> None:

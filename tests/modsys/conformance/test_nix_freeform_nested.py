@@ -1,12 +1,12 @@
-"""PENDING — freeform submodules: declared option sets with freeform values inside them, and
-`name in cfg` for freeform names.
+"""Conformance, from nixpkgs lib/tests/modules.sh "## Freeform modules": freeform values
+inside declared option sets, and `name in cfg` for freeform names.
 
-NixOS freeform (lib/modules.nix, `freeformType`): unmatched definitions are merged with the
-freeform type and laid *under* the declared config, recursively, so declared and freeform
-values share option sets; `config ? value` sees freeform names.
+NixOS (`freeformType`): unmatched definitions are merged with the freeform type and laid
+*under* the declared config, recursively, so declared and freeform values share option sets;
+`config ? value` sees freeform names.
 
 DESIGN §2: `t.submodule(options, freeform=dict[str, X])`: "unmatched keys go to the freeform
-part"; §2 also says what `cfg` returns for dict-like values supports `in`.
+part"; values read through `cfg` support `in` (fixed in 13a4f0b).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydeclos import Module, option
 from pydeclos import types as t
 
-from .._support import ev, value
+from ._support import ev, value
 
 
 def test_freeform_nested() -> None:
@@ -23,7 +23,7 @@ def test_freeform_nested() -> None:
 
     NixOS: `nest.foo` is declared, `nest.bar` is undeclared and goes to the freeform part;
     both are visible under `config.nest`.
-    pydeclos now: `c.nest.foo` is False, but `c.nest.bar` raises UnknownOptionError
+    pydeclos before the fix: `c.nest.foo` is False, but `c.nest.bar` raises UnknownOptionError
     "`c.nest.bar` does not exist in the value of `c.nest`" — the freeform value
     {"nest": {"bar": "bar"}} is shadowed by the declared option set `nest` instead of being
     merged under it.
@@ -41,7 +41,7 @@ def test_freeform_str_dep_unstr_with_in() -> None:
     ./define-value-string.nix  (config.foo = mkIf (config ? value) config.value)
 
     NixOS: `config ? value` is true when a freeform `value` is defined.
-    pydeclos now: `"value" in cfg` is False for freeform names (ConfigView.__contains__ only
+    pydeclos before the fix: `"value" in cfg` is False for freeform names (ConfigView.__contains__ only
     looks at declared options), so `foo` stays None; `getattr(cfg, "value", None)` works
     (see test_nix_freeform.py).
     """

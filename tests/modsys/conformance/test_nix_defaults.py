@@ -1,28 +1,19 @@
-"""PENDING — options without a default whose type has an empty value.
-
-Derived from nixpkgs lib/tests/modules.sh "## defaults" (defaults.nix):
+"""Conformance, from nixpkgs lib/tests/modules.sh "## defaults" (defaults.nix):
 
     checkConfigOutput "\\[\\]" config.list ./defaults.nix        # listOf int, no default
-    checkConfigOutput "{}" config.attrs ./defaults.nix           # attrs
-    checkConfigOutput "{}" config.attrsOf ./defaults.nix         # attrsOf int
+    checkConfigOutput "{}" config.attrs / config.attrsOf ./defaults.nix
     checkConfigOutput "null" config.null ./defaults.nix          # nullOr int
     checkConfigOutput "{}" config.submodule ./defaults.nix       # submodule { }
     checkConfigOutput "\\[\\]" config.unique ./defaults.nix      # unique (listOf int)
-    checkConfigError 'The option .int. was accessed but has no value defined.' config.int
     checkConfigOutput "ok" config.result ./defaults.nix          # submodule emptyValue
                                                                  # evaluates sub-option defaults
 
 NixOS (recent lib/modules.nix): an option with neither a default nor definitions takes its
-type's `emptyValue` when the type has one (lists, attribute sets, nullOr, submodules —
-whose value then has the sub-options' defaults); `int`, `str`, … still fail with "was
-accessed but has no value defined".
+type's `emptyValue` if the type has one; `int`, `str`, … still fail with "was accessed but
+has no value defined" (that case is in test_nix_options.py).
 
-pydeclos now: every such read raises MissingValueError "The option `x` was accessed but has
-no value defined." (the `int` case passes in test_nix_options.py).
-
-DESIGN: silent (§2 says to follow NixOS where DESIGN says nothing). Note the research file
-(module-system-semantics.md) only mentions `emptyValue` for lazyAttrsOf, so this is a recent
-NixOS change the contract does not spell out; decide before implementing.
+DESIGN is silent (follow NixOS); research/module-system-semantics.md only mentions
+`emptyValue` for lazyAttrsOf — implemented in 8326d17.
 """
 
 from __future__ import annotations
@@ -32,7 +23,7 @@ import pytest
 from pydeclos import Module, option
 from pydeclos import types as t
 
-from .._support import value
+from ._support import value
 
 
 @pytest.mark.parametrize(("type_", "empty"), [
