@@ -104,3 +104,36 @@ def test_unknown_option_inside_mk_if_in_a_submodule_entry() -> None:
                                           default={})})
     with pytest.raises(e.UnknownOptionError, match=r"`s.x.b` does not exist"):
         value("s", declare, Module(config={"s": {"x": mk_if(True, {"b": 1})}}))
+
+
+def test_submodule_definition_closes_over_the_outer_config() -> None:
+    """lib/types.nix submodule: a definition may be a function module that refers to the
+    outer `config` (a closure); it follows the outer value (DESIGN §2 fixpoint)."""
+    declare = Module(options={"base_port": option(int, default=8000),
+                              "hosts": option(dict[str, t.submodule({"port": option(int)})],
+                                              default={})})
+    define = Module(config=lambda outer: {"hosts": {
+        "a": lambda cfg: {"port": outer.base_port + 1}}})
+    assert value("hosts.a.port", declare, define) == 8001
+    assert value("hosts.a.port", declare, define, Module(config={"base_port": 9000})) == 9001
+
+
+def test_default_computed_from_other_options() -> None:
+    """NixOS `default = config.x + 1` (mkOptionDefault, priority 1500): in pydeclos a config
+    function gives `mk_override(1500, ...)`, which loses to any mk_default."""
+    from pydeclos import mk_override
+
+    declare = Module(options={"x": option(int, default=1), "y": option(int)})
+    computed = Module(config=lambda cfg: {"y": mk_override(1500, cfg.x + 1)})
+    assert value("y", declare, computed) == 2
+    assert value("y", declare, computed, Module(config={"y": mk_default(10)})) == 10
+
+
+def test_unique_counts_the_parts_of_a_mk_merge() -> None:
+    """lib/modules.nix: mkMerge is discharged into several definitions before the type
+    merges, so `unique` sees two."""
+    from pydeclos import mk_merge
+
+    declare = Module(options={"x": option(t.unique(list[int]))})
+    with pytest.raises(e.UniqueOptionError, match="`x` is defined multiple times"):
+        value("x", declare, Module(config={"x": mk_merge([[1], [2]])}))
