@@ -195,6 +195,15 @@ class Evaluator:
             self.reads[current][path] = None
         value = self.cache.get(path, _MISSING)
         if value is _MISSING:
+            if path in self.computing:
+                chain = " → ".join(show_path((*self.prefix, *p)) for p in
+                                   self.computing[self.computing.index(path):])
+                raise CycleError(
+                    f"The option `{show_path((*self.prefix, *path))}` needs its own value to "
+                    f"be computed: {chain} → {show_path((*self.prefix, *path))}.\n"
+                    "A definition of it (or of an option it is computed from) reads it; "
+                    "compute that part from other options."
+                )
             value = self.cache[path] = self.compute(path)
         if type(value) is Failed:
             raise value.error

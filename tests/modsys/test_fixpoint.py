@@ -124,3 +124,17 @@ def test_a_long_chain_against_module_order_is_not_a_cycle() -> None:
     chain = [Module(config=step(i)) for i in range(size)]
     evaluation = evaluate(Module(imports=[declare, *chain, Module(config={f"x{size}": 1})]))
     assert evaluation.value("x0") == size + 1
+
+
+def test_a_value_computed_from_itself_is_a_cycle() -> None:
+    from pydeclos import types as t
+
+    host = t.submodule({"root": option(str, default="/")})
+    declare = Module(options={"hosts": option(dict[str, host], default={})})
+
+    def system(cfg):
+        return {"hosts": {"a": lambda sub: {"root": "/" + str(len(cfg.hosts))}}}
+
+    with pytest.raises(CycleError, match="`hosts` needs its own value"):
+        evaluate(Module(imports=[declare, BASE, Module(config={"base": 0}),
+                                 Module(config=system)])).to_data()
