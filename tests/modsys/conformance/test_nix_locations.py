@@ -54,3 +54,40 @@ def test_define_enable_type_error_line() -> None:
     with pytest.raises(e.OptionTypeError) as raised:
         value("enable", declare, define)
     assert f"test_nix_locations.py:{define.site.line}`: \"x\"" in str(raised.value)
+
+
+def test_definition_returned_by_a_function_is_located_at_its_key(write: Writer) -> None:
+    """DESIGN §2: definitions in a dict returned by a config function are located at the line
+    of their key."""
+    system = write("system.py", """
+        from pydeclos import option
+
+        options = {"port": option(int)}
+
+
+        def config(cfg):
+            return {
+                "port": "eighty",
+            }
+    """)
+    with pytest.raises(e.OptionTypeError, match=r"system\.py:8`: \"eighty\""):
+        evaluate(system).value("port")
+
+
+def test_submodule_entry_definitions_are_located(write: Writer) -> None:
+    """submoduleFiles.nix: definitions inside a submodule entry keep their file and line."""
+    system = write("system.py", """
+        from pydeclos import Module, option, types as t
+
+        HOST = t.submodule({"port": option(int)})
+        imports = [
+            Module(options={"hosts": option(dict[str, HOST], default={})}),
+            Module(config={"hosts": {"a": {"port": 1}}}),
+            Module(config={"hosts": {"a": {"port": 2}}}),
+        ]
+    """)
+    with pytest.raises(e.ConflictingDefinitionsError) as raised:
+        evaluate(system).value("hosts")
+    message = str(raised.value)
+    assert "`hosts.a.port`" in message
+    assert "system.py:6`: 1" in message and "system.py:7`: 2" in message
