@@ -30,13 +30,12 @@ from pydeclos.modsys.collect import Collected, collect
 from pydeclos.modsys.definitions import (
     NO_VALUE,
     Definition,
-    show_definitions,
 )
+from pydeclos.modsys.diagnostics import cycle_error, unknown_error
 from pydeclos.modsys.errors import (
     ConfigFunctionError,
     CycleError,
     MissingValueError,
-    UnknownOptionError,
     UnknownOptionReadError,
     show_path,
 )
@@ -45,7 +44,6 @@ from pydeclos.modsys.modules import LoadedModule, Module, user_frame_site
 from pydeclos.modsys.option_value import evaluate_option
 from pydeclos.modsys.options import OptionSet
 from pydeclos.modsys.properties import Property
-from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
 from pydeclos.modsys.view import ConfigView, unknown_read
 
@@ -53,23 +51,6 @@ MIN_PASSES = 100
 _MISSING: Any = object()
 _NOTHING: Any = MappingProxyType({})  # an empty, read-only stand-in
 _FREEFORM = ("<freeform>",)  # what reading an undeclared (freeform) name depends on
-
-
-def _holds_declaration(value: Any) -> bool:
-    """Whether an (undeclared) definition contains `option(...)` somewhere."""
-    from pydeclos.modsys.options import Option
-
-    if isinstance(value, Option):
-        return True
-    if isinstance(value, Mapping):
-        return any(_holds_declaration(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_holds_declaration(item) for item in value)
-    content = getattr(value, "content", None)
-    if isinstance(value, Property):
-        contents = getattr(value, "contents", None)
-        return _holds_declaration(content if contents is None else list(contents))
-    return False
 
 
 def _only_hidden(node: OptionSet) -> bool:
@@ -250,7 +231,7 @@ class Evaluator:
             if passes > limit - 2:
                 recent.update(dict.fromkeys(pending))
             if passes > limit:
-                raise self.cycle_error(sorted(recent), passes - 1)
+                raise cycle_error(self, sorted(recent), passes - 1)
             heap = [(rank[index], index) for index in pending]
             heapq.heapify(heap)
             queued = set(pending)
@@ -402,27 +383,7 @@ class Evaluator:
             ) from error
         unknown = [item for index in sorted(self.unknown) for item in self.unknown[index]]
         if unknown and self.freeform is None:
-            raise self.unknown_error(unknown)
-
-    def unknown_error(self, unknown: list[tuple[tuple[str, ...], Definition]]) -> Exception:
-        path, _ = unknown[0]
-        same = [d for p, d in unknown if p == path]
-        full = show_path((*self.prefix, *path))
-        if any(_holds_declaration(d.value) for d in same):
-            hint = ("It seems as if you're trying to declare an option by placing it into "
-                    "`config` rather than `options`!")
-        else:
-            candidates = [show_path((*self.prefix, *name.split("."))) for name in
-                          self.tree.names()]
-            hint = did_you_mean(full, candidates)
-        others = sorted({show_path((*self.prefix, *p)) for p, _ in unknown if p != path})
-        more = ("\nOther undeclared options: " + ", ".join(f"`{o}`" for o in others[:5])
-                + (" …" if len(others) > 5 else "")) if others else ""
-        return UnknownOptionError(
-            f"The option `{full}` does not exist. Definition values:\n"
-            f"{show_definitions(same)}\n{hint.strip() or 'Check the spelling.'}{more}\n"
-            "Fix the name, or import the module that declares this option."
-        )
+            raise unknown_error(self, unknown)
 
     def freeform_value(self) -> Any:
         unknown = [item for index in sorted(self.unknown) for item in self.unknown[index]]
@@ -498,38 +459,6 @@ class Evaluator:
         for name in path:
             free = free.get(name) if isinstance(free, Mapping) else None
         return free if isinstance(free, Mapping) and free else None
-
-    def cycle_error(self, pending: list[int], passes: int) -> CycleError:
-        import networkx
-
-        graph = networkx.DiGraph()
-        for writer in pending:
-            for path in self.dynamic.get(writer, {}):
-                for reader in self.readers.get(path, ()):
-                    if reader in pending:
-                        graph.add_edge(writer, reader, path=path)
-        try:
-            edges = networkx.find_cycle(graph)
-        except networkx.NetworkXNoCycle:
-            edges = [(pending[0], pending[0])]
-        steps = []
-        for position, (writer, reader) in enumerate(edges):
-            read = graph.edges[edges[position - 1]]["path"] if graph.has_edge(
-                *edges[position - 1]) else None
-            wrote = graph.edges[writer, reader]["path"] if graph.has_edge(writer, reader) else None
-            unit = self.units[writer]
-            site = unit.module.config_site if unit.module else unit.source.locate(unit.base_keys)
-            steps.append(
-                f"module {unit.label} ({site})"
-                + (f" reads {show_path((*self.prefix, *read))}" if read else "")
-                + (f" → defines {show_path((*self.prefix, *wrote))}" if wrote else "")
-            )
-        return CycleError(
-            f"The configuration never settles (still changing after {passes} passes):\n"
-            + " → ".join(steps)
-            + "\nBreak the cycle: compute one of these values without reading the other, or "
-            "fix it with mk_force(...)."
-        )
 
 
 # -- building evaluators ------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""What went wrong in an evaluation, told in terms of the user's modules and options.
+
+Unknown definitions (with "did you mean" or the hint that an option was placed in `config`)
+and configurations that never settle (the cycle of modules, each with what it reads and
+defines).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from pydeclos.modsys.definitions import Definition, show_definitions
+from pydeclos.modsys.errors import CycleError, UnknownOptionError, show_path
+from pydeclos.modsys.properties import Property
+from pydeclos.modsys.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    from pydeclos.modsys.evaluate import Evaluator
+
+
+def unknown_error(evaluator: Evaluator,
+                  unknown: list[tuple[tuple[str, ...], Definition]]) -> Exception:
+    """The error for definitions of options nobody declares (the first one, with its
+    suggestions or hint, and the names of the others)."""
+    path, _ = unknown[0]
+    same = [d for p, d in unknown if p == path]
+    full = show_path((*evaluator.prefix, *path))
+    if any(_holds_declaration(d.value) for d in same):
+        hint = ("It seems as if you're trying to declare an option by placing it into "
+                "`config` rather than `options`!")
+    else:
+        candidates = [show_path((*evaluator.prefix, *name.split("."))) for name in
+                      evaluator.tree.names()]
+        hint = did_you_mean(full, candidates)
+    others = sorted({show_path((*evaluator.prefix, *p)) for p, _ in unknown if p != path})
+    more = ("\nOther undeclared options: " + ", ".join(f"`{o}`" for o in others[:5])
+            + (" …" if len(others) > 5 else "")) if others else ""
+    return UnknownOptionError(
+        f"The option `{full}` does not exist. Definition values:\n"
+        f"{show_definitions(same)}\n{hint.strip() or 'Check the spelling.'}{more}\n"
+        "Fix the name, or import the module that declares this option."
+    )
+
+
+def cycle_error(evaluator: Evaluator, pending: list[int], passes: int) -> CycleError:
+    """The error for a configuration that never settles: a cycle of modules found along
+    the current define → read edges among those that kept running."""
+    import networkx
+
+    graph = networkx.DiGraph()
+    for writer in pending:
+        for path in evaluator.dynamic.get(writer, {}):
+            for reader in evaluator.readers.get(path, ()):
+                if reader in pending:
+                    graph.add_edge(writer, reader, path=path)
+    try:
+        edges = networkx.find_cycle(graph)
+    except networkx.NetworkXNoCycle:
+        edges = [(pending[0], pending[0])]
+    steps = []
+    for position, (writer, reader) in enumerate(edges):
+        read = graph.edges[edges[position - 1]]["path"] if graph.has_edge(
+            *edges[position - 1]) else None
+        wrote = graph.edges[writer, reader]["path"] if graph.has_edge(writer, reader) else None
+        unit = evaluator.units[writer]
+        site = unit.module.config_site if unit.module else unit.source.locate(unit.base_keys)
+        steps.append(
+            f"module {unit.label} ({site})"
+            + (f" reads {show_path((*evaluator.prefix, *read))}" if read else "")
+            + (f" → defines {show_path((*evaluator.prefix, *wrote))}" if wrote else "")
+        )
+    return CycleError(
+        f"The configuration never settles (still changing after {passes} passes):\n"
+        + " → ".join(steps)
+        + "\nBreak the cycle: compute one of these values without reading the other, or "
+        "fix it with mk_force(...)."
+    )
+
+
+def _holds_declaration(value: Any) -> bool:
+    """Whether an (undeclared) definition contains `option(...)` somewhere."""
+    from pydeclos.modsys.options import Option
+
+    if isinstance(value, Option):
+        return True
+    if isinstance(value, Mapping):
+        return any(_holds_declaration(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_declaration(item) for item in value)
+    content = getattr(value, "content", None)
+    if isinstance(value, Property):
+        contents = getattr(value, "contents", None)
+        return _holds_declaration(content if contents is None else list(contents))
+    return False
