@@ -138,3 +138,16 @@ def test_output_does_not_depend_on_hash_seeds(tmp_path: Path, seeds: tuple[str, 
         outputs.append(result.stdout)
     assert outputs[0] == outputs[1]
     assert len(json.loads(outputs[0])["toy"]["hosts"]) == 20
+
+
+@pytest.mark.usefixtures("no_library")
+def test_readable_output_is_one_line_per_value(tmp_path: Path) -> None:
+    write(tmp_path, "toy.py", TOY)
+    system = write(tmp_path, "system.py", """
+        imports = ["./toy.py"]
+        config = {"toy": {"hosts": {"a.org": {"root": "/srv"}}}}
+    """)
+    code, out, _ = run("eval", str(system))
+    assert code == 0
+    assert 'toy.hosts."a.org".root = "/srv"' in out.splitlines()
+    assert "toy.port = 80" in out.splitlines()
