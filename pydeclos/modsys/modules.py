@@ -207,7 +207,7 @@ class Loader:
         found = self._by_key.get(path)
         if found is not None:
             return found
-        name = f"pydeclos_module_{len(self._by_key)}"
+        name = f"pydeclos_module_{id(self):x}_{len(self._by_key)}"  # unique in sys.modules
         loader = importlib.machinery.SourceFileLoader(name, path)
         python_module = python_types.ModuleType(name)
         python_module.__file__ = path
