@@ -19,7 +19,7 @@ def evaluate_with_library(file: Path | None, *, run: bool = True) -> Any:
     try:
         prelude = stdlib_modules()
         modules_path = library_dir()
-    except (FileNotFoundError, ValueError):
+    except FileNotFoundError:  # an installation without the standard library
         prelude, modules_path = [], None
     return evaluate(file, prelude=prelude, modules_path=modules_path, run=run)
 
