@@ -260,7 +260,7 @@ class Loader:
         )
 
     def resolve_path(self, entry: Any, importer: LoadedModule | None, position: int,
-                     also_in: Path | None = None) -> str:
+                     also_in: Path | None = None, names: str = "imports") -> str:
         raw = os.path.expanduser(os.fspath(entry))
         bases = [importer.base_dir if importer else os.getcwd()]
         if also_in is not None:
@@ -272,15 +272,19 @@ class Loader:
             for inner in ("default.py", "__init__.py"):
                 if os.path.isfile(os.path.join(candidate, inner)):
                     return os.path.abspath(os.path.join(candidate, inner))
-        candidate = os.path.join(bases[0], raw)
-        folder = os.path.dirname(candidate)
-        nearby = [n for n in os.listdir(folder) if n.endswith(".py")] if os.path.isdir(folder) \
-            else []
+        looked = [os.path.join(base, raw) for base in bases]
+        nearby = sorted({
+            name for folder in {os.path.dirname(path) for path in looked}
+            if os.path.isdir(folder) for name in os.listdir(folder) if name.endswith(".py")
+        })
+        relative_to = ("the importing file" if names == "imports" else "the file listing them") \
+            + (" or to the module library" if also_in else "")
         raise ModuleImportError(
-            f"{self._where(importer, position)}: the module file `{os.fspath(entry)}` does not "
-            f"exist (looked for `{display_path(candidate)}`)."
+            f"{self._where(importer, position, names)}: the module file `{os.fspath(entry)}` "
+            f"does not exist (looked for "
+            + ", ".join(f"`{display_path(path)}`" for path in looked) + ")."
             f"{did_you_mean(os.path.basename(raw), nearby, within=_close(raw), dotted=False)}\n"
-            "Paths in `imports` are relative to the importing file."
+            f"Paths in `{names}` are relative to {relative_to}."
         )
 
     def resolve_name(self, name: str, importer: LoadedModule | None, position: int) -> LoadedModule:
@@ -322,17 +326,19 @@ class Loader:
         if isinstance(entry, Module):
             return entry.key if entry.key is not None else ("object", id(entry), entry)
         if isinstance(entry, os.PathLike) or (isinstance(entry, str) and _looks_like_path(entry)):
-            return self.resolve_path(entry, importer, position, also_in=self.modules_path)
+            return self.resolve_path(entry, importer, position, also_in=self.modules_path,
+                                     names="disabled_modules")
         return self.resolve(entry, importer, position).key
 
-    def _where(self, importer: LoadedModule | None, position: int) -> str:
+    def _where(self, importer: LoadedModule | None, position: int,
+               names: str = "imports") -> str:
         if importer is None:
             return "the command line"
         line = None
         if not importer.site.file.startswith("<") and importer.site.line == 1:
-            line = self.sources.index(importer.site.file).line_of_list_item("imports", position)
+            line = self.sources.index(importer.site.file).line_of_list_item(names, position)
         site = Site(importer.site.file, line or importer.site.line)
-        return f"imported by `{site}`"
+        return f"imported by `{site}`" if names == "imports" else f"in `{names}` of `{site}`"
 
 
 def cached_code(path: str) -> Any:

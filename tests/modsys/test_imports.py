@@ -150,3 +150,11 @@ def test_disabling_by_key_string_and_keyless_module_error() -> None:
     assert evaluate(root).value("names") == []
     with pytest.raises(ModuleImportError, match="without a `key`"):
         evaluate(Module(imports=[declare], disabled_modules=[Module()]))
+
+
+def test_unknown_disabled_module_suggests_library_files(write: Writer, tmp_path: Path) -> None:
+    write("library/services/nginx.py", LIBRARY)
+    system = write("system.py", 'disabled_modules = ["services/ngnix.py"]\n')
+    with pytest.raises(ModuleImportError, match=r"(?s)in `disabled_modules` of `.*system.py:1`.*"
+                                                r"Did you mean `nginx.py`\?.*module library"):
+        evaluate(system, modules_path=tmp_path / "library")
