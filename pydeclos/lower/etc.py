@@ -10,7 +10,7 @@ their owner and mode set with `z`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydeclos.lower import validate as v
@@ -32,7 +32,8 @@ TMPFILES = "usr/lib/tmpfiles.d/00-pydeclos-etc.conf"
 # Files that belong to the running system, not to a /usr version: linking them would
 # break logins (sysusers writes them) or the machine's identity.
 RESERVED = frozenset({"passwd", "group", "shadow", "gshadow", "machine-id", "subuid", "subgid",
-                      "shadow-", "passwd-", "group-", "gshadow-", "adjtime"})
+                      "shadow-", "passwd-", "group-", "gshadow-", "adjtime", "os-release",
+                      "mtab"})
 
 
 def _user_entries(cfg: Mapping[str, Any]) -> dict[str, EtcEntry]:
@@ -87,6 +88,12 @@ def etc_entries(cfg: Mapping[str, Any]) -> dict[str, EtcEntry]:
                     f"set {entry.origin} instead of declaring /etc/{path} yourself",
                 )
             entries[path] = entry
+    for path, entry in entries.items():
+        parent = next((p for p in map(str, PurePosixPath(path).parents) if p in entries), None)
+        if parent is not None:
+            raise ConflictingDefinitions(
+                entry.origin, f"/etc/{parent} is declared as a file, so /etc/{path} cannot "
+                "be inside it", f"remove {entries[parent].origin} or this entry")
     return dict(sorted(entries.items()))
 
 

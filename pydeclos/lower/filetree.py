@@ -51,6 +51,7 @@ class FileTree(Mapping[str, Entry]):
 
     def __init__(self, entries: Mapping[str, Entry] | None = None) -> None:
         self._entries: dict[str, Entry] = {}
+        self._directories: set[str] = set()
         for path, entry in (entries or {}).items():
             self.add(path, entry)
 
@@ -75,7 +76,16 @@ class FileTree(Mapping[str, Entry]):
                 f"two parts of the configuration write different content to {path}; "
                 "remove one of the definitions"
             )
+        parents = [str(p) for p in PurePosixPath(path).parents][:-1]
+        clash = path if path in self._directories else next(
+            (p for p in parents if p in self._entries), None)
+        if clash is not None:
+            raise TreeConflict(
+                f"{clash} would have to be both a file and a directory (for {path}); "
+                "remove one of the two definitions"
+            )
         self._entries[path] = entry
+        self._directories.update(parents)
 
     def add_text(self, path: str, text: str, mode: int = 0o644) -> None:
         self.add(path, File(text.encode(), mode))
