@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from pydeclos.errors import PydeclosError
+
 
 @click.command("lower")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -32,5 +34,9 @@ def lower_cmd(file: Path, output: Path, version: int | None) -> None:
     if version is not None:
         config = {**config, "image": {**(config.get("image") or {}), "version": version}}
     tree = lower(config)
-    write_tree(tree, output)
+    try:
+        write_tree(tree, output)
+    except OSError as error:
+        raise PydeclosError(f"cannot write the build tree to {output}: {error.strerror} "
+                            f"({error.filename}); choose a directory you can write to") from None
     click.echo(f"wrote {len(tree)} files to {output}")

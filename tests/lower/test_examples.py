@@ -163,3 +163,13 @@ def test_lowering_does_not_depend_on_the_hash_seed(name: str, tmp_path: Path) ->
         assert result.returncode == 0, result.stderr
         trees.append(_digest(out))
     assert trees[0] == trees[1]
+
+
+def test_cli_reports_an_unwritable_output_without_a_traceback(tmp_path: Path) -> None:
+    blocked = tmp_path / "file"
+    blocked.write_text("a file, not a directory")
+    out = blocked / "build"  # its parent is a file: cannot be created
+    result = CliRunner().invoke(main, ["lower", str(examples.EXAMPLES / "minimal/system.py"),
+                                       "-o", str(out)])
+    assert result.exit_code == 1
+    assert "cannot write the build tree" in result.output and "Traceback" not in result.output
