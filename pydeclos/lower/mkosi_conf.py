@@ -112,8 +112,8 @@ def lower_mkosi_conf(cfg: Mapping[str, Any]) -> FileTree:
         ("Bootloader", "systemd-boot"),
         ("UnifiedKernelImageFormat", "%i_%v"),
         ("WithDocs", "yes" if image.get("with_docs") else "no"),
-        # Keep the dpkg database: Debian units (dpkg-db-backup.timer) fail without it. It
-        # lives on the persistent root, so after a switch generation.json is the truth.
+        # Keep the dpkg database that Debian's tools and units (dpkg-db-backup.timer) expect.
+        # It lives on the persistent root, so after a switch generation.json is the truth.
         ("CleanPackageMetadata", "no"),
     ]
     params = kernel_command_line(cfg)
