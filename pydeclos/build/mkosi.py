@@ -39,6 +39,12 @@ class CacheDirs:
         for directory in (self.packages, self.incremental, self.workspace, self.logs):
             directory.mkdir(parents=True, exist_ok=True)
 
+    def prune_logs(self, keep: int = 30) -> None:
+        """Drop all but the newest `keep` build logs (each generation keeps its own copy)."""
+        logs = sorted(self.logs.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in logs[keep:]:
+            old.unlink(missing_ok=True)
+
 
 def default_cache() -> CacheDirs:
     """/var/cache/pydeclos, or $PYDECLOS_CACHE."""

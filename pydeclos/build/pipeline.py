@@ -112,6 +112,7 @@ def build_tree(
     check_free(out, version)
     cache = cache or default_cache()
     cache.create()
+    cache.prune_logs()
     info = summary(tree, tools)
     stem = f"{info.image_id}_{version}"
     log = cache.logs / f"{info.image_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}.log"
