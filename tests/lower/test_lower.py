@@ -115,8 +115,11 @@ def test_declared_interfaces_win_over_the_dhcp_catch_all() -> None:
     assert [Path(p).name for p in network] == ["50-pydeclos-eth1.network",
                                                 "90-pydeclos-dhcp.network"]
     assert "Address=192.0.2.10/24" in text(tree, network[0])
+    wait_online = f"{UNITS}/systemd-networkd-wait-online.service.d/50-pydeclos.conf"
+    assert "ExecStart=/usr/lib/systemd/systemd-networkd-wait-online --any" in \
+        text(tree, wait_online)
     no_dhcp = lower(config({"networking": {"use_dhcp": False}}))
-    assert not [p for p in no_dhcp if "/network/" in p]
+    assert not [p for p in no_dhcp if "/network/" in p or p == wait_online]
 
 
 def test_presets_follow_the_options_that_own_the_services() -> None:

@@ -71,8 +71,11 @@ def verify_root(extra: Path, root: Path) -> Path:
         (root / "usr" / name).mkdir(parents=True, exist_ok=True)
         if not (root / name).is_symlink():
             (root / name).symlink_to(f"usr/{name}")
-    for unit in unit_files(extra):
+    drop_ins = sorted((extra / UNIT_DIR).glob("*.d/*.conf")) if (extra / UNIT_DIR).is_dir() else []
+    for unit in [*unit_files(extra), *drop_ins]:
         for _, command in EXEC_KEYS.findall(unit.read_text()):
+            if not command.strip():
+                continue  # an empty ExecStart= in a drop-in resets the list
             program = command.lstrip("-@:+!").split()[0]
             target = root / program.lstrip("/")
             if program.startswith("/") and not target.exists():
