@@ -15,6 +15,7 @@ from typing import Any
 
 from pydeclos.modsys.definitions import Definition
 from pydeclos.modsys.errors import InvalidDefinitionError, show_path, show_value
+from pydeclos.modsys.locations import merge_part
 from pydeclos.modsys.options import OptionSet
 from pydeclos.modsys.properties import If, Merge, Order, Override
 
@@ -129,8 +130,8 @@ class _Walk:
                 )
             self.walk(value.content, node, keys, priority, order, active and value.condition)
         elif kind is Merge:
-            for content in value.contents:
-                self.walk(content, node, keys, priority, order, active)
+            for position, content in enumerate(value.contents):
+                self.walk(content, node, (*keys, merge_part(position)), priority, order, active)
         elif kind is Override:
             self.walk(value.content, node, keys, value.priority if priority is None else priority,
                  order, active)

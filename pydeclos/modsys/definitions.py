@@ -17,7 +17,7 @@ from pydeclos.modsys.errors import (
     show_path,
     show_value,
 )
-from pydeclos.modsys.locations import Site
+from pydeclos.modsys.locations import Site, merge_part
 from pydeclos.modsys.properties import (
     PLAIN_ORDER,
     PLAIN_PRIORITY,
@@ -111,34 +111,36 @@ def discharge(
 ) -> list[tuple[Definition, int, int]]:
     """Unwrap properties: (definition without wrappers, override priority, order priority)."""
     out: list[tuple[Definition, int, int]] = []
-    _discharge(definition, definition.value, None, None, path, out)
+    _discharge(definition, definition.value, definition.keys, None, None, path, out)
     return out
 
 
-def _discharge(definition: Definition, value: Any, priority: int | None, order: int | None,
+def _discharge(definition: Definition, value: Any, keys: tuple[str, ...],
+               priority: int | None, order: int | None,
                path: tuple[str, ...], out: list[tuple[Definition, int, int]]) -> None:
     kind = type(value)
     if kind is If:
         if type(value.condition) is not bool:
             raise InvalidDefinitionError(
                 f"`mk_if` called with a non-Boolean condition for option `{show_path(path)}`"
-                f" in `{definition.site}`: {show_value(value.condition)}.\n"
+                f" in `{definition.source.locate(keys)}`: {show_value(value.condition)}.\n"
                 "Pass a real bool, e.g. `mk_if(bool(x), ...)` or `mk_if(x is not None, ...)`."
             )
         if value.condition:
-            _discharge(definition, value.content, priority, order, path, out)
+            _discharge(definition, value.content, keys, priority, order, path, out)
     elif kind is Merge:
-        for content in value.contents:
-            _discharge(definition, content, priority, order, path, out)
+        for position, content in enumerate(value.contents):
+            _discharge(definition, content, (*keys, merge_part(position)), priority, order,
+                       path, out)
     elif kind is Override:
-        _discharge(definition, value.content,
+        _discharge(definition, value.content, keys,
                    value.priority if priority is None else priority, order, path, out)
     elif kind is Order:
-        _discharge(definition, value.content, priority,
+        _discharge(definition, value.content, keys, priority,
                    value.priority if order is None else order, path, out)
     else:
         out.append((
-            definition.with_value(value) if value is not definition.value else definition,
+            definition if value is definition.value else definition.with_value(value, keys),
             PLAIN_PRIORITY if priority is None else priority,
             PLAIN_ORDER if order is None else order,
         ))

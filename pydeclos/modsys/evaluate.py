@@ -476,7 +476,7 @@ def unit_of(module: LoadedModule, sources: SourceCache) -> Unit:
     config = module.config
     if callable(config) and hasattr(config, "__code__"):
         code = config.__code__
-        source = Source(code.co_filename, code.co_firstlineno, sources, scoped=True)
+        source = Source(code.co_filename, code.co_firstlineno, sources)
     else:
-        source = Source(module.site.file, module.site.line, sources, scoped=True)
+        source = Source(module.site.file, module.site.line, sources, module.assigned)
     return Unit(config, source, (), module.label, module)

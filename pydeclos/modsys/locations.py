@@ -3,7 +3,9 @@
 Declarations record the line of their `option(...)` call when they are created.
 Definitions are located lazily (only when a message needs them): each one remembers the
 source it came from and the chain of dict keys that led to it, and the file's dict literals
-are indexed by key path to find the line of that key.
+are indexed by key path to find the line of that key. The parts of an `mk_merge([...])`
+are told apart by a `merge_part(i)` key in that chain, so each part is located at its own
+line even when the parts set the same option.
 """
 
 from __future__ import annotations
@@ -31,6 +33,14 @@ def caller_site(depth: int = 2) -> tuple[str, int]:
     """The file and line of the code that called the caller of this function."""
     frame = sys._getframe(depth)
     return frame.f_code.co_filename, frame.f_lineno
+
+
+_PART = "\0mk_merge part "  # no dict key of a configuration starts with NUL
+
+
+def merge_part(position: int) -> str:
+    """The key-chain element for part `position` of an `mk_merge([...])`."""
+    return f"{_PART}{position}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +81,16 @@ class SourceIndex:
         except (OSError, SyntaxError, ValueError):
             return index
         consumed: set[int] = set()
-        dicts = sorted(
-            (node for node in ast.walk(tree) if isinstance(node, ast.Dict)),
+        literals = sorted(
+            (node for node in ast.walk(tree)
+             if isinstance(node, ast.Dict) or isinstance(node, ast.Call) and _merge_parts(node)),
             key=lambda node: (node.lineno, node.col_offset),
         )
-        for node in dicts:
+        for node in literals:
             if id(node) in consumed:
                 continue
             root = _KeyNode(node.lineno)
-            _index_dict(node, root, consumed)
+            _index_value(node, root, consumed)
             index.roots.append((node.lineno, node.end_lineno or node.lineno, root))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _calls_module(node):
@@ -91,10 +102,14 @@ class SourceIndex:
                     first = node.decorator_list[0].lineno
                 index.functions[first] = node.end_lineno or node.lineno
                 index.functions.setdefault(node.lineno, node.end_lineno or node.lineno)
-            elif isinstance(node, ast.Assign) and node in tree.body:
-                for target in node.targets:
+        for statement in tree.body:
+            if isinstance(statement, ast.Assign):
+                for target in statement.targets:
                     if isinstance(target, ast.Name):
-                        index.assignments[target.id] = node.value
+                        index.assignments[target.id] = statement.value
+            elif isinstance(statement, ast.AnnAssign) and statement.value is not None \
+                    and isinstance(statement.target, ast.Name):
+                index.assignments[statement.target.id] = statement.value
         return index
 
     def line_of(self, keys: tuple[str, ...], scope: tuple[int, int] | None) -> int | None:
@@ -113,6 +128,13 @@ class SourceIndex:
     def function_scope(self, first_line: int) -> tuple[int, int]:
         return (first_line, self.functions.get(first_line, first_line))
 
+    def assignment_scope(self, name: str) -> tuple[int, int] | None:
+        """The lines of the value of a top-level `name = ...` (None if there is none)."""
+        value = self.assignments.get(name)
+        if value is None:
+            return None
+        return (value.lineno, value.end_lineno or value.lineno)
+
     def line_of_list_item(self, name: str, position: int) -> int | None:
         """The line of element `position` of a top-level `name = [...]` assignment."""
         value = self.assignments.get(name)
@@ -129,7 +151,7 @@ def _search(keys: tuple[str, ...], roots: list[_KeyNode]) -> int | None:
         for root in roots:
             node, depth = root, 0
             for key in keys[start:]:
-                child = node.children.get(key)
+                child = _step(node, key)
                 if child is None:
                     break
                 node, depth = child, depth + 1
@@ -142,10 +164,36 @@ def _search(keys: tuple[str, ...], roots: list[_KeyNode]) -> int | None:
     return None
 
 
-def _calls_module(node: ast.Call) -> bool:
+def _step(node: _KeyNode, key: str) -> _KeyNode | None:
+    """The node of `key` below `node`. `mk_merge` parts are optional on either side: a part
+    the literal does not show (a merge built from variables) is stepped over, and a key
+    written inside a part of a literal `mk_merge` is found there."""
+    child = node.children.get(key)
+    if child is not None:
+        return child
+    if key.startswith(_PART):
+        return node
+    for name, part in node.children.items():
+        if name.startswith(_PART) and key in part.children:
+            return part.children[key]
+    return None
+
+
+def _called_name(node: ast.Call) -> str | None:
     function = node.func
-    name = function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
-    return name == "Module"
+    return function.id if isinstance(function, ast.Name) else getattr(function, "attr", None)
+
+
+def _calls_module(node: ast.Call) -> bool:
+    return _called_name(node) == "Module"
+
+
+def _merge_parts(node: ast.Call) -> list[ast.expr] | None:
+    """The parts of a literal `mk_merge([...])` call, or None for any other call."""
+    if _called_name(node) != "mk_merge" or len(node.args) != 1:
+        return None
+    parts = node.args[0]
+    return parts.elts if isinstance(parts, ast.List | ast.Tuple) else None
 
 
 def _index_dict(node: ast.Dict, into: _KeyNode, consumed: set[int]) -> None:
@@ -165,6 +213,16 @@ def _index_value(node: ast.AST, into: _KeyNode, consumed: set[int]) -> None:
     if isinstance(node, ast.Dict):
         _index_dict(node, into, consumed)
     elif isinstance(node, ast.Call):
+        parts = _merge_parts(node)
+        if parts is not None:
+            consumed.add(id(node))
+            for position, part in enumerate(parts):
+                key = merge_part(position)
+                child = into.children.get(key)
+                if child is None:
+                    child = into.children[key] = _KeyNode(part.lineno)
+                _index_value(part, child, consumed)
+            return
         for argument in [*node.args, *(keyword.value for keyword in node.keywords)]:
             _index_value(argument, into, consumed)
     elif isinstance(node, ast.List | ast.Tuple | ast.Set):
@@ -197,28 +255,35 @@ class SourceCache:
 
 
 class Source:
-    """Where a module's definitions come from: a file and a range of lines inside it.
+    """Where a module's definitions come from: a file and a range of lines inside it — a
+    config function or a `Module(...)` call starting at `first_line`, or the value of a
+    top-level `assigned = ...` of a module file (`config = {...}`).
 
     A definition is (source, keys); `locate(keys)` gives its file:line when needed.
     """
 
-    __slots__ = ("file", "first_line", "cache", "_scope")
+    __slots__ = ("file", "first_line", "cache", "assigned", "_scope", "_resolved")
 
-    def __init__(self, file: str, first_line: int, cache: SourceCache, scoped: bool) -> None:
+    def __init__(self, file: str, first_line: int, cache: SourceCache,
+                 assigned: str | None = None) -> None:
         self.file = file
         self.first_line = first_line
         self.cache = cache
-        self._scope: tuple[int, int] | None | bool = scoped
+        self.assigned = assigned
+        self._scope: tuple[int, int] | None = None
+        self._resolved = False
 
     def scope(self) -> tuple[int, int] | None:
-        if self._scope is True:
-            self._scope = self.cache.index(self.file).function_scope(self.first_line)
-        elif self._scope is False:
-            self._scope = None
-        return self._scope  # type: ignore[return-value]
+        if not self._resolved:
+            index = self.cache.index(self.file)
+            self._scope = index.assignment_scope(self.assigned) if self.assigned \
+                else index.function_scope(self.first_line)
+            self._resolved = True
+        return self._scope
 
     def locate(self, keys: tuple[str, ...]) -> Site:
-        line = None
-        if keys and not self.file.startswith("<"):
-            line = self.cache.index(self.file).line_of(keys, self.scope())
-        return Site(self.file, line or self.first_line)
+        if self.file.startswith("<"):
+            return Site(self.file, self.first_line)
+        scope = self.scope()
+        line = self.cache.index(self.file).line_of(keys, scope) if keys else None
+        return Site(self.file, line or (scope[0] if scope and self.assigned else self.first_line))

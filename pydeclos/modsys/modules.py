@@ -93,6 +93,7 @@ class LoadedModule:
     config: Any = None
     disabled: list[Any] = field(default_factory=list)
     hook: Callable[..., Any] | None = None
+    assigned: str | None = None  # a file's top-level name that holds `config`
     _params: tuple[bool, bool] | None = None
 
     @property
@@ -172,7 +173,7 @@ def module_from_namespace(
             f"{type(config).__name__}")
     return LoadedModule(
         key=key, label=label, site=site, base_dir=os.path.dirname(file), imports=list(imports),
-        options=options, config=config, disabled=list(disabled),
+        options=options, config=config, disabled=list(disabled), assigned="config",
     )
 
 

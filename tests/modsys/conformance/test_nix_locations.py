@@ -91,3 +91,64 @@ def test_submodule_entry_definitions_are_located(write: Writer) -> None:
     message = str(raised.value)
     assert "`hosts.a.port`" in message
     assert "system.py:6`: 1" in message and "system.py:7`: 2" in message
+
+
+def test_parts_of_mk_merge_are_located_at_their_keys(write: Writer) -> None:
+    """Each part of a top-level `config = mk_merge([...])` is its own definition, at its own
+    line (not at the declaration, the first line of the file with the key)."""
+    system = write("system.py", """
+        from pydeclos import mk_merge, option
+
+        options = {"name": option(str)}
+        config = mk_merge([
+            {"name": "a"},
+            {"name": "b"},
+        ])
+    """)
+    with pytest.raises(e.ConflictingDefinitionsError) as raised:
+        evaluate(system).value("name")
+    message = str(raised.value)
+    assert 'system.py:5`: "a"' in message and 'system.py:6`: "b"' in message
+
+
+def test_top_level_config_dict_is_located_inside_its_assignment(write: Writer) -> None:
+    """A file's `config = {...}` is searched before the rest of the file, so a key that the
+    same file also declares is located at the definition."""
+    system = write("system.py", """
+        from pydeclos import option
+
+        options = {"port": option(int)}
+        config = {
+            "port": "eighty",
+        }
+    """)
+    with pytest.raises(e.OptionTypeError, match=r"system\.py:5`: \"eighty\""):
+        evaluate(system).value("port")
+
+
+def test_parts_of_mk_merge_inside_values_are_located(write: Writer) -> None:
+    """`mk_merge` parts below an option (entries of a dict option, list or scalar values)
+    returned by a config function are located at their own lines too."""
+    system = write("system.py", """
+        from pydeclos import mk_if, mk_merge, option, types as t
+
+        options = {"hosts": option(dict[str, t.submodule({"port": option(int)})], default={}),
+                   "name": option(str)}
+        def config(cfg):
+            return mk_if(True, {
+                "hosts": mk_merge([
+                    {"a": {"port": 1}},
+                    {"a": {"port": 2}},
+                ]),
+                "name": mk_merge([
+                    "x",
+                    "y",
+                ]),
+            })
+    """)
+    with pytest.raises(e.ConflictingDefinitionsError) as raised:
+        evaluate(system).value("hosts")
+    assert "system.py:8`: 1" in str(raised.value) and "system.py:9`: 2" in str(raised.value)
+    with pytest.raises(e.ConflictingDefinitionsError) as raised:
+        evaluate(system).value("name")
+    assert 'system.py:12`: "x"' in str(raised.value) and 'system.py:13`: "y"' in str(raised.value)
