@@ -30,9 +30,7 @@ def unknown_error(evaluator: Evaluator,
         hint = ("It seems as if you're trying to declare an option by placing it into "
                 "`config` rather than `options`!")
     else:
-        candidates = [show_path((*evaluator.prefix, *name.split("."))) for name in
-                      evaluator.tree.names()]
-        hint = did_you_mean(full, candidates)
+        hint = did_you_mean(full, evaluator.tree.names(evaluator.prefix))
     others = sorted({show_path((*evaluator.prefix, *p)) for p, _ in unknown if p != path})
     more = ("\nOther undeclared options: " + ", ".join(f"`{o}`" for o in others[:5])
             + (" …" if len(others) > 5 else "")) if others else ""

@@ -195,7 +195,7 @@ class Evaluator:
         free = self.read_freeform(node)
         if free is not None and name in free:
             return free[name]
-        raise unknown_read(self.prefix, node, name, self.tree.names())
+        raise unknown_read(self.prefix, node, name, self.tree.names(self.prefix))
 
     def read_freeform(self, node: OptionSet) -> Mapping[str, Any] | None:
         """The freeform values under `node`, recorded as read (for the fixpoint)."""

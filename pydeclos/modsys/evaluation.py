@@ -118,7 +118,7 @@ class Evaluation:
             child = node.children.get(name)
             if child is None:
                 wrong = show_path([*walked, name])
-                names = [show_path([*walked, *n.split(".")]) for n in node.names()]
+                names = node.names(tuple(walked))
                 raise UnknownOptionError(
                     f"The option `{wrong}` does not exist.{did_you_mean(wrong, names)}\n"
                     "List the options with `pydeclos options`."

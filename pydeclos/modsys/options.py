@@ -201,13 +201,15 @@ class OptionSet:
             else:
                 yield child
 
-    def names(self) -> list[str]:
-        """Every dotted option path below (for suggestions), sets included."""
+    def names(self, prefix: tuple[str, ...] = ()) -> list[str]:
+        """Every option path below, sets included, shown after `prefix` (the candidates
+        of "did you mean", which must be spelt like the misspelt path)."""
         out: list[str] = []
         for name, child in self.children.items():
-            out.append(name)
+            path = (*prefix, name)
+            out.append(show_path(path))
             if isinstance(child, OptionSet):
-                out.extend(f"{name}.{sub}" for sub in child.names())
+                out.extend(child.names(path))
         return out
 
     def declare(self, options: Mapping[str, Any], site_hint: Site | None = None) -> None:

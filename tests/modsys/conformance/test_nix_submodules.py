@@ -323,6 +323,19 @@ def test_error_typo_submodule() -> None:
         raised.value)
 
 
+def test_unknown_read_in_a_submodule_suggests() -> None:
+    """error-typo-submodule.nix, read instead of defined: reading a misspelt option in a
+    submodule's own config function names the full path and suggests the close name, like
+    a misspelt definition (NixOS leaves this to Nix's "Did you mean port?")."""
+    sub = t.submodule(Module(options={"port": option(int, default=80),
+                                      "url": option(str, default="")},
+                             config=lambda cfg: {"url": str(cfg.prot)}))
+    declare = Module(options={"hosts": option(dict[str, sub], default={})})
+    with pytest.raises(e.UnknownOptionError, match=r"(?s)`hosts.a.prot` does not exist.*Did "
+                                                   r"you mean `hosts.a.port`"):
+        value("hosts", declare, Module(config={"hosts": {"a": {}}}))
+
+
 # -- keys -------------------------------------------------------------------------------------
 
 def test_merge_module_with_key() -> None:
