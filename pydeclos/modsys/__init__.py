@@ -5,7 +5,8 @@ their declarations and definitions, runs the fixpoint and returns an `Evaluation
 """
 
 from pydeclos.modsys import errors
-from pydeclos.modsys.evaluation import Evaluation, evaluate, split_path
+from pydeclos.modsys.errors import split_path
+from pydeclos.modsys.evaluation import Evaluation, evaluate
 from pydeclos.modsys.modules import Module
 from pydeclos.modsys.options import option
 from pydeclos.modsys.properties import (

@@ -29,6 +29,24 @@ def show_path(path: Iterable[str]) -> str:
     return text
 
 
+_SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"|([^.]+)')
+
+
+def split_path(text: str) -> list[str]:
+    """`users.users."example.org".home` → ['users', 'users', 'example.org', 'home'] (the
+    inverse of `show_path`)."""
+    parts = []
+    position = 0
+    while position < len(text):
+        match = _SEGMENT.match(text, position)
+        if match is None:
+            break
+        quoted, plain = match.groups()
+        parts.append(quoted.replace('\\"', '"') if quoted is not None else plain)
+        position = match.end() + 1
+    return parts
+
+
 def show_value(value: Any, limit: int = 100) -> str:
     """A short, readable rendering of a definition value."""
     from pydeclos.modsys.values import to_plain

@@ -36,13 +36,14 @@ from pydeclos.modsys.errors import (
     ConfigFunctionError,
     CycleError,
     MissingValueError,
+    UnknownOptionError,
     UnknownOptionReadError,
     show_path,
 )
 from pydeclos.modsys.locations import Site, Source, SourceCache
 from pydeclos.modsys.modules import LoadedModule, Module, user_frame_site
 from pydeclos.modsys.option_value import evaluate_option
-from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.options import DeclaredOption, OptionSet
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
 from pydeclos.modsys.view import ConfigView, unknown_read
@@ -152,7 +153,7 @@ class Evaluator:
         self.computing.append(path)
         try:
             if decl.alias_of is not None:
-                return self.read(decl.alias_of)
+                return self.read_alias(decl)
             return evaluate_option(decl, self.defs_for(path), self.prefix + path if self.prefix else path)
         except PydeclosError as error:
             return Failed(error)
@@ -188,6 +189,29 @@ class Evaluator:
             value = self.cache[path] = self.compute(path)
         if type(value) is Failed:
             raise value.error
+        return value
+
+    def read_alias(self, decl: DeclaredOption) -> Any:
+        """The value of a renamed (or aliased) option: its target's, which may lie inside
+        the value of a dict option (`services.foos.legacy.bar`)."""
+        target_path = decl.alias_of or ()
+        old, new = show_path((*self.prefix, *decl.path)), show_path((*self.prefix, *target_path))
+        target = self.tree.find_option(target_path)
+        if target is None:
+            raise UnknownOptionError(
+                f"The option `{old}` is an alias of `{new}` (declared in `{decl.sites[0]}`), "
+                f"but `{new}` does not exist.\nFix the target of the rename."
+            )
+        declared, inside = target
+        value = self.read(declared.path)
+        for position, name in enumerate(inside):
+            if not isinstance(value, Mapping) or name not in value:
+                where = show_path((*self.prefix, *declared.path, *inside[:position]))
+                raise MissingValueError(
+                    f"The option `{old}` is an alias of `{new}`, which has no value: "
+                    f"`{where}` has no `{show_path((name,))}`.\nDefine `{new}` (or `{old}`)."
+                )
+            value = value[name]
         return value
 
     def read_missing(self, node: OptionSet, name: str) -> Any:

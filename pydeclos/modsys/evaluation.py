@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +17,12 @@ from typing import Any
 
 from pydeclos.modsys.builtin import builtin_module
 from pydeclos.modsys.docs import OptionInfo, option_infos
-from pydeclos.modsys.errors import AssertionsFailedError, UnknownOptionError, show_path
+from pydeclos.modsys.errors import (
+    AssertionsFailedError,
+    UnknownOptionError,
+    show_path,
+    split_path,
+)
 from pydeclos.modsys.evaluate import Evaluator, build_tree, unit_of
 from pydeclos.modsys.locations import SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
@@ -26,22 +30,6 @@ from pydeclos.modsys.options import DeclaredOption, OptionSet
 from pydeclos.modsys.properties import If
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, to_plain
-
-_SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"|([^.]+)')
-
-
-def split_path(text: str) -> list[str]:
-    """`users.users."example.org".home` → ['users', 'users', 'example.org', 'home']."""
-    parts = []
-    position = 0
-    while position < len(text):
-        match = _SEGMENT.match(text, position)
-        if match is None:
-            break
-        quoted, plain = match.groups()
-        parts.append(quoted.replace('\\"', '"') if quoted is not None else plain)
-        position = match.end() + 1
-    return parts
 
 
 @contextmanager

@@ -193,6 +193,21 @@ class OptionSet:
             node = node.children.get(name)
         return node
 
+    def find_option(
+        self, path: tuple[str, ...]
+    ) -> tuple[DeclaredOption, tuple[str, ...]] | None:
+        """The option at `path` or holding it in its value (`services.foos.legacy.bar` is
+        inside `services.foos`), and the rest of the path inside that value."""
+        node: OptionSet | DeclaredOption = self
+        for position, name in enumerate(path):
+            if isinstance(node, DeclaredOption):
+                return node, path[position:]
+            child = node.children.get(name)
+            if child is None:
+                return None
+            node = child
+        return (node, ()) if isinstance(node, DeclaredOption) else None
+
     def options(self) -> Iterator[DeclaredOption]:
         """Every declared option below this set, in declaration order."""
         for child in self.children.values():

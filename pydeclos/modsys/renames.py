@@ -7,26 +7,28 @@ warns. A removed option fails an assertion when it is set, and fails when it is 
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydeclos.modsys.collect import Collected
 from pydeclos.modsys.definitions import Definition, FixedSource, highest_priority_definitions
-from pydeclos.modsys.errors import UnknownOptionError, show_path
+from pydeclos.modsys.errors import UnknownOptionError, show_path, split_path
 from pydeclos.modsys.locations import Site, caller_site
 from pydeclos.modsys.modules import Module
-from pydeclos.modsys.options import DeclaredOption, option
+from pydeclos.modsys.options import option
 from pydeclos.modsys.properties import Override
 
 
 def _path(dotted: str) -> tuple[str, ...]:
     if not isinstance(dotted, str) or not dotted:
         raise TypeError(f"expected a dotted option path, got {dotted!r}")
-    return tuple(dotted.split("."))
+    return tuple(split_path(dotted))
 
 
-def _nested(path: tuple[str, ...], leaf: object) -> dict[str, object]:
-    out: object = leaf
+def _nested(path: tuple[str, ...], leaf: Any) -> Any:
+    """`leaf` under the keys of `path` (`leaf` itself for an empty path)."""
     for name in reversed(path):
-        out = {name: out}
-    return out  # type: ignore[return-value]
+        leaf = {name: leaf}
+    return leaf
 
 
 def _forwarding_module(old: str, new: str, warn: bool, site: Site) -> Module:
@@ -40,14 +42,17 @@ def _forwarding_module(old: str, new: str, warn: bool, site: Site) -> Module:
         final, priority = highest_priority_definitions(old_path, evaluator.raw_defs(old_path))
         if not final:
             return collected
-        if not isinstance(evaluator.tree.lookup(new_path), DeclaredOption):
+        target = evaluator.tree.find_option(new_path)
+        if target is None:
             raise UnknownOptionError(
                 f"The option `{old}` is {'renamed' if warn else 'an alias'} to `{new}` (in "
                 f"`{site}`), but `{new}` does not exist.\nFix the target of the rename."
             )
+        declared, inside = target  # a target inside a dict entry creates the entry
         for definition in final:
-            collected.add(new_path, Definition(Override(priority, definition.value),
-                                               definition.source, definition.keys, index))
+            collected.add(declared.path, Definition(
+                _nested(inside, Override(priority, definition.value)), definition.source,
+                definition.keys, index))
         if warn:
             sites = ", ".join(f"`{d.site}`" for d in final)
             collected.add(("warnings",), Definition(

@@ -1,30 +1,17 @@
 """Conformance: further cases from nixpkgs lib/tests/modules.sh fixtures and lib/modules.nix
-rules — renames (doRename-condition), defaults that fail their type
-(mkDefinition.nix viaOptionDefault), module-level priorities, fixpoint replacement of
-definitions, and submodule-level read-only/apply.
+rules — defaults that fail their type (mkDefinition.nix viaOptionDefault), module-level
+priorities, fixpoint replacement of definitions, and submodule-level read-only/apply.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from pydeclos import Module, mk_default, mk_force, mk_if, mk_renamed_option, option
+from pydeclos import Module, mk_default, mk_force, mk_if, option
 from pydeclos import types as t
 from pydeclos.modsys import errors as e
 
 from ._support import ev, value
-
-FOOS = Module(options={"services": {
-    "foo": {"enable": option(bool, default=False)},
-    "foos": option(dict[str, t.submodule({"bar": option(str)})], default={}),
-}})
-
-
-def test_do_rename_into_a_dict_entry_unused() -> None:
-    """doRename-condition-no-enable.nix: without a definition of the old option, no entry
-    is created."""
-    evaluation = ev(FOOS, mk_renamed_option("services.foo.bar", "services.foos.legacy.bar"))
-    assert evaluation.value("services.foos") == {}
 
 
 def test_default_not_of_type() -> None:
