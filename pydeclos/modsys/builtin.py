@@ -6,6 +6,7 @@ not when one value is asked for.
 
 from __future__ import annotations
 
+from pydeclos.modsys.compound_types import ListOf
 from pydeclos.modsys.modules import Module
 from pydeclos.modsys.options import option
 from pydeclos.modsys.types import submodule
@@ -24,7 +25,7 @@ def builtin_module() -> Module:
         name="pydeclos (assertions and warnings)",
         options={
             "assertions": option(
-                list[assertion], default=[], example=[
+                ListOf(assertion), default=[], example=[
                     {"assertion": False, "message": "networking.hostname must not be empty"}],
                 description=(
                     "Conditions the configuration must satisfy. Each entry is a dict with "

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydeclos.modsys.definitions import Definition
 from pydeclos.modsys.errors import InvalidDefinitionError, show_path, show_value
-from pydeclos.modsys.locations import merge_part
+from pydeclos.modsys.locations import Locatable, merge_part
 from pydeclos.modsys.options import OptionSet
 from pydeclos.modsys.properties import If, Merge, Order, Override
 
@@ -50,7 +50,7 @@ def _wrap(value: Any, priority: int | None, order: int | None, active: bool) -> 
 def collect(
     config: Any,
     tree: OptionSet,
-    source: Any,
+    source: Locatable,
     module: int,
     base_keys: tuple[str, ...] = (),
     into: Collected | None = None,
@@ -66,7 +66,7 @@ class _Walk:
 
     __slots__ = ("out", "source", "module")
 
-    def __init__(self, out: Collected, source: Any, module: int) -> None:
+    def __init__(self, out: Collected, source: Locatable, module: int) -> None:
         self.out = out
         self.source = source
         self.module = module

@@ -12,7 +12,7 @@ from pydeclos.modsys.definitions import (
     merge_equal,
     merge_unique,
 )
-from pydeclos.modsys.errors import NullMixError, show_path
+from pydeclos.modsys.errors import DeclarationError, NullMixError, show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.scalar_types import Enum
 from pydeclos.modsys.type_base import Type
@@ -230,13 +230,13 @@ class Either(Type):
         return freeze(merge_unique(path, defs))
 
 
-def _under(error: Exception, prefix: tuple[str, ...]) -> Exception:
+def _under(error: DeclarationError, prefix: tuple[str, ...]) -> DeclarationError:
     """A declaration error inside a submodule, naming the full option path."""
-    relative = getattr(error, "relative_path", None)
+    relative = error.relative_path
     if relative is not None:
         inner, full = f"`{show_path(relative)}`", f"`{show_path((*prefix, *relative))}`"
         error.args = (str(error).replace(inner, full, 1),)
-        error.relative_path = (*prefix, *relative)  # type: ignore[attr-defined]
+        error.relative_path = (*prefix, *relative)
     return error
 
 
@@ -283,7 +283,6 @@ class Submodule(Type):
         return self.merge(path, [])  # the sub-options' own defaults
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
-        from pydeclos.modsys.errors import DeclarationError
         from pydeclos.modsys.submodules import evaluate_submodule
 
         try:

@@ -17,7 +17,7 @@ from pydeclos.modsys.errors import (
     show_path,
     show_value,
 )
-from pydeclos.modsys.locations import Site, merge_part
+from pydeclos.modsys.locations import Locatable, Site, merge_part
 from pydeclos.modsys.properties import (
     PLAIN_ORDER,
     PLAIN_PRIORITY,
@@ -61,9 +61,10 @@ class Definition:
 
     __slots__ = ("value", "source", "keys", "module")
 
-    def __init__(self, value: Any, source: Any, keys: tuple[str, ...], module: int) -> None:
+    def __init__(self, value: Any, source: Locatable, keys: tuple[str, ...],
+                 module: int) -> None:
         self.value = value
-        self.source = source  # has .locate(keys) -> Site
+        self.source = source
         self.keys = keys  # the dict keys that led from the module's config to this value
         self.module = module  # index in module order
 

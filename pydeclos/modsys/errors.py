@@ -79,6 +79,8 @@ class ConfigFunctionError(ModuleSystemError):
 class DeclarationError(ModuleSystemError):
     """An option is declared twice incompatibly, or nested under a non-submodule option."""
 
+    relative_path: tuple[str, ...] | None = None  # inside a submodule: the path to prefix
+
 
 class UnknownOptionError(ModuleSystemError):
     """A definition (or a read) names an option that no module declares."""

@@ -40,8 +40,8 @@ from pydeclos.modsys.errors import (
     UnknownOptionReadError,
     show_path,
 )
-from pydeclos.modsys.locations import Site, Source, SourceCache
-from pydeclos.modsys.modules import LoadedModule, Module, user_frame_site
+from pydeclos.modsys.locations import Locatable, Site, Source, SourceCache
+from pydeclos.modsys.modules import Label, LoadedModule, Module, user_frame_site
 from pydeclos.modsys.option_value import evaluate_option
 from pydeclos.modsys.options import DeclaredOption, OptionSet
 from pydeclos.modsys.properties import Property
@@ -63,9 +63,9 @@ class Unit:
     """One module as the evaluator sees it: what it configures and where that was written."""
 
     config: Any
-    source: Any
+    source: Locatable
     base_keys: tuple[str, ...]
-    label: str
+    label: str | Label
     module: LoadedModule | None = None
 
 
@@ -358,7 +358,7 @@ class Evaluator:
         if isinstance(config, Module):
             raise AssertionError("Module definitions are expanded before evaluation")
         loaded = LoadedModule(key=None, label=unit.label, site=Site("<definition>", 0),
-                              base_dir=None, config=config)  # type: ignore[arg-type]
+                              base_dir="", config=config)
         unit.module = loaded
         return loaded.call_config(self.view, self.name)
 
@@ -391,7 +391,7 @@ class Evaluator:
         for index in sorted(self.errors):
             error = self.errors[index]
             unit = self.units[index]
-            files = {unit.source.file} if hasattr(unit.source, "file") else None
+            files = {unit.source.file} if isinstance(unit.source, Source) else None
             site = user_frame_site(error, files) or user_frame_site(error)
             if isinstance(error, PydeclosError):
                 if site is not None and isinstance(error, UnknownOptionReadError
@@ -433,7 +433,7 @@ class Evaluator:
         children = node.children
         for name in sorted(children):
             child = children[name]
-            if type(child) is OptionSet:
+            if isinstance(child, OptionSet):
                 inner = self.plain(child, free.get(name) if free else None)
                 if inner or not _only_hidden(child):
                     out[name] = inner
@@ -460,7 +460,7 @@ class Evaluator:
         out: dict[str, Any] = {}
         hidden = []
         for name, child in node.children.items():
-            if type(child) is OptionSet:
+            if isinstance(child, OptionSet):
                 inner = out[name] = self.values(child, free.get(name) if free else None)
                 if inner._hidden and len(inner._hidden) == len(inner):
                     hidden.append(name)  # only rename helpers inside

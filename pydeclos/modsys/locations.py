@@ -15,6 +15,7 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 
 def display_path(file: str | os.PathLike[str]) -> str:
@@ -54,6 +55,12 @@ class Site:
         return f"{display_path(self.file)}:{self.line}"
 
 
+class Locatable(Protocol):
+    """What a definition remembers of where it was written (a `Source`, or a fixed site)."""
+
+    def locate(self, keys: tuple[str, ...]) -> Site: ...
+
+
 class _KeyNode:
     """One level of the dict-literal key trie of a file."""
 
@@ -71,7 +78,7 @@ class SourceIndex:
     file: str
     roots: list[tuple[int, int, _KeyNode]] = field(default_factory=list)
     functions: dict[int, int] = field(default_factory=dict)  # scopes: first line -> last line
-    assignments: dict[str, ast.AST] = field(default_factory=dict)
+    assignments: dict[str, ast.expr] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, file: str) -> SourceIndex:
@@ -86,12 +93,12 @@ class SourceIndex:
              if isinstance(node, ast.Dict) or isinstance(node, ast.Call) and _merge_parts(node)),
             key=lambda node: (node.lineno, node.col_offset),
         )
-        for node in literals:
-            if id(node) in consumed:
+        for literal in literals:
+            if id(literal) in consumed:
                 continue
-            root = _KeyNode(node.lineno)
-            _index_value(node, root, consumed)
-            index.roots.append((node.lineno, node.end_lineno or node.lineno, root))
+            root = _KeyNode(literal.lineno)
+            _index_value(literal, root, consumed)
+            index.roots.append((literal.lineno, literal.end_lineno or literal.lineno, root))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and _calls_module(node):
                 # a `Module(...)` literal: its definitions are inside these lines

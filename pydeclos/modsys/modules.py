@@ -85,7 +85,7 @@ class LoadedModule:
     """A module ready for evaluation, whatever form it was written in."""
 
     key: Any
-    label: Any  # how messages name it (str or Label)
+    label: str | Label  # how messages name it
     site: Site  # where it was written (file:1 for files)
     base_dir: str  # relative imports start here
     imports: list[Any] = field(default_factory=list)
@@ -216,6 +216,8 @@ class Loader:
         sys.modules[name] = python_module
         try:
             code = cached_code(path) or loader.get_code(name)
+            if code is None:
+                raise ImportError(f"no Python code in {path}")
             exec(code, vars(python_module))
         except Exception as error:
             sys.modules.pop(name, None)
@@ -342,7 +344,7 @@ class Loader:
         return f"imported by `{site}`" if names == "imports" else f"in `{names}` of `{site}`"
 
 
-def cached_code(path: str) -> Any:
+def cached_code(path: str) -> python_types.CodeType | None:
     """The code of `path` from its up-to-date `__pycache__` entry, or None.
 
     The short path of importlib's own check (timestamp-based pycs only); anything unusual
@@ -362,9 +364,10 @@ def cached_code(path: str) -> Any:
     ):
         return None
     try:
-        return marshal.loads(memoryview(data)[16:])
+        code = marshal.loads(memoryview(data)[16:])
     except (EOFError, ValueError, TypeError):
         return None
+    return code if isinstance(code, python_types.CodeType) else None
 
 
 def _close(name: str) -> int:

@@ -154,7 +154,7 @@ class DeclaredOption:
             "Declare it once, or leave the default, example, description and apply to one of "
             "the declarations."
         )
-        error.relative_path = self.path  # type: ignore[attr-defined]
+        error.relative_path = self.path
         return error
 
     def extend(self, options: Mapping[str, Any], site: Site | None) -> None:
@@ -171,7 +171,7 @@ class DeclaredOption:
                 f"`{self.sites[0]}`\n{nested}\n"
                 "Give it a `t.submodule({...})` type, or declare the nested options elsewhere."
             )
-            error.relative_path = self.path  # type: ignore[attr-defined]
+            error.relative_path = self.path
             raise error
         self.type = extended
 
@@ -242,16 +242,23 @@ class OptionSet:
                     + (f" (in `{site_hint}`)" if site_hint else "")
                 )
             parts = key.split(".")
-            node = self
-            for part in parts[:-1]:
-                node = node._child_set(part)
-                if not isinstance(node, OptionSet):
-                    break
+            node = self._set_at(parts[:-1])
             if isinstance(node, DeclaredOption):
                 rest = key.split(".", len(node.path) - len(self.path))[-1]
                 node.extend({rest: value}, site_hint)
                 continue
             node._declare_one(parts[-1], value, site_hint)
+
+    def _set_at(self, names: list[str]) -> OptionSet | DeclaredOption:
+        """The option set at `names` below this one (created as needed), or the option met
+        on the way there."""
+        node = self
+        for name in names:
+            child = node._child_set(name)
+            if isinstance(child, DeclaredOption):
+                return child
+            node = child
+        return node
 
     def _child_set(self, name: str) -> OptionSet | DeclaredOption:
         child = self.children.get(name)

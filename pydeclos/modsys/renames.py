@@ -7,7 +7,7 @@ warns. A removed option fails an assertion when it is set, and fails when it is 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.collect import Collected
 from pydeclos.modsys.definitions import Definition, FixedSource, highest_priority_definitions
@@ -16,6 +16,9 @@ from pydeclos.modsys.locations import Site, caller_site
 from pydeclos.modsys.modules import Module
 from pydeclos.modsys.options import option
 from pydeclos.modsys.properties import Override
+
+if TYPE_CHECKING:
+    from pydeclos.modsys.evaluate import Evaluator
 
 
 def _path(dotted: str) -> tuple[str, ...]:
@@ -37,10 +40,10 @@ def _forwarding_module(old: str, new: str, warn: bool, site: Site) -> Module:
     spec.site = site
     spec.alias_of = new_path
 
-    def forward(evaluator, index):  # type: ignore[no-untyped-def]
+    def forward(evaluator: Evaluator, index: int) -> Collected:
         collected = Collected()
         final, priority = highest_priority_definitions(old_path, evaluator.raw_defs(old_path))
-        if not final:
+        if not final or priority is None:
             return collected
         target = evaluator.tree.find_option(new_path)
         if target is None:
@@ -85,7 +88,7 @@ def mk_removed_option(old: str, instead: str) -> Module:
     spec.site = site
     spec.removed = instead
 
-    def check(evaluator, index):  # type: ignore[no-untyped-def]
+    def check(evaluator: Evaluator, index: int) -> Collected:
         collected = Collected()
         final, _ = highest_priority_definitions(old_path, evaluator.raw_defs(old_path))
         if final:

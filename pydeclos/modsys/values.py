@@ -17,7 +17,7 @@ def _read_only(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
     )
 
 
-class FrozenList(list):  # type: ignore[type-arg]
+class FrozenList(list[Any]):
     """A list that cannot be changed in place; `+` and slicing give ordinary lists."""
 
     __slots__ = ()
@@ -28,7 +28,7 @@ class FrozenList(list):  # type: ignore[type-arg]
         return hash(tuple(self))
 
 
-class FrozenDict(dict):  # type: ignore[type-arg]
+class FrozenDict(dict[Any, Any]):
     """A read-only mapping (the value of a `dict[str, X]` option)."""
 
     __slots__ = ()

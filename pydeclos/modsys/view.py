@@ -8,7 +8,7 @@ graph of the fixpoint).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.errors import UnknownOptionReadError, show_path
 from pydeclos.modsys.options import OptionSet
@@ -58,10 +58,10 @@ class ConfigView:
     def __repr__(self) -> str:
         return f"<cfg {show_path(self._evaluator.prefix + self._node.path) or '(top level)'}>"
 
-    def __setattr__(self, name: str, value: Any) -> NoReturn:
+    def __setattr__(self, name: str, value: Any) -> None:
         if name in ConfigView.__slots__:
             object.__setattr__(self, name, value)
-            return  # type: ignore[misc]
+            return
         raise TypeError(
             "cfg is read-only: return definitions from config(cfg) instead of assigning"
         )
