@@ -31,8 +31,8 @@ CHECKS = [
 ]
 
 
-def run(*args: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
-    print(f"==> pydeclos {' '.join(args)}", flush=True)
+def run(*args: str, capture: bool = False, shown: str = "") -> subprocess.CompletedProcess[str]:
+    print(f"==> pydeclos {shown or ' '.join(args)}", flush=True)
     return subprocess.run([*PYDECLOS, *args], cwd=ROOT, text=True,
                           stdout=subprocess.PIPE if capture else None)
 
@@ -49,7 +49,7 @@ def main() -> int:
           f"({', '.join(f'{k} {v:.0f} s' for k, v in result['durations'].items())})")
     script = "; ".join(f"echo \"{label}\t$({command})\"" for label, command in CHECKS)
     booted = run("vm", result["paths"]["image"], "--timeout", "900", "--exec", script,
-                 capture=True)
+                 capture=True, shown=f"vm {result['paths']['image']} --exec <{len(CHECKS)} checks>")
     for line in booted.stdout.splitlines():
         label, _, answer = line.partition("\t")
         print(f"  {label:<18} {answer}")

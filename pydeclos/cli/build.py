@@ -54,7 +54,7 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
         result = build_system(file, out or default_output(file), version, progress=progress,
                               verbose=verbose)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+        click.echo(json.dumps(result.to_json(), indent=2))
         return
     name = system_name(file) if not file.is_dir() else result.image_id
     click.echo(f"built {name} generation {result.version} in {result.total_seconds:.0f} s: "
