@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.definitions import (
     NO_VALUE,
@@ -11,12 +11,23 @@ from pydeclos.modsys.definitions import (
     merge_definitions,
     merge_equal,
     merge_unique,
+    show_definitions,
+    type_mismatch,
 )
-from pydeclos.modsys.errors import DeclarationError, NullMixError, show_path
+from pydeclos.modsys.errors import (
+    ConflictingDefinitionsError,
+    DeclarationError,
+    NullMixError,
+    show_path,
+)
+from pydeclos.modsys.modules import Module
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.scalar_types import Enum
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import FrozenDict, FrozenList, freeze
+
+if TYPE_CHECKING:
+    from pydeclos.modsys.submodules import PreparedSubmodule
 
 
 class Anything(Type):
@@ -29,9 +40,6 @@ class Anything(Type):
             return AttrsOf(self).merge(path, defs)
         kinds = {_kind(d.value) for d in defs}
         if len(kinds) > 1:
-            from pydeclos.modsys.definitions import show_definitions
-            from pydeclos.modsys.errors import ConflictingDefinitionsError
-
             raise ConflictingDefinitionsError(
                 f"The option `{show_path(path)}` has conflicting option types:\n"
                 f"{show_definitions(defs)}\nGive every definition the same kind of value."
@@ -73,8 +81,6 @@ class ListOf(Type):
             for position, item in enumerate(definition.value):
                 if simple and not isinstance(item, Property):
                     if not check(item):
-                        from pydeclos.modsys.definitions import type_mismatch
-
                         raise type_mismatch(
                             (*path, f"[{position}]"), elem, [definition.with_value(item)]
                         )
@@ -112,7 +118,12 @@ class AttrsOf(Type):
         self.has_submodule = elem.has_submodule
 
     def check(self, value: Any) -> bool:
-        return isinstance(value, Mapping) and all(isinstance(key, str) for key in value)
+        if type(value) is not dict and not isinstance(value, Mapping):
+            return False
+        for key in value:
+            if not isinstance(key, str):
+                return False
+        return True
 
     def explain(self, value: Any) -> str:
         if isinstance(value, Mapping):
@@ -187,8 +198,6 @@ class NullOr(Type):
         if nulls == len(defs):
             return None
         if nulls:
-            from pydeclos.modsys.definitions import show_definitions
-
             raise NullMixError(
                 f"The option `{show_path(path)}` is defined both null and not null (None and a value), in:\n"
                 f"{show_definitions(defs)}\n"
@@ -264,32 +273,30 @@ class Submodule(Type):
         self.freeform = freeform
         self.description = "submodule"
         self.has_submodule = True
-        self._prepared: Any = None
+        self._prepared: PreparedSubmodule | None = None
 
     def check(self, value: Any) -> bool:
-        from pydeclos.modsys.modules import Module
+        return type(value) is dict or isinstance(value, Mapping | Module) or callable(value)
 
-        return isinstance(value, Mapping | Module) or callable(value)
-
-    def prepared(self) -> Any:
+    def prepared(self) -> PreparedSubmodule:
         """The loaded declaring modules and their option tree (built once per type)."""
         if self._prepared is None:
-            from pydeclos.modsys.submodules import prepare_submodule
+            from pydeclos.modsys.submodules import prepare_submodule  # an import cycle
 
-            self._prepared = prepare_submodule(self)
+            self._prepared = prepare_submodule(self.modules, self.freeform)
         return self._prepared
 
     def empty_value(self, path: tuple[str, ...]) -> Any:
         return self.merge(path, [])  # the sub-options' own defaults
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
-        from pydeclos.modsys.submodules import evaluate_submodule
-
-        try:
-            self.prepared()
-        except DeclarationError as error:
-            raise _under(error, path) from None
-        return evaluate_submodule(self, path, defs)
+        prepared = self._prepared
+        if prepared is None:
+            try:
+                prepared = self.prepared()
+            except DeclarationError as error:
+                raise _under(error, path) from None
+        return prepared.evaluate(path, defs)
 
     def sub_options(self) -> tuple[Any, str] | None:
         return (self.prepared().tree, "")

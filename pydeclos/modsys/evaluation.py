@@ -169,7 +169,6 @@ def _one_entry(decl: DeclaredOption, parts: list[str],
     from pydeclos.modsys.definitions import (
         NO_VALUE,
         Definition,
-        FixedSource,
         highest_priority_definitions,
         merge_definitions,
     )
@@ -180,8 +179,7 @@ def _one_entry(decl: DeclaredOption, parts: list[str],
         return None
     raw = list(evaluator.defs_for(decl.path))
     if decl.has_default:
-        raw.insert(0, Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
-                                 FixedSource(decl.sites[0]), (), -1))
+        raw.insert(0, Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default), decl, (), -1))
     final, _ = highest_priority_definitions(decl.path, raw)
     if not final or not all(type_.check(d.value) for d in final):
         return None

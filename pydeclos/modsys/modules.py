@@ -22,6 +22,7 @@ import types as python_types
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 from pydeclos.modsys.errors import ModuleImportError, ModuleLoadError
@@ -202,6 +203,7 @@ class Loader:
         self._by_key: dict[Any, LoadedModule] = {}
         self.import_edges: dict[tuple[Any, Any], None] = {}  # (importer key, imported key)
         self._entry_points: dict[str, Any] | None = None
+        self._stats: dict[str, os.stat_result] = {}  # found by resolve_path, for load_file
 
     def load_file(self, path: str) -> LoadedModule:
         """Execute a module file (Python's bytecode cache applies) and read its names."""
@@ -215,7 +217,7 @@ class Loader:
         python_module.__loader__ = loader
         sys.modules[name] = python_module
         try:
-            code = cached_code(path) or loader.get_code(name)
+            code = cached_code(path, self._stats.pop(path, None)) or loader.get_code(name)
             if code is None:
                 raise ImportError(f"no Python code in {path}")
             exec(code, vars(python_module))
@@ -270,11 +272,10 @@ class Loader:
             bases.append(os.fspath(also_in))
         for base in bases:
             candidate = os.path.join(base, raw)
-            if os.path.isfile(candidate):
-                return os.path.abspath(candidate)
-            for inner in ("default.py", "__init__.py"):
-                if os.path.isfile(os.path.join(candidate, inner)):
-                    return os.path.abspath(os.path.join(candidate, inner))
+            for path in (candidate, os.path.join(candidate, "default.py"),
+                         os.path.join(candidate, "__init__.py")):
+                if self._is_file(path):
+                    return os.path.abspath(path)
         looked = [os.path.join(base, raw) for base in bases]
         nearby = sorted({
             name for folder in {os.path.dirname(path) for path in looked}
@@ -289,6 +290,18 @@ class Loader:
             f"{did_you_mean(os.path.basename(raw), nearby, within=_close(raw), dotted=False)}\n"
             f"Paths in `{names}` are relative to {relative_to}."
         )
+
+    def _is_file(self, path: str) -> bool:
+        """Whether `path` is a file; its stat is kept, so loading it does not stat it again
+        (this runs for every module file)."""
+        try:
+            stat = os.stat(path)
+        except (OSError, ValueError):
+            return False
+        if not S_ISREG(stat.st_mode):
+            return False
+        self._stats[os.path.abspath(path)] = stat
+        return True
 
     def resolve_name(self, name: str, importer: LoadedModule | None, position: int) -> LoadedModule:
         entry_points = self.entry_points()
@@ -344,16 +357,16 @@ class Loader:
         return f"imported by `{site}`" if names == "imports" else f"in `{names}` of `{site}`"
 
 
-def cached_code(path: str) -> python_types.CodeType | None:
-    """The code of `path` from its up-to-date `__pycache__` entry, or None.
+def cached_code(path: str, stat: os.stat_result | None = None) -> python_types.CodeType | None:
+    """The code of `path` (whose `stat` may be known) from its up-to-date `__pycache__`
+    entry, or None.
 
     The short path of importlib's own check (timestamp-based pycs only); anything unusual
     falls back to importlib, which also writes the cache."""
     try:
-        cache = importlib.util.cache_from_source(path)
-        with open(cache, "rb") as file:
-            data = file.read()
-        stat = os.stat(path)
+        data = _read_bytes(importlib.util.cache_from_source(path))
+        if stat is None:
+            stat = os.stat(path)
     except (OSError, NotImplementedError, ValueError):
         return None
     if (
@@ -368,6 +381,19 @@ def cached_code(path: str) -> python_types.CodeType | None:
     except (EOFError, ValueError, TypeError):
         return None
     return code if isinstance(code, python_types.CodeType) else None
+
+
+def _read_bytes(path: str, chunk: int = 1 << 16) -> bytes:
+    """A whole (small) file in one read system call, where `open().read()` takes four: this
+    runs for every module file."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        parts = [os.read(fd, chunk)]
+        while len(parts[-1]) == chunk:
+            parts.append(os.read(fd, chunk))
+    finally:
+        os.close(fd)
+    return b"".join(parts)
 
 
 def _close(name: str) -> int:

@@ -13,7 +13,6 @@ from pydeclos.errors import PydeclosError
 from pydeclos.modsys.definitions import (
     NO_VALUE,
     Definition,
-    FixedSource,
     declared_at,
     highest_priority_definitions,
     show_definitions,
@@ -52,17 +51,16 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
         if decl.type.passthrough and decl.apply is None and decl.type.check(default):
             return default  # a plain scalar default: its own merged value
         if not isinstance(default, Property):
-            final = [Definition(default, FixedSource(decl.sites[0]), (), -1)]
+            final = [Definition(default, decl, (), -1)]
         else:
-            final, _ = highest_priority_definitions(path, [Definition(
-                decl.default, FixedSource(decl.sites[0]), (), -1)])
+            final, _ = highest_priority_definitions(path, [Definition(default, decl, (), -1)])
     elif not decl.read_only and _all_plain(defs):
         final = defs  # plain definitions (priority 100) always beat the default (1500)
     else:
         raw = defs
         if decl.has_default:
-            raw = [Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default),
-                              FixedSource(decl.sites[0]), (), -1), *defs]
+            raw = [Definition(Override(OPTION_DEFAULT_PRIORITY, decl.default), decl, (), -1),
+                   *defs]
         if decl.read_only and len(raw) > 1:
             raise ReadOnlyOptionError(
                 f"The option `{show_path(path)}` is read-only, but it's set multiple times. "

@@ -122,6 +122,13 @@ class DeclaredOption:
     def has_default(self) -> bool:
         return self.default is not UNSET
 
+    def locate(self, keys: tuple[str, ...]) -> Site:
+        """Where the default was written (the source of the default's definition)."""
+        for spec in reversed(self.specs):
+            if spec.default is not UNSET:
+                return spec.site
+        return self.specs[0].site
+
     def redeclare(self, spec: Option) -> None:
         for field in ("default", "example", "apply"):
             if getattr(spec, field) not in (UNSET, None) and getattr(self, field) not in (
@@ -241,6 +248,9 @@ class OptionSet:
                     f"`{show_path(self.path) or '(top level)'}`"
                     + (f" (in `{site_hint}`)" if site_hint else "")
                 )
+            if "." not in key:
+                self._declare_one(key, value, site_hint)
+                continue
             parts = key.split(".")
             node = self._set_at(parts[:-1])
             if isinstance(node, DeclaredOption):

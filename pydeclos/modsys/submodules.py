@@ -7,7 +7,7 @@ definitions of that entry, with `name` = the last element of its path.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,54 +15,61 @@ from pydeclos.modsys.definitions import Definition
 from pydeclos.modsys.evaluate import Evaluator, Unit, build_tree, unit_of
 from pydeclos.modsys.locations import Site, SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
-from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.options import Option, OptionSet
+from pydeclos.modsys.type_base import Type
+from pydeclos.modsys.values import AttrsValue
 
 
 @dataclass
 class PreparedSubmodule:
+    """A submodule type's declaring modules (with their imports) and option tree."""
+
     modules: list[LoadedModule]
     tree: OptionSet
     units: list[Unit]
+    freeform: Type | None
+
+    def evaluate(self, path: tuple[str, ...], defs: list[Definition]) -> AttrsValue:
+        """A value of the submodule: a nested evaluation of its modules and `defs`.
+
+        A definition is usually a dict of option values; a `Module` definition is a whole
+        module (with its imports), which may also declare options of this value."""
+        return _evaluate(self, path, defs)
 
 
-def prepare_submodule(submodule: Any) -> PreparedSubmodule:
-    """A submodule type's declaring modules (with their imports) and option tree."""
-    from pydeclos.modsys.modules import Loader, collect_modules
-
+def prepare_submodule(modules: Sequence[Any], freeform: Type | None) -> PreparedSubmodule:
+    """Load a submodule type's modules (dicts of options, Module objects, files)."""
     sources = SourceCache()
-    if all(isinstance(entry, Mapping) for entry in submodule.modules):
-        modules = [_options_only(entry) for entry in submodule.modules]  # the common case
+    if all(isinstance(entry, Mapping) for entry in modules):
+        loaded = [_options_only(entry) for entry in modules]  # the common case
     else:
-        roots = [_options_module(e) if isinstance(e, Mapping) else e for e in submodule.modules]
-        modules = collect_modules(Loader(sources), roots)
-    tree = build_tree(modules)
-    units = [unit_of(module, sources) for module in modules if module.config is not None
+        roots = [_options_module(e) if isinstance(e, Mapping) else e for e in modules]
+        loaded = collect_modules(Loader(sources), roots)
+    tree = build_tree(loaded)
+    units = [unit_of(module, sources) for module in loaded if module.config is not None
              or module.hook is not None]
-    return PreparedSubmodule(modules, tree, units)
+    return PreparedSubmodule(loaded, tree, units, freeform)
+
+
+def _first_site(options: Mapping[str, Any]) -> Site | None:
+    first = next((value for value in options.values() if isinstance(value, Option)), None)
+    return first.site if first is not None else None
 
 
 def _options_only(options: Mapping[str, Any]) -> LoadedModule:
-    first = next((value for value in options.values() if hasattr(value, "site")), None)
-    site = first.site if first is not None else Site("<submodule>", 0)
-    return LoadedModule(key=None, label="submodule options", site=site, base_dir="",
-                        options=options)
+    return LoadedModule(key=None, label="submodule options", base_dir="", options=options,
+                        site=_first_site(options) or Site("<submodule>", 0))
 
 
 def _options_module(options: Mapping[str, Any]) -> Module:
     """The module of a `t.submodule({...})` options dict, located at its first option."""
     module = Module(options=options, name="submodule options")
-    first = next((value for value in options.values() if hasattr(value, "site")), None)
-    if first is not None:
-        module.site = first.site
+    module.site = _first_site(options) or module.site
     return module
 
 
-def evaluate_submodule(submodule: Any, path: tuple[str, ...], defs: list[Definition]) -> Any:
-    """A submodule's value: a nested evaluation of its modules and the definitions.
-
-    A definition is usually a dict of option values; a `Module` definition is a whole
-    module (with its imports), which may also declare options of this value."""
-    prepared = submodule.prepared()
+def _evaluate(prepared: PreparedSubmodule, path: tuple[str, ...],
+              defs: list[Definition]) -> AttrsValue:
     tree = prepared.tree
     units = list(prepared.units)
     extra: list[LoadedModule] = []
@@ -81,6 +88,6 @@ def evaluate_submodule(submodule: Any, path: tuple[str, ...], defs: list[Definit
     if any(module.options for module in extra):
         tree = build_tree([*prepared.modules, *extra])
     evaluator = Evaluator(units, tree, prefix=path, name=path[-1] if path else None,
-                          freeform=submodule.freeform)
+                          freeform=prepared.freeform)
     evaluator.run()
     return evaluator.values()

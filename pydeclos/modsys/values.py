@@ -161,6 +161,8 @@ def to_plain(value: Any) -> Any:
                 raise item.error
             out[key] = to_plain(item)
         return out
+    if kind is FrozenList:  # before the (slower) abstract Mapping check
+        return [to_plain(item) for item in value]
     if isinstance(value, Mapping):
         return {str(key): to_plain(value[key]) for key in sorted(value, key=str)}
     if isinstance(value, list | tuple):

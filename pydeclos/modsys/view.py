@@ -8,7 +8,7 @@ graph of the fixpoint).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from pydeclos.modsys.errors import UnknownOptionReadError, show_path
 from pydeclos.modsys.options import OptionSet
@@ -24,8 +24,8 @@ class ConfigView:
     __slots__ = ("_evaluator", "_node")
 
     def __init__(self, evaluator: Evaluator, node: OptionSet) -> None:
-        self._evaluator = evaluator
-        self._node = node
+        object.__setattr__(self, "_evaluator", evaluator)  # past the read-only guard
+        object.__setattr__(self, "_node", node)
 
     def __getattr__(self, name: str) -> Any:
         child = self._node.children.get(name)
@@ -58,10 +58,7 @@ class ConfigView:
     def __repr__(self) -> str:
         return f"<cfg {show_path(self._evaluator.prefix + self._node.path) or '(top level)'}>"
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in ConfigView.__slots__:
-            object.__setattr__(self, name, value)
-            return
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
         raise TypeError(
             "cfg is read-only: return definitions from config(cfg) instead of assigning"
         )
