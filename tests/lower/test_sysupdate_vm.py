@@ -1,0 +1,62 @@
+"""The transfer definitions in usr/lib/sysupdate.d really update a booted image.
+
+Generation 1 of examples/minimal boots with the artifacts of generation 2 on a second
+disk mounted where the transfers look (/var/lib/pydeclos/updates); `systemd-sysupdate
+update` must fill the empty B slot and install the UKI with boot counting, keeping the
+booted version.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from pydeclos.lower.sysupdate import SOURCE_DIR
+from tests.conftest import MINIMAL
+
+pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
+
+COMMAND = rf"""
+set -u
+mkdir -p {SOURCE_DIR}
+mount -o ro /dev/disk/by-label/pdupdates {SOURCE_DIR}
+/usr/lib/systemd/systemd-sysupdate update >/run/update.log 2>&1
+echo "update-status $?"
+partx -g -o NAME /dev/vda | sed 's/^/label /'  # the GPT itself, not udev's cache
+ls /boot/EFI/Linux | sed 's/^/uki /'
+/usr/lib/systemd/systemd-sysupdate list 2>/dev/null | sed 's/^/list /'
+"""
+
+
+@pytest.fixture(scope="module")
+def update_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from pydeclos.build.system import build_system
+
+    second = build_system(MINIMAL, tmp_path_factory.mktemp("minimal-v2"), version=2)
+    files = tmp_path_factory.mktemp("update-files")
+    for name in second.directory.iterdir():
+        if name.name.endswith(".raw.xz") or name.name.endswith(".efi"):
+            shutil.copy(name, files / name.name)
+    disk = tmp_path_factory.mktemp("update-disk") / "update.img"
+    subprocess.run(["mkfs.ext4", "-q", "-L", "pdupdates", "-d", str(files), str(disk), "400M"],
+                   check=True)
+    return disk
+
+
+def test_sysupdate_installs_the_next_generation_into_slot_b(minimal_build, update_disk) -> None:
+    from pydeclos.vm.qemu import VmOptions, run_exec
+
+    image = minimal_build.directory / minimal_build.artifacts["image"]
+    result = run_exec(image, COMMAND, VmOptions(extra_disks=[update_disk]), timeout=900)
+    lines = result.report.stdout.splitlines()
+    assert "update-status 0" in lines, result.report.stdout
+    labels = {line.split(" ", 1)[1].strip() for line in lines if line.startswith("label ")}
+    assert {"pydeclos_1", "pydeclos_1_verity", "pydeclos_2", "pydeclos_2_verity"} <= labels
+    assert "_empty" not in labels
+    ukis = {line.split(" ", 1)[1] for line in lines if line.startswith("uki ")}
+    assert ukis == {"pydeclos_1.efi", "pydeclos_2+3-0.efi"}  # boot counting on the new one
+    listed = [line for line in lines if line.startswith("list ")]
+    assert any(" 1 " in f" {line} " and "protected" in line for line in listed), listed
