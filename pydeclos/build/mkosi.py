@@ -7,9 +7,11 @@ not change installs nothing again.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,14 +85,62 @@ def summary(tree: Path, tools: HostTools) -> TreeSummary:
     )
 
 
+# The summary settings that decide what mkosi's incremental cache holds (the image right
+# after package installation). mkosi keeps one cache per distribution/release/architecture
+# and throws it away when these differ, so two systems built in turn would each install
+# everything again; pydeclos gives every combination its own cache directory instead.
+PACKAGE_SETTINGS = (
+    "Distribution", "Release", "Architecture", "Mirror", "Repositories", "Packages",
+    "BuildPackages", "VolatilePackages", "InitrdPackages", "PackageDirectories",
+    "BaseTrees", "SkeletonTrees", "PrepareScripts",
+)
+TREE_SETTINGS = ("PackageManagerTrees", "SandboxTrees", "SkeletonTrees")
+KEPT_INCREMENTAL_CACHES = 4
+
+
+def _tree_sources(value: object) -> list[Path]:
+    sources = []
+    for entry in value if isinstance(value, list) else []:
+        source = entry.get("Source") if isinstance(entry, dict) else entry
+        if source:
+            sources.append(Path(str(source)))
+    return sources
+
+
+def package_key(info: TreeSummary) -> str:
+    """A digest of everything that decides which packages the image gets, and from where."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps({k: info.raw.get(k) for k in PACKAGE_SETTINGS},
+                             sort_keys=True, default=str).encode())
+    for setting in TREE_SETTINGS:
+        for source in _tree_sources(info.raw.get(setting)):
+            for path in sorted(source.rglob("*")) if source.is_dir() else []:
+                if path.is_file():
+                    digest.update(str(path.relative_to(source)).encode() + b"\0")
+                    digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def incremental_dir(cache: CacheDirs, info: TreeSummary) -> Path:
+    """This package set's incremental cache; only the most recently used few are kept."""
+    directory = cache.incremental / package_key(info)
+    directory.mkdir(parents=True, exist_ok=True)
+    os.utime(directory)
+    others = sorted((d for d in cache.incremental.iterdir() if d.is_dir()),
+                    key=lambda d: d.stat().st_mtime, reverse=True)
+    for old in others[KEPT_INCREMENTAL_CACHES:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return directory
+
+
 def build_command(tree: Path, output: Path, version: int, tools: HostTools,
-                  cache: CacheDirs) -> list[str]:
+                  cache: CacheDirs, incremental: Path) -> list[str]:
     return [
         tools.mkosi, "-C", str(tree),
         "--force",
         f"--image-version={version}",
         f"--output-dir={output}",
-        f"--cache-dir={cache.incremental}",
+        f"--cache-dir={incremental}",
         f"--package-cache-dir={cache.packages}",
         f"--workspace-dir={cache.workspace}",
         "--incremental=yes",

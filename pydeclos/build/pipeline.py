@@ -23,6 +23,7 @@ from pydeclos.build.mkosi import (
     build_command,
     classify_failure,
     default_cache,
+    incremental_dir,
     run_build,
     summary,
 )
@@ -120,7 +121,8 @@ def build_tree(
     with staging(out, version) as stage:
         progress.advance_to("install packages")
         status, lines = run_build(
-            build_command(tree, stage, version, tools, cache), tools, log, progress, verbose
+            build_command(tree, stage, version, tools, cache, incremental_dir(cache, info)),
+            tools, log, progress, verbose,
         )
         if status != 0:
             progress.finish()
