@@ -27,10 +27,10 @@ AIM = 0.30
 def changed_system(original: Path, directory: Path) -> Path:
     """A system file that imports `original` and adds one /etc file (a config-only change)."""
     system = directory / "system.py"
+    etc = {"pydeclos-benchmark": {"text": f"changed at {time.time():.0f}\n"}}
     system.write_text(
         f"imports = [{str(original.resolve())!r}]\n"
-        "config = {'environment': {'etc': {'pydeclos-benchmark': "
-        f"{{'text': 'changed at {time.time():.0f}\\n'}}}}}}\n"
+        f"config = {{'environment': {{'etc': {etc!r}}}}}\n"
     )
     return system
 
