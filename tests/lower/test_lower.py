@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from pydeclos.lower import File, Symlink, lower
-from pydeclos.lower.errors import MissingSource
+from pydeclos.lower.errors import MissingSource, UnsafeValue
+from pydeclos.lower.sysupdate import suffix_for
 from tests.lower.configs import config, etc, rich_config, service, user
 
 EXTRA = "mkosi.extra"
@@ -137,10 +138,12 @@ def test_sysupdate_names_follow_the_systemd_version_of_the_release() -> None:
     trixie = [p for p in lower(config()) if "/sysupdate.d/" in p]
     assert [Path(p).name for p in trixie] == ["10-usr.transfer", "11-usr-verity.transfer",
                                               "90-uki.transfer"]
-    bookworm = [p for p in lower(config({"image": {"release": "bookworm"}}))
-                if "/sysupdate.d/" in p]
-    assert [Path(p).name for p in bookworm] == ["10-usr.conf", "11-usr-verity.conf",
-                                                "90-uki.conf"]
+    assert (suffix_for(256), suffix_for(257), suffix_for(258)) == (
+        ".conf", ".transfer", ".transfer")
+    with pytest.raises(UnsafeValue, match="image.release: 'bookworm' ships systemd 252"):
+        lower(config({"image": {"release": "bookworm"}}))
+    forky = [p for p in lower(config({"image": {"release": "forky"}})) if "/sysupdate.d/" in p]
+    assert [Path(p).name for p in forky] == [Path(p).name for p in trixie]
     uki = text(lower(config()), f"{EXTRA}/usr/lib/sysupdate.d/90-uki.transfer")
     assert "TriesLeft=3" in uki and "pydeclos_@v+@l-@d.efi" in uki
 
