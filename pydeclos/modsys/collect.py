@@ -76,50 +76,9 @@ class _Walk:
 
     def walk(self, value: Any, node: OptionSet, keys: tuple[str, ...],
              priority: int | None, order: int | None, active: bool) -> None:
-        out, source, module = self.out, self.source, self.module
         kind = type(value)
         if kind is dict or isinstance(value, Mapping):
-            children = node.children
-            for key, item in value.items():
-                if type(key) is not str:
-                    raise InvalidDefinitionError(
-                        f"Option names must be strings, got {key!r} under "
-                        f"`{show_path(node.path) or '(top level)'}` in `{self.located(keys)}`."
-                    )
-                item_keys = (*keys, key)
-                child = children.get(key)
-                if child is not None:
-                    if type(child) is OptionSet:
-                        self.walk(item, child, item_keys, priority, order, active)
-                    else:
-                        wrapped = item if priority is None and order is None and active \
-                            else _wrap(item, priority, order, active)
-                        out.add(child.path, Definition(wrapped, source, item_keys, module))
-                    continue
-                parts = key.split(".")
-                current: Any = node
-                for position, part in enumerate(parts):
-                    child = current.children.get(part)
-                    if child is None:
-                        rest = parts[position + 1:]
-                        nested: Any = item
-                        for name in reversed(rest):
-                            nested = {name: nested}
-                        out.unknown.append((
-                            (*current.path, part),
-                            Definition(_wrap(nested, priority, order, active), source,
-                                       item_keys, module),
-                        ))
-                        break
-                    if type(child) is not OptionSet:
-                        rest_key = ".".join(parts[position + 1:])
-                        nested = {rest_key: item} if rest_key else item
-                        out.add(child.path, Definition(
-                            _wrap(nested, priority, order, active), source, item_keys, module))
-                        break
-                    current = child
-                else:
-                    self.walk(item, current, item_keys, priority, order, active)
+            self.walk_dict(value, node, keys, priority, order, active)
         elif kind is If:
             if type(value.condition) is not bool:
                 raise InvalidDefinitionError(
@@ -134,19 +93,70 @@ class _Walk:
                 self.walk(content, node, (*keys, merge_part(position)), priority, order, active)
         elif kind is Override:
             self.walk(value.content, node, keys, value.priority if priority is None else priority,
-                 order, active)
+                      order, active)
         elif kind is Order:
             self.walk(value.content, node, keys, priority,
-                 value.priority if order is None else order, active)
+                      value.priority if order is None else order, active)
         elif value is None and not keys:
             return  # a config function may return None: it defines nothing
         else:
-            where = show_path(node.path)
-            raise InvalidDefinitionError(
-                f"`{where or 'The configuration'}` is a set of options, so its definition must "
-                f"be a dict of option values, but `{self.located(keys)}` gives "
-                f"{show_value(value)}.\n"
-                + ("Did you mean to set one of its options: "
-                   + ", ".join(f"`{show_path((*node.path, n))}`" for n in list(node.children)[:5])
-                   + "?" if node.children else "Return a dict such as {\"option\": value}.")
-            )
+            raise self.not_a_dict(value, node, keys)
+
+    def walk_dict(self, value: Mapping[Any, Any], node: OptionSet, keys: tuple[str, ...],
+                  priority: int | None, order: int | None, active: bool) -> None:
+        """The values of a dict for the option set `node`: options by name, or by a dotted
+        path that walks through option sets."""
+        children = node.children
+        plain = priority is None and order is None and active
+        for key, item in value.items():
+            if type(key) is not str:
+                raise InvalidDefinitionError(
+                    f"Option names must be strings, got {key!r} under "
+                    f"`{show_path(node.path) or '(top level)'}` in `{self.located(keys)}`."
+                )
+            item_keys = (*keys, key)
+            child = children.get(key)
+            if child is None:
+                self.walk_dotted(key, item, node, item_keys, priority, order, active)
+            elif type(child) is OptionSet:
+                self.walk(item, child, item_keys, priority, order, active)
+            else:
+                self.out.add(child.path, Definition(
+                    item if plain else _wrap(item, priority, order, active), self.source,
+                    item_keys, self.module))
+
+    def walk_dotted(self, key: str, item: Any, node: OptionSet, keys: tuple[str, ...],
+                    priority: int | None, order: int | None, active: bool) -> None:
+        """`{"a.b.c": item}`: split while the parts name option sets; what is left after the
+        first option is a key inside its value, and a part naming nothing is unknown."""
+        parts = key.split(".")
+        current = node
+        for position, part in enumerate(parts):
+            child = current.children.get(part)
+            if child is None:
+                nested: Any = item
+                for name in reversed(parts[position + 1:]):
+                    nested = {name: nested}
+                self.out.unknown.append(((*current.path, part), Definition(
+                    _wrap(nested, priority, order, active), self.source, keys, self.module)))
+                return
+            if type(child) is not OptionSet:
+                rest = ".".join(parts[position + 1:])
+                self.out.add(child.path, Definition(
+                    _wrap({rest: item} if rest else item, priority, order, active),
+                    self.source, keys, self.module))
+                return
+            current = child
+        self.walk(item, current, keys, priority, order, active)
+
+    def not_a_dict(self, value: Any, node: OptionSet,
+                   keys: tuple[str, ...]) -> InvalidDefinitionError:
+        where = show_path(node.path)
+        return InvalidDefinitionError(
+            f"`{where or 'The configuration'}` is a set of options, so its definition must "
+            f"be a dict of option values, but `{self.located(keys)}` gives "
+            f"{show_value(value)}.\n"
+            + ("Did you mean to set one of its options: "
+               + ", ".join(f"`{show_path((*node.path, n))}`" for n in list(node.children)[:5])
+               + "?" if node.children else "Return a dict such as {\"option\": value}.")
+        )

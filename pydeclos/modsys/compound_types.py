@@ -59,13 +59,42 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
-class ListOf(Type):
-    """A list; definitions concatenate, by order priority, then module order."""
+class Wrapper(Type):
+    """A type around one element type (lists, dicts, optional values): nested option
+    declarations and redeclarations go to the element."""
+
+    placeholder = ""  # an element in documented option paths: "*", "<name>"
 
     def __init__(self, elem: Type) -> None:
         self.elem = elem
-        self.description = f"list[{elem.description}]"
         self.has_submodule = elem.has_submodule
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        inner = self.elem.sub_options()
+        if inner is None:
+            return None
+        tree, rest = inner
+        return tree, ".".join(part for part in (self.placeholder, rest) if part)
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        inner = self.elem.with_options(options, site)
+        return type(self)(inner) if inner else None
+
+    def combine(self, other: Type) -> Type | None:
+        if isinstance(other, Wrapper) and type(other) is type(self):
+            inner = self.elem.combine(other.elem)
+            return type(self)(inner) if inner else None
+        return None
+
+
+class ListOf(Wrapper):
+    """A list; definitions concatenate, by order priority, then module order."""
+
+    placeholder = "*"
+
+    def __init__(self, elem: Type) -> None:
+        super().__init__(elem)
+        self.description = f"list[{elem.description}]"
 
     def check(self, value: Any) -> bool:
         return isinstance(value, list | tuple)
@@ -93,29 +122,16 @@ class ListOf(Type):
                     out.append(merged)
         return FrozenList(out)
 
-    def sub_options(self) -> tuple[Any, str] | None:
-        inner = self.elem.sub_options()
-        return (inner[0], "*" + ("." + inner[1] if inner[1] else "")) if inner else None
 
-    def with_options(self, options: Any, site: Any) -> Type | None:
-        inner = self.elem.with_options(options, site)
-        return ListOf(inner) if inner else None
-
-    def combine(self, other: Type) -> Type | None:
-        if isinstance(other, ListOf):
-            inner = self.elem.combine(other.elem)
-            return ListOf(inner) if inner else None
-        return None
-
-
-class AttrsOf(Type):
+class AttrsOf(Wrapper):
     """`dict[str, X]`: definitions merge key by key; a key whose definitions all vanished
     (false `mk_if`) is dropped."""
 
+    placeholder = "<name>"
+
     def __init__(self, elem: Type) -> None:
-        self.elem = elem
+        super().__init__(elem)
         self.description = f"dict[str, {elem.description}]"
-        self.has_submodule = elem.has_submodule
 
     def check(self, value: Any) -> bool:
         if type(value) is not dict and not isinstance(value, Mapping):
@@ -160,28 +176,13 @@ class AttrsOf(Type):
                 out[key] = merged
         return FrozenDict(out)
 
-    def sub_options(self) -> tuple[Any, str] | None:
-        inner = self.elem.sub_options()
-        return (inner[0], "<name>" + ("." + inner[1] if inner[1] else "")) if inner else None
 
-    def with_options(self, options: Any, site: Any) -> Type | None:
-        inner = self.elem.with_options(options, site)
-        return AttrsOf(inner) if inner else None
-
-    def combine(self, other: Type) -> Type | None:
-        if isinstance(other, AttrsOf):
-            inner = self.elem.combine(other.elem)
-            return AttrsOf(inner) if inner else None
-        return None
-
-
-class NullOr(Type):
+class NullOr(Wrapper):
     """`X | None`: all None gives None; None mixed with values is an error."""
 
     def __init__(self, elem: Type) -> None:
-        self.elem = elem
+        super().__init__(elem)
         self.description = f"{elem.description} | None"
-        self.has_submodule = elem.has_submodule
         self.passthrough = elem.passthrough
 
     def check(self, value: Any) -> bool:
@@ -199,25 +200,13 @@ class NullOr(Type):
             return None
         if nulls:
             raise NullMixError(
-                f"The option `{show_path(path)}` is defined both null and not null (None and a value), in:\n"
+                f"The option `{show_path(path)}` is defined both null and not null (None and a "
+                f"value), in:\n"
                 f"{show_definitions(defs)}\n"
                 "Remove one of them, or use `mk_force(value)` or `mk_default(value)` to change "
                 "the priority on any of these definitions."
             )
         return self.elem.merge(path, defs)
-
-    def sub_options(self) -> tuple[Any, str] | None:
-        return self.elem.sub_options()
-
-    def with_options(self, options: Any, site: Any) -> Type | None:
-        inner = self.elem.with_options(options, site)
-        return NullOr(inner) if inner else None
-
-    def combine(self, other: Type) -> Type | None:
-        if isinstance(other, NullOr):
-            inner = self.elem.combine(other.elem)
-            return NullOr(inner) if inner else None
-        return None
 
 
 class Either(Type):

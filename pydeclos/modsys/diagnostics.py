@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.definitions import Definition, show_definitions
 from pydeclos.modsys.errors import CycleError, UnknownOptionError, show_path
+from pydeclos.modsys.options import Option
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
 
@@ -78,8 +79,6 @@ def cycle_error(evaluator: Evaluator, pending: list[int], passes: int) -> CycleE
 
 def _holds_declaration(value: Any) -> bool:
     """Whether an (undeclared) definition contains `option(...)` somewhere."""
-    from pydeclos.modsys.options import Option
-
     if isinstance(value, Option):
         return True
     if isinstance(value, Mapping):

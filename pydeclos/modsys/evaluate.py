@@ -6,12 +6,11 @@ option). When a module's definitions change, the options they touch are recomput
 options whose value was computed from them) and the modules that read a changed value run
 again — in the same pass if they come later in the pass's order, in the next pass otherwise
 (the first pass follows the module order, later ones run writers before their readers). It
-stops when nothing changes. An exception from
-a module whose inputs may still change is kept, and reported only if it is still there at
-the fixpoint. Without a cycle, pass k settles every module whose inputs come through at most
-k backward edges, so a configuration still changing after more passes than there are
-config functions (and at least MIN_PASSES) never settles: a cycle, reported
-along the read/define edges that keep it going.
+stops when nothing changes. An exception from a module whose inputs may still change is
+kept, and reported only if it is still there at the fixpoint. Without a cycle, pass k
+settles every module whose inputs come through at most k backward edges, so a configuration
+still changing after more passes than there are config functions (and at least MIN_PASSES)
+never settles: a cycle, reported along the read/define edges that keep it going.
 
 Submodule values are nested evaluations of the same kind (see submodules.py).
 """
@@ -27,10 +26,7 @@ from typing import Any
 
 from pydeclos.errors import PydeclosError
 from pydeclos.modsys.collect import Collected, collect
-from pydeclos.modsys.definitions import (
-    NO_VALUE,
-    Definition,
-)
+from pydeclos.modsys.definitions import NO_VALUE, Definition, merge_definitions
 from pydeclos.modsys.diagnostics import cycle_error, unknown_error
 from pydeclos.modsys.errors import (
     ConfigFunctionError,
@@ -45,6 +41,7 @@ from pydeclos.modsys.modules import Label, LoadedModule, Module, user_frame_site
 from pydeclos.modsys.option_value import evaluate_option
 from pydeclos.modsys.options import DeclaredOption, OptionSet
 from pydeclos.modsys.properties import Property
+from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
 from pydeclos.modsys.view import ConfigView, unknown_read
 
@@ -74,7 +71,7 @@ class Evaluator:
 
     def __init__(
         self, units: list[Unit], tree: OptionSet, *, prefix: tuple[str, ...] = (),
-        name: str | None = None, freeform: Any = None,
+        name: str | None = None, freeform: Type | None = None,
     ) -> None:
         self.units = units
         self.tree = tree
@@ -93,7 +90,6 @@ class Evaluator:
         self.def_readers: dict[tuple[str, ...], dict[int, None]] = _NOTHING
         self.reads: dict[int, dict[tuple[str, ...], None]] = _NOTHING
         self.def_reads: dict[int, dict[tuple[str, ...], None]] = _NOTHING
-        self.runs: dict[int, int] = _NOTHING
         self.current: int | None = None
         self.computing: list[tuple[str, ...]] = []  # options whose value is being computed
         self.value_deps: dict[tuple[str, ...], dict[tuple[str, ...], None]] = {}
@@ -244,7 +240,7 @@ class Evaluator:
         functions = self.collect_static()
         if functions:
             self.dynamic, self.definers, self.readers, self.def_readers = {}, {}, {}, {}
-            self.reads, self.def_reads, self.runs = {}, {}, {}
+            self.reads, self.def_reads = {}, {}
         pending = functions
         passes = 0
         limit = max(MIN_PASSES, len(functions) + 1)
@@ -309,7 +305,6 @@ class Evaluator:
     def run_unit(self, index: int) -> list[tuple[str, ...]]:
         """Run one config function; return the option paths whose definitions changed."""
         unit = self.units[index]
-        self.runs[index] = self.runs.get(index, 0) + 1
         for table, readers in ((self.reads, self.readers), (self.def_reads, self.def_readers)):
             old = table.get(index)
             if old:
@@ -331,6 +326,11 @@ class Evaluator:
             self.errors[index] = error
         finally:
             self.current = None
+        return self.replace_definitions(index, collected)
+
+    def replace_definitions(self, index: int, collected: Collected) -> list[tuple[str, ...]]:
+        """Put what a config function defined in place of its previous run's definitions;
+        return the option paths whose definitions changed."""
         old_unknown = self.unknown.get(index, [])
         if collected.unknown:
             self.unknown[index] = collected.unknown
@@ -410,8 +410,9 @@ class Evaluator:
             raise unknown_error(self, unknown)
 
     def freeform_value(self) -> Any:
+        """The merged freeform part: every definition that names no declared option."""
         unknown = [item for index in sorted(self.unknown) for item in self.unknown[index]]
-        if not unknown:
+        if not unknown or self.freeform is None:
             return FrozenDict()
         defs = []
         for path, definition in unknown:
@@ -419,8 +420,6 @@ class Evaluator:
             for name in reversed(path):
                 nested = {name: nested}
             defs.append(definition.with_value(nested))
-        from pydeclos.modsys.definitions import merge_definitions
-
         merged = merge_definitions(self.prefix, self.freeform, defs)
         return FrozenDict() if merged is NO_VALUE else merged
 

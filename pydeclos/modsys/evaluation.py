@@ -10,12 +10,20 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from pydeclos.modsys.builtin import builtin_module
+from pydeclos.modsys.compound_types import AttrsOf
+from pydeclos.modsys.definitions import (
+    NO_VALUE,
+    Definition,
+    discharge,
+    highest_priority_definitions,
+    merge_definitions,
+)
 from pydeclos.modsys.docs import OptionInfo, option_infos
 from pydeclos.modsys.errors import (
     AssertionsFailedError,
@@ -27,7 +35,7 @@ from pydeclos.modsys.evaluate import Evaluator, build_tree, unit_of
 from pydeclos.modsys.locations import SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
 from pydeclos.modsys.options import DeclaredOption, OptionSet
-from pydeclos.modsys.properties import If
+from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, to_plain
 
@@ -122,31 +130,7 @@ class Evaluation:
             del parts[:used]
         else:
             value = evaluator.read(node.path)
-        while parts:
-            if isinstance(value, AttrsValue) or isinstance(value, dict):
-                for count in range(len(parts), 0, -1):
-                    key = ".".join(parts[:count])
-                    if key in value:
-                        value = value[key]
-                        walked.append(key)
-                        del parts[:count]
-                        break
-                else:
-                    wrong = show_path([*walked, parts[0]])
-                    names = [show_path([*walked, str(k)]) for k in value]
-                    raise UnknownOptionError(
-                        f"`{wrong}` does not exist in the value of `{show_path(walked)}`."
-                        f"{did_you_mean(wrong, names)}"
-                    )
-            elif isinstance(value, list) and parts[0].isdigit() and int(parts[0]) < len(value):
-                walked.append(parts[0])
-                value = value[int(parts.pop(0))]
-            else:
-                raise UnknownOptionError(
-                    f"`{show_path(walked)}` is a {type(value).__name__}; it has no "
-                    f"`{parts[0]}` inside."
-                )
-        return to_plain(value)
+        return to_plain(_inside(value, parts, walked))
 
     @property
     def options(self) -> list[OptionInfo]:
@@ -157,23 +141,46 @@ class Evaluation:
         if self._graph is None:
             from pydeclos.modsys.graph import dependency_graph
 
-            self._graph = dependency_graph(self._settled(), self.modules, self.loader)
+            self._graph = dependency_graph(self._settled(), self.loader)
         return self._graph
+
+
+def _inside(value: Any, parts: list[str], walked: list[str]) -> Any:
+    """The part of an option's `value` at `parts` (dict keys, dotted ones matched longest
+    first, or list positions); `walked` is the path to `value`."""
+    while parts:
+        if isinstance(value, AttrsValue | dict):
+            for count in range(len(parts), 0, -1):
+                key = ".".join(parts[:count])
+                if key in value:
+                    value = value[key]
+                    walked.append(key)
+                    del parts[:count]
+                    break
+            else:
+                wrong = show_path([*walked, parts[0]])
+                names = [show_path([*walked, str(k)]) for k in value]
+                raise UnknownOptionError(
+                    f"`{wrong}` does not exist in the value of `{show_path(walked)}`."
+                    f"{did_you_mean(wrong, names)}\n"
+                    f"Look at the keys it has with `pydeclos eval --option {show_path(walked)}`."
+                )
+        elif isinstance(value, list) and parts[0].isdigit() and int(parts[0]) < len(value):
+            walked.append(parts[0])
+            value = value[int(parts.pop(0))]
+        else:
+            raise UnknownOptionError(
+                f"`{show_path(walked)}` is a {type(value).__name__}; it has no "
+                f"`{parts[0]}` inside.\n"
+                f"Ask for `{show_path(walked)}` itself, or for a path into a dict or a list."
+            )
+    return value
 
 
 def _one_entry(decl: DeclaredOption, parts: list[str],
                evaluator: Evaluator) -> tuple[Any, str, int] | None:
     """The value of one key of a `dict[str, X]` option (dotted keys matched longest first),
     merged alone so that a broken sibling does not hide it; None to merge the whole option."""
-    from pydeclos.modsys.compound_types import AttrsOf
-    from pydeclos.modsys.definitions import (
-        NO_VALUE,
-        Definition,
-        highest_priority_definitions,
-        merge_definitions,
-    )
-    from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
-
     type_ = decl.type
     if not isinstance(type_, AttrsOf) or decl.alias_of or decl.apply or decl.read_only:
         return None
@@ -196,15 +203,14 @@ def _one_entry(decl: DeclaredOption, parts: list[str],
 
 
 def _assertion_sites(evaluator: Evaluator) -> dict[str, str]:
+    """Where each assertion message was defined (through `mk_if`, `mk_merge`, ...)."""
     sites: dict[str, str] = {}
-    for definition in evaluator.defs_for(("assertions",)):
-        value = definition.value
-        while isinstance(value, If) or hasattr(value, "content"):
-            value = value.content
-        if isinstance(value, list | tuple):
-            for entry in value:
-                if isinstance(entry, dict) and isinstance(entry.get("message"), str):
-                    sites.setdefault(entry["message"], str(definition.site))
+    for written in evaluator.defs_for(("assertions",)):
+        for definition, _, _ in discharge(written, ("assertions",)):
+            if isinstance(definition.value, list | tuple):
+                for entry in definition.value:
+                    if isinstance(entry, Mapping) and isinstance(entry.get("message"), str):
+                        sites.setdefault(entry["message"], str(definition.site))
     return sites
 
 

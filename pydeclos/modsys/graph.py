@@ -12,7 +12,7 @@ from typing import Any
 from pydeclos.modsys.errors import show_path
 
 
-def dependency_graph(evaluator: Any, modules: list[Any], loader: Any) -> Any:
+def dependency_graph(evaluator: Any, loader: Any) -> Any:
     import networkx
 
     graph = networkx.DiGraph()

@@ -31,7 +31,6 @@ from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
 
 ENTRY_POINT_GROUP = "pydeclos.modules"
-CONVENTIONAL_NAMES = ("imports", "options", "config", "disabled_modules")
 
 
 class Module:

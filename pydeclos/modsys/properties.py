@@ -71,9 +71,7 @@ def mk_merge(contents: list[Any] | tuple[Any, ...]) -> Merge:
 
 def mk_override(priority: int, content: Any) -> Override:
     """Define `content` with an explicit priority: lower numbers win (plain = 100)."""
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise TypeError(f"mk_override expects an int priority, got {priority!r}")
-    return Override(priority, content)
+    return Override(_priority("mk_override", priority), content)
 
 
 def mk_force(content: Any) -> Override:
@@ -88,9 +86,7 @@ def mk_default(content: Any) -> Override:
 
 def mk_order(priority: int, content: Any) -> Order:
     """Place a list definition by order priority: lower numbers come first (plain = 1000)."""
-    if not isinstance(priority, int) or isinstance(priority, bool):
-        raise TypeError(f"mk_order expects an int priority, got {priority!r}")
-    return Order(priority, content)
+    return Order(_priority("mk_order", priority), content)
 
 
 def mk_before(content: Any) -> Order:
@@ -101,3 +97,10 @@ def mk_before(content: Any) -> Order:
 def mk_after(content: Any) -> Order:
     """Put these list entries after the plain ones (order 1500)."""
     return Order(AFTER_ORDER, content)
+
+
+def _priority(function: str, priority: Any) -> int:
+    """`priority`, checked here so that a wrong one fails where it was written."""
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise TypeError(f"{function} expects an int priority, got {priority!r}")
+    return priority

@@ -7,6 +7,7 @@ warns. A removed option fails an assertion when it is set, and fails when it is 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.collect import Collected
@@ -14,7 +15,7 @@ from pydeclos.modsys.definitions import Definition, FixedSource, highest_priorit
 from pydeclos.modsys.errors import UnknownOptionError, show_path, split_path
 from pydeclos.modsys.locations import Site, caller_site
 from pydeclos.modsys.modules import Module
-from pydeclos.modsys.options import option
+from pydeclos.modsys.options import Option, option
 from pydeclos.modsys.properties import Override
 
 if TYPE_CHECKING:
@@ -34,10 +35,20 @@ def _nested(path: tuple[str, ...], leaf: Any) -> Any:
     return leaf
 
 
+def _old_option_module(path: tuple[str, ...], spec: Option, site: Site, key: str, name: str,
+                       hook: Callable[[Evaluator, int], Collected]) -> Module:
+    """A module that declares the old option (`spec`, hidden) at `site`, and whose
+    definitions `hook` gives from the old option's definitions."""
+    spec.site = site
+    module = Module(options=_nested(path, spec), key=key, name=name)
+    module.site = site
+    module.builtin_hook = hook
+    return module
+
+
 def _forwarding_module(old: str, new: str, warn: bool, site: Site) -> Module:
     old_path, new_path = _path(old), _path(new)
     spec = option(visible=False, description=f"Alias of `{new}`.")
-    spec.site = site
     spec.alias_of = new_path
 
     def forward(evaluator: Evaluator, index: int) -> Collected:
@@ -63,11 +74,8 @@ def _forwarding_module(old: str, new: str, warn: bool, site: Site) -> Module:
                 FixedSource(site), (), index))
         return collected
 
-    module = Module(options=_nested(old_path, spec), key=f"pydeclos:alias:{old}->{new}",
-                    name=f"{'renamed' if warn else 'alias'} option {old} -> {new}")
-    module.site = site
-    module.builtin_hook = forward
-    return module
+    return _old_option_module(old_path, spec, site, f"pydeclos:alias:{old}->{new}",
+                              f"{'renamed' if warn else 'alias'} option {old} -> {new}", forward)
 
 
 def mk_renamed_option(old: str, new: str) -> Module:
@@ -85,7 +93,6 @@ def mk_removed_option(old: str, instead: str) -> Module:
     site = Site(*caller_site())
     old_path = _path(old)
     spec = option(visible=False, description=f"Removed: {instead}")
-    spec.site = site
     spec.removed = instead
 
     def check(evaluator: Evaluator, index: int) -> Collected:
@@ -99,8 +106,5 @@ def mk_removed_option(old: str, instead: str) -> Module:
                 [{"assertion": False, "message": message}], FixedSource(site), (), index))
         return collected
 
-    module = Module(options=_nested(old_path, spec), key=f"pydeclos:removed:{old}",
-                    name=f"removed option {old}")
-    module.site = site
-    module.builtin_hook = check
-    return module
+    return _old_option_module(old_path, spec, site, f"pydeclos:removed:{old}",
+                              f"removed option {old}", check)

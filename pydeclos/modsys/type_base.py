@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydeclos.modsys.definitions import Definition, merge_equal
+from pydeclos.modsys.definitions import NO_VALUE, Definition, merge_equal
 from pydeclos.modsys.values import freeze
 
 
@@ -32,8 +32,6 @@ class Type:
     def empty_value(self, path: tuple[str, ...]) -> Any:
         """The value of an option of this type with no default and no definition, or
         NO_VALUE when there is none (NixOS' emptyValue)."""
-        from pydeclos.modsys.definitions import NO_VALUE
-
         return NO_VALUE
 
     def sub_options(self) -> tuple[Any, str] | None:

@@ -9,6 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
+from pydeclos.modsys.errors import UnknownOptionReadError
+from pydeclos.modsys.suggest import did_you_mean
+
 
 def _read_only(self: Any, *args: Any, **kwargs: Any) -> NoReturn:
     raise TypeError(
@@ -93,9 +96,6 @@ class AttrsValue(Mapping[str, Any]):
     def __getattr__(self, name: str) -> NoReturn:
         if name.startswith("__"):
             raise AttributeError(name)
-        from pydeclos.modsys.errors import UnknownOptionReadError
-        from pydeclos.modsys.suggest import did_you_mean
-
         names = list(object.__getattribute__(self, "_values"))
         raise UnknownOptionReadError(
             f"There is no option `{name}` here.{did_you_mean(name, names)}"

@@ -6,6 +6,9 @@ NixOS' assertions/warnings (nixos/modules/misc/assertions.nix), translated to
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from pydeclos import (
@@ -19,8 +22,11 @@ from pydeclos import (
     option,
 )
 from pydeclos.modsys import errors as e
+from pydeclos.modsys import evaluate
 
 from ._support import ev, value
+
+Writer = Callable[[str, str], Path]
 
 DECLARE_CDE = Module(options={"c": {"d": {"e": option(int)}}})
 
@@ -141,6 +147,21 @@ def test_assertions_from_config_functions() -> None:
     with pytest.raises(e.AssertionsFailedError, match="- port must be > 1024"):
         ev(declare, check).to_data()
     assert ev(declare, check, Module(config={"port": 8080})).to_data()["port"] == 8080
+
+
+def test_failed_assertion_is_located_through_mk_merge(write: Writer) -> None:
+    """DESIGN §2 "every error names ... the file:line of each definition": a false assertion
+    written inside `mk_merge`/`mk_if` names the line of its part."""
+    system = write("system.py", """
+        from pydeclos import mk_if, mk_merge
+
+        config = {"assertions": mk_merge([
+            [{"assertion": True, "message": "fine"}],
+            mk_if(True, [{"assertion": False, "message": "broken"}]),
+        ])}
+    """)
+    with pytest.raises(e.AssertionsFailedError, match=r"- broken \(in `[^`]*system\.py:5`\)"):
+        evaluate(system).to_data()
 
 
 def test_assertions_are_not_checked_for_one_value() -> None:
