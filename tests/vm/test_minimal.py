@@ -128,6 +128,20 @@ def test_system_is_running_not_degraded(probes) -> None:
     assert one(probes, "state") == "running", f"failed units: {one(probes, 'failed')}"
 
 
+def test_vm_of_an_unchanged_system_file_boots_its_existing_build(
+    minimal_build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pydeclos.vm.target import resolve_image
+
+    # `pydeclos vm system.py` looks in out/<name>/ of the working directory.
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "minimal").symlink_to(minimal_build.directory.parent)
+    monkeypatch.chdir(tmp_path)
+    image = resolve_image(MINIMAL, quiet=True)
+    assert image == Path("out/minimal/1") / minimal_build.artifacts["image"]
+    assert sorted(p.name for p in minimal_build.directory.parent.iterdir()) == ["1"]
+
+
 def test_second_build_with_one_changed_setting_is_generation_2(
     minimal_build, tmp_path: Path
 ) -> None:
