@@ -73,8 +73,10 @@ def exit_without_teardown() -> None:
     takes longer than printing it (0.4 s at 10,000 modules). Only when this is the real
     `pydeclos` process writing to its real stdout, so in-process callers (tests, click's
     runner) and tools relying on atexit hooks (coverage) are unaffected."""
-    if sys.stdout is not sys.__stdout__ or "coverage" in sys.modules:
+    out, err = sys.stdout, sys.stderr
+    if out is not sys.__stdout__ or out is None or "coverage" in sys.modules:
         return
-    sys.stdout.flush()
-    sys.stderr.flush()
+    out.flush()
+    if err is not None:
+        err.flush()
     os._exit(0)

@@ -44,10 +44,10 @@ def evaluate_option(decl: DeclaredOption, defs: list[Definition], path: tuple[st
     if not defs:
         if decl._default_value is not UNSET:
             return decl._default_value
-        if not decl.has_default:
+        default = decl.default
+        if default is UNSET:
             return _empty_value(decl, path, "Give it a value in the configuration (it has no "
                                 "default).")
-        default = decl.default
         if decl.type.passthrough and decl.apply is None and decl.type.check(default):
             return default  # a plain scalar default: its own merged value
         if not isinstance(default, Property):
