@@ -273,8 +273,9 @@ class Loader:
             candidate = os.path.join(base, raw)
             for path in (candidate, os.path.join(candidate, "default.py"),
                          os.path.join(candidate, "__init__.py")):
-                if self._is_file(path):
-                    return os.path.abspath(path)
+                found = self._file(path)
+                if found is not None:
+                    return found
         looked = [os.path.join(base, raw) for base in bases]
         nearby = sorted({
             name for folder in {os.path.dirname(path) for path in looked}
@@ -290,17 +291,18 @@ class Loader:
             f"Paths in `{names}` are relative to {relative_to}."
         )
 
-    def _is_file(self, path: str) -> bool:
-        """Whether `path` is a file; its stat is kept, so loading it does not stat it again
-        (this runs for every module file)."""
+    def _file(self, path: str) -> str | None:
+        """The absolute path of `path` if it is a file, else None. Its stat is kept, so
+        loading it does not stat it again (this runs for every module file)."""
         try:
             stat = os.stat(path)
         except (OSError, ValueError):
-            return False
+            return None
         if not S_ISREG(stat.st_mode):
-            return False
-        self._stats[os.path.abspath(path)] = stat
-        return True
+            return None
+        found = os.path.abspath(path)
+        self._stats[found] = stat
+        return found
 
     def resolve_name(self, name: str, importer: LoadedModule | None, position: int) -> LoadedModule:
         entry_points = self.entry_points()
