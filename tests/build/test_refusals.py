@@ -6,6 +6,7 @@ one message that names the fix, exit status 1, no traceback, and no output direc
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,9 @@ def assert_refused(result, *phrases: str) -> None:
 
 def test_not_root_is_one_message_and_writes_nothing(tmp_path: Path) -> None:
     out = tmp_path / "out"
+    # Loaded while still root: the interpreter's own files may be unreadable to `nobody`.
+    for module in ("pydeclos.cli.build", "pydeclos.build.pipeline", "pydeclos.build.system"):
+        importlib.import_module(module)
     with unprivileged():
         result = run_build(str(FIXTURE_TREE), "-o", str(out))
     assert_refused(result, "needs root", "sudo")
