@@ -7,7 +7,12 @@ import pytest
 from pydeclos import Module, mk_default, option
 from pydeclos import types as t
 from pydeclos.modsys import evaluate
-from pydeclos.modsys.errors import DeclarationError, MissingValueError, ReadOnlyOptionError
+from pydeclos.modsys.errors import (
+    DeclarationError,
+    MissingValueError,
+    OptionTypeError,
+    ReadOnlyOptionError,
+)
 
 
 def test_apply_transforms_the_merged_value() -> None:
@@ -37,6 +42,16 @@ def test_declaring_twice_needs_compatible_types_and_one_default() -> None:
         evaluate(Module(imports=[first, Module(options={"x": option(int, default=2)})]))
     with pytest.raises(DeclarationError, match="do not combine"):
         evaluate(Module(imports=[first, Module(options={"x": option(str)})]))
+
+
+def test_a_bad_default_is_located_at_the_declaration_that_gives_it() -> None:
+    """The default is a definition written where it was declared: with two declarations,
+    the one that gives the default (here the second)."""
+    plain = Module(options={"x": option(int)})
+    with_default = Module(options={"x": option(int, default="five")})
+    with pytest.raises(OptionTypeError) as raised:
+        evaluate(Module(imports=[plain, with_default])).value("x")
+    assert f'test_declarations.py:{with_default.site.line}`: "five"' in str(raised.value)
 
 
 def test_a_type_instead_of_an_option_is_explained() -> None:
