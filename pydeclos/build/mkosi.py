@@ -7,12 +7,15 @@ not change installs nothing again.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -46,6 +49,19 @@ class CacheDirs:
         logs = sorted(self.logs.glob("*.log"), key=lambda p: p.stat().st_mtime, reverse=True)
         for old in logs[keep:]:
             old.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive(cache: CacheDirs, progress: Progress) -> Iterator[None]:
+    """One mkosi at a time per cache: mkosi runs apt without its locks, and two builds
+    writing the same incremental cache would corrupt it."""
+    with (cache.packages / ".pydeclos-build.lock").open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            progress.message("waiting for another pydeclos build that uses the same cache…")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def default_cache() -> CacheDirs:

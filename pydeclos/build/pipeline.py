@@ -23,6 +23,7 @@ from pydeclos.build.mkosi import (
     build_command,
     classify_failure,
     default_cache,
+    exclusive,
     incremental_dir,
     run_build,
     summary,
@@ -119,11 +120,12 @@ def build_tree(
     log = cache.logs / f"{info.image_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
     with staging(out, version) as stage:
-        progress.advance_to("install packages")
-        status, lines = run_build(
-            build_command(tree, stage, version, tools, cache, incremental_dir(cache, info)),
-            tools, log, progress, verbose,
-        )
+        with exclusive(cache, progress):
+            progress.advance_to("install packages")
+            status, lines = run_build(
+                build_command(tree, stage, version, tools, cache, incremental_dir(cache, info)),
+                tools, log, progress, verbose,
+            )
         if status != 0:
             progress.finish()
             raise classify_failure(lines, status, log, info)
