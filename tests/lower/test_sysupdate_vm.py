@@ -32,10 +32,15 @@ ls /boot/EFI/Linux | sed 's/^/uki /'
 
 
 @pytest.fixture(scope="module")
-def update_disk(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def second_build(tmp_path_factory: pytest.TempPathFactory):
     from pydeclos.build.system import build_system
 
-    second = build_system(MINIMAL, tmp_path_factory.mktemp("minimal-v2"), version=2)
+    return build_system(MINIMAL, tmp_path_factory.mktemp("minimal-v2"), version=2)
+
+
+@pytest.fixture(scope="module")
+def update_disk(second_build, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    second = second_build
     files = tmp_path_factory.mktemp("update-files")
     for name in second.directory.iterdir():
         if name.name.endswith(".raw.xz") or name.name.endswith(".efi"):
@@ -60,3 +65,34 @@ def test_sysupdate_installs_the_next_generation_into_slot_b(minimal_build, updat
     assert ukis == {"pydeclos_1.efi", "pydeclos_2+3-0.efi"}  # boot counting on the new one
     listed = [line for line in lines if line.startswith("list ")]
     assert any(" 1 " in f" {line} " and "protected" in line for line in listed), listed
+
+
+REBOOTED = r"""
+set -u
+. /usr/lib/os-release
+echo "version $IMAGE_VERSION"
+echo "usr $(findmnt -n -o SOURCE /usr)"
+tr ' ' '\n' </proc/cmdline | sed -n 's/^usrhash=/usrhash /p'
+systemctl is-system-running --wait >/dev/null 2>&1
+echo "state $(systemctl is-system-running)"
+"""
+
+
+def test_the_updated_image_boots_generation_2_from_slot_b(minimal_build, second_build,
+                                                           update_disk, tmp_path: Path) -> None:
+    """Update, then a real reboot: systemd-boot picks the new UKI, whose usrhash= pins B."""
+    from pydeclos.vm.qemu import VmOptions, run_exec
+
+    image = tmp_path / "disk.raw"
+    subprocess.run(["cp", "--sparse=always",
+                    str(minimal_build.directory / minimal_build.artifacts["image"]), str(image)],
+                   check=True)
+    first = run_exec(image, COMMAND, VmOptions(extra_disks=[update_disk], persist=True),
+                     timeout=900)
+    assert "update-status 0" in first.report.stdout.splitlines(), first.report.stdout
+    second = run_exec(image, REBOOTED, VmOptions(persist=True), timeout=900)
+    lines = second.report.stdout.splitlines()
+    assert "version 2" in lines, second.report.stdout
+    assert "usr /dev/mapper/usr" in lines
+    assert f"usrhash {second_build.usrhash}" in lines
+    assert "state running" in lines
