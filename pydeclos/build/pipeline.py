@@ -127,7 +127,6 @@ def build_tree(
                 tools, log, progress, verbose,
             )
         if status != 0:
-            progress.finish()
             raise classify_failure(lines, status, log, info)
         progress.advance_to("compress")
         found = art.collect(stage, stem)

@@ -81,6 +81,17 @@ class Progress:
             self._finish_locked()
         return time.monotonic() - self.started
 
+    def abort(self) -> None:
+        """Stop showing progress because the build failed: the running phase gets a ✗."""
+        self._stop.set()
+        with self._lock:
+            if self.current is not None and not self.quiet:
+                seconds = time.monotonic() - self.current_started
+                prefix = "\r\x1b[K" if self.live else ""
+                print(f"{prefix}  ✗ {self.current:<18} {seconds:6.1f} s", file=self.stream,
+                      flush=True)
+            self.current = None
+
     def _finish_locked(self) -> None:
         if self.current is None:
             return

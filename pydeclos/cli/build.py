@@ -44,15 +44,19 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
     progress = Progress(quiet=as_json)
     if file.is_dir() and (file / "system.py").is_file():
         file = file / "system.py"
-    if file.is_dir():
-        if not (file / "mkosi.conf").is_file():
-            raise click.UsageError(f"{file} holds neither system.py nor an mkosi.conf")
-        if out is None:
-            raise click.UsageError("building a tree directory needs -o OUT")
-        result = build_tree(file, out, version, progress=progress, verbose=verbose)
-    else:
-        result = build_system(file, out or default_output(file), version, progress=progress,
-                              verbose=verbose)
+    if file.is_dir() and not (file / "mkosi.conf").is_file():
+        raise click.UsageError(f"{file} holds neither system.py nor an mkosi.conf")
+    if file.is_dir() and out is None:
+        raise click.UsageError("building a tree directory needs -o OUT")
+    try:
+        if file.is_dir():
+            result = build_tree(file, out, version, progress=progress, verbose=verbose)
+        else:
+            result = build_system(file, out or default_output(file), version,
+                                  progress=progress, verbose=verbose)
+    except BaseException:
+        progress.abort()
+        raise
     if as_json:
         click.echo(json.dumps(result.to_json(), indent=2))
         return

@@ -77,5 +77,10 @@ def resolve_image(target: Path, quiet: bool = False) -> Path:
     image = up_to_date_image(system_file, out)
     if image is not None:
         return image
-    result = build_system(system_file, out, progress=Progress(quiet=quiet))
+    progress = Progress(quiet=quiet)
+    try:
+        result = build_system(system_file, out, progress=progress)
+    except BaseException:
+        progress.abort()
+        raise
     return result.directory / str(result.artifacts["image"])
