@@ -122,11 +122,14 @@ def build_tree(
     with staging(out, version) as stage:
         with exclusive(cache, progress):
             progress.advance_to("install packages")
+            incremental = incremental_dir(cache, info)
             status, lines = run_build(
-                build_command(tree, stage, version, tools, cache, incremental_dir(cache, info)),
+                build_command(tree, stage, version, tools, cache, incremental),
                 tools, log, progress, verbose,
             )
         if status != 0:
+            if not any(incremental.iterdir()):  # keep the slot for package sets that built
+                incremental.rmdir()
             raise classify_failure(lines, status, log, info)
         progress.advance_to("compress")
         found = art.collect(stage, stem)
