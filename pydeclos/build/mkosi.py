@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -200,9 +201,11 @@ def run_build(
             env=env,
         )
         assert process.stdout is not None
+        started = time.monotonic()
         for raw in process.stdout:
             line = raw.decode(errors="replace").rstrip("\n")
-            log_file.write(line + "\n")
+            # Seconds since mkosi started, so a slow step shows in the log.
+            log_file.write(f"[{time.monotonic() - started:7.1f}] {line}\n")
             lines.append(line)
             if len(lines) > 400:
                 del lines[:100]
