@@ -50,6 +50,7 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
         raise click.UsageError("building a tree directory needs -o OUT")
     try:
         if file.is_dir():
+            assert out is not None  # checked above
             result = build_tree(file, out, version, progress=progress, verbose=verbose)
         else:
             result = build_system(file, out or default_output(file), version,
@@ -67,4 +68,4 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
         size = result.sizes.get(role, {})
         shown = _human(size.get("allocated", 0)) if role == "image" else _human(size.get("bytes", 0))
         click.echo(f"  {role:<17} {Path(path).name}  ({shown})")
-    click.echo(f"boot it: pydeclos vm {result.directory / result.artifacts['image']}")
+    click.echo(f"boot it: pydeclos vm {result.directory / str(result.artifacts['image'])}")
