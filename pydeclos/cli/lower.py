@@ -10,14 +10,14 @@ from pydeclos.errors import PydeclosError
 
 
 @click.command("lower")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "output", required=True,
               type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write the build tree to (replaced atomically).")
 @click.option("--version", "version", type=click.IntRange(min=1), default=None,
               help="Generation number (ImageVersion); overrides image.version.")
 def lower_cmd(file: Path, output: Path, version: int | None) -> None:
-    """Write the mkosi build tree for the system declared in FILE.
+    """Write the mkosi build tree for the system declared in FILE (or FILE/system.py).
 
     The tree holds mkosi.conf, the disk layout, and everything shipped in /usr (units,
     users, the managed /etc, update definitions, the generation manifest). Nothing is
@@ -27,6 +27,11 @@ def lower_cmd(file: Path, output: Path, version: int | None) -> None:
     from pydeclos.cli.eval import evaluate_with_library
     from pydeclos.lower import lower, write_tree
 
+    if file.is_dir():
+        if not (file / "system.py").is_file():
+            raise PydeclosError(f"{file} is a directory without a system.py; "
+                                "give the system file itself")
+        file = file / "system.py"
     evaluation = evaluate_with_library(file)
     config = evaluation.to_data()  # fails on false assertions
     for warning in evaluation.warnings:

@@ -173,3 +173,15 @@ def test_cli_reports_an_unwritable_output_without_a_traceback(tmp_path: Path) ->
                                        "-o", str(out)])
     assert result.exit_code == 1
     assert "cannot write the build tree" in result.output and "Traceback" not in result.output
+
+
+def test_cli_takes_a_directory_holding_system_py(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["lower", str(examples.EXAMPLES / "minimal"),
+                                       "-o", str(tmp_path / "build")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "build/mkosi.extra/usr/share/pydeclos/etc/hostname").read_text() == \
+        "minimal\n"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = CliRunner().invoke(main, ["lower", str(empty), "-o", str(tmp_path / "other")])
+    assert result.exit_code == 1 and "without a system.py" in result.output
