@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from pydeclos.build.errors import MkosiFailedError, PackageNotFoundError, TreeInvalidError
 from pydeclos.build.host import HostTools
@@ -77,7 +77,7 @@ class TreeSummary:
     image_id: str
     distribution: str
     release: str
-    raw: dict
+    raw: dict[str, Any]
 
 
 def summary(tree: Path, tools: HostTools) -> TreeSummary:

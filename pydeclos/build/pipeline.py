@@ -13,6 +13,7 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pydeclos.build import artifacts as art
 from pydeclos.build.generations import check_free, next_version, staging
@@ -49,7 +50,7 @@ class BuildResult:
     durations: dict[str, float] = field(default_factory=dict)
     total_seconds: float = 0.0
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "version": self.version,
             "directory": str(self.directory),

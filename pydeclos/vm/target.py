@@ -17,7 +17,7 @@ MANIFEST = "generation.json"
 
 def image_of_generation(directory: Path) -> Path:
     manifest = json.loads((directory / MANIFEST).read_text())
-    return directory / manifest["artifacts"]["image"]
+    return directory / str(manifest["artifacts"]["image"])
 
 
 def image_in_output(directory: Path) -> Path | None:
@@ -50,7 +50,7 @@ def up_to_date_image(system_file: Path, out: Path) -> Path | None:
         tree = Path(scratch) / "tree"
         lower_to(with_version(evaluate_system(system_file), manifest["version"]), tree)
         if tree_digest(tree) == manifest.get("tree_digest"):
-            return newest / manifest["artifacts"]["image"]
+            return newest / str(manifest["artifacts"]["image"])
     return None
 
 
