@@ -8,6 +8,7 @@ not change installs nothing again.
 from __future__ import annotations
 
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -156,14 +157,28 @@ def build_command(tree: Path, output: Path, version: int, tools: HostTools,
         tools.mkosi, "-C", str(tree),
         "--force",
         f"--image-version={version}",
-        f"--output-dir={output}",
-        f"--cache-dir={incremental}",
-        f"--package-cache-dir={cache.packages}",
-        f"--workspace-dir={cache.workspace}",
+        f"{long_option(tools.mkosi, 'output')}={output}",
+        f"{long_option(tools.mkosi, 'cache')}={incremental}",
+        f"{long_option(tools.mkosi, 'package-cache')}={cache.packages}",
+        f"{long_option(tools.mkosi, 'workspace')}={cache.workspace}",
         "--incremental=yes",
         "--manifest-format=json",
         "build",
     ]
+
+
+@functools.cache
+def long_option(mkosi: str, what: str) -> str:
+    """`--<what>-dir` (mkosi 24) or `--<what>-directory` (later mkosi), as this mkosi spells it.
+
+    mkosi parses its command line with abbreviations off, so the exact spelling matters;
+    `--help` is the one place both versions list them.
+    """
+    usage = subprocess.run([mkosi, "--help"], capture_output=True, text=True).stdout
+    for spelling in (f"--{what}-directory", f"--{what}-dir"):
+        if re.search(rf"{re.escape(spelling)}\b(?!-)", usage):
+            return spelling
+    return f"--{what}-dir"
 
 
 MISSING_PACKAGE = re.compile(
