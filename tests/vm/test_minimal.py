@@ -29,6 +29,7 @@ p hostname "$(hostname)"
 p usr_source "$(findmnt -n -o SOURCE /usr)"
 p usr_fstype "$(findmnt -n -o FSTYPE /usr)"
 p usr_dm "$(dmsetup table "$(basename "$(findmnt -n -o SOURCE /usr)")")"
+udevadm settle --timeout=30 || true  # lsblk reads labels from udev's database
 lsblk -bnro PARTLABEL,PARTTYPE,SIZE /dev/vda | while read -r label type size; do
   p partition "$label $type $size"
 done
