@@ -5,11 +5,10 @@ Module files import their vocabulary from here:
 """
 
 from pydeclos.__about__ import __version__
-from pydeclos.modsys import types
-from pydeclos.modsys.modules import Module
-from pydeclos.modsys.options import option
-from pydeclos.modsys.properties import (
+from pydeclos.modsys import (
+    Module,
     mk_after,
+    mk_alias_option,
     mk_before,
     mk_default,
     mk_force,
@@ -17,8 +16,11 @@ from pydeclos.modsys.properties import (
     mk_merge,
     mk_order,
     mk_override,
+    mk_removed_option,
+    mk_renamed_option,
+    option,
+    types,
 )
-from pydeclos.modsys.renames import mk_alias_option, mk_removed_option, mk_renamed_option
 
 __all__ = [
     "__version__", "Module", "option", "types",
