@@ -28,25 +28,27 @@ def default_output(system_file: Path) -> Path:
     return Path("out") / system_name(system_file)
 
 
-def evaluate_system(system_file: Path) -> dict[str, Any]:
-    """The evaluated configuration as plain data (assertions checked by the evaluator)."""
-    from pydeclos.library import stdlib_modules
-    from pydeclos.modsys import evaluate
+def evaluate_system(system_file: Path, version: int | None = None) -> dict[str, Any]:
+    """The evaluated configuration as plain data (assertions checked), through the one
+    pipeline of `pydeclos.system` that every verb uses."""
+    from pydeclos.system import system_config
 
-    data: dict[str, Any] = evaluate(system_file, prelude=stdlib_modules()).to_data()
-    return data
+    config, _ = system_config(system_file, version=version)
+    return config
 
 
 def with_version(config: dict[str, Any], version: int) -> dict[str, Any]:
+    """`config` with `image.version` replaced (for a configuration already evaluated)."""
     data = copy.deepcopy(config)
-    data.setdefault("image", {})["version"] = version
+    data["image"]["version"] = version
     return data
 
 
 def lower_to(config: dict[str, Any], tree: Path) -> None:
-    from pydeclos.lower import lower, write_tree
+    from pydeclos.lower import write_tree
+    from pydeclos.system import lower_system
 
-    write_tree(lower(config), tree)
+    write_tree(lower_system(config), tree)
 
 
 def build_system(
@@ -62,14 +64,15 @@ def build_system(
     progress = progress or Progress(quiet=True)
     out = out or default_output(system_file)
     progress.phase("evaluate")
-    config = evaluate_system(system_file)
-    version = version if version is not None else next_version(out)
+    if version is None:
+        version = next_version(out)
     check_free(out, version)
+    config = evaluate_system(system_file, version)
     cache = cache or default_cache()
     progress.phase("lower")
     with tempfile.TemporaryDirectory(prefix="pydeclos-tree-") as scratch:
         tree = Path(scratch) / "tree"
-        lower_to(with_version(config, version), tree)
+        lower_to(config, tree)
         tools = preflight(tree)
         return build_tree(tree, out, version, progress=progress, verbose=verbose,
                           cache=cache, tools=tools)

@@ -11,19 +11,6 @@ from typing import Any
 import click
 
 
-def evaluate_with_library(file: Path | None, *, run: bool = True) -> Any:
-    """Evaluate `file` with the standard library as its prelude (what every verb uses)."""
-    from pydeclos.library import library_dir, stdlib_modules
-    from pydeclos.modsys import evaluate
-
-    try:
-        prelude = stdlib_modules()
-        modules_path = library_dir()
-    except FileNotFoundError:  # an installation without the standard library
-        prelude, modules_path = [], None
-    return evaluate(file, prelude=prelude, modules_path=modules_path, run=run)
-
-
 def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     """`a.b.c = value` lines for the human-readable output."""
     if isinstance(value, dict) and value:
@@ -47,7 +34,9 @@ def eval_cmd(file: Path, as_json: bool, option_path: str | None) -> None:
     --json prints the whole configuration as one line of JSON with sorted keys; without it,
     one `path = value` line per value. Warnings go to stderr.
     """
-    evaluation = evaluate_with_library(file)
+    from pydeclos.system import evaluate_system
+
+    evaluation = evaluate_system(file)
     if option_path is not None:
         value = evaluation.value(option_path)
         if as_json or not isinstance(value, str):

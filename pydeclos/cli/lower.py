@@ -24,21 +24,13 @@ def lower_cmd(file: Path, output: Path, version: int | None) -> None:
     written unless the whole tree could be produced.
     """
     # Imported here so that `pydeclos --help` stays fast.
-    from pydeclos.cli.eval import evaluate_with_library
-    from pydeclos.lower import lower, write_tree
+    from pydeclos.lower import write_tree
+    from pydeclos.system import lower_system, system_config
 
-    if file.is_dir():
-        if not (file / "system.py").is_file():
-            raise PydeclosError(f"{file} is a directory without a system.py; "
-                                "give the system file itself")
-        file = file / "system.py"
-    evaluation = evaluate_with_library(file)
-    config = evaluation.to_data()  # fails on false assertions
-    for warning in evaluation.warnings:
+    config, warnings = system_config(file, version=version)  # fails on false assertions
+    for warning in warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    if version is not None:
-        config = {**config, "image": {**(config.get("image") or {}), "version": version}}
-    tree = lower(config)
+    tree = lower_system(config)
     try:
         write_tree(tree, output)
     except OSError as error:

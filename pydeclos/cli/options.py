@@ -31,7 +31,7 @@ def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
     Without FILE, lists the standard library's options. PATTERN filters by path: a glob
     (`services.*.enable`) or a substring (`nginx`).
     """
-    from pydeclos.cli.eval import evaluate_with_library
+    from pydeclos.system import evaluate_system
     from pydeclos.modsys.docs import render_markdown, render_text
 
     file = None
@@ -45,7 +45,7 @@ def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
         else:
             raise click.BadParameter(f"{file_or_pattern} is not a file", param_hint="FILE")
     infos = [
-        info for info in evaluate_with_library(file, run=False).options
+        info for info in evaluate_system(file, run=False).options
         if matches(info.path, pattern) and (internal or (info.visible and not info.internal))
     ]
     if as_json:

@@ -1,0 +1,61 @@
+"""The one pipeline: a system file -> its evaluation -> its build tree.
+
+Every verb (`eval`, `options`, `graph`, `lower`, `build`, `vm`, later `switch`) goes through
+these functions, so that they all see the same module library, the same
+`disabled_modules` resolution and the same generation number.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydeclos.errors import PydeclosError
+from pydeclos.modsys import Evaluation, Module, evaluate, mk_override
+
+# Above mk_force (50): `--version N` wins over any image.version in the system file.
+VERSION_PRIORITY = 10
+
+
+def system_file(path: Path) -> Path:
+    """`path` itself, or `path/system.py` when `path` is a directory holding one."""
+    if path.is_dir():
+        if not (path / "system.py").is_file():
+            raise PydeclosError(f"{path} is a directory without a system.py; "
+                                "give the system file itself")
+        return path / "system.py"
+    return path
+
+
+def evaluate_system(path: Path | None, *, version: int | None = None,
+                    run: bool = True) -> Evaluation:
+    """Evaluate `path` (or only the library, for None) after the standard modules.
+
+    `disabled_modules` entries resolve against the library's directory; `version`
+    overrides `image.version` (as `pydeclos build --version` does)."""
+    from pydeclos.library import library_dir, stdlib_modules
+
+    try:
+        prelude: list[Any] = list(stdlib_modules())
+        modules_path: Path | None = library_dir()
+    except FileNotFoundError:  # an installation without the standard library
+        prelude, modules_path = [], None
+    if version is not None:
+        prelude.append(Module(config={"image": {"version": mk_override(VERSION_PRIORITY, version)}},
+                              key="pydeclos --version"))
+    root = system_file(path) if path is not None else None
+    return evaluate(root, prelude=prelude, modules_path=modules_path, run=run)
+
+
+def system_config(path: Path, *, version: int | None = None) -> tuple[dict[str, Any], list[str]]:
+    """The evaluated configuration as plain data (assertions checked) and its warnings."""
+    evaluation = evaluate_system(path, version=version)
+    config = evaluation.to_data()
+    return config, evaluation.warnings
+
+
+def lower_system(config: dict[str, Any]) -> Any:
+    """The build tree (a `FileTree`) of an evaluated configuration."""
+    from pydeclos.lower import lower
+
+    return lower(config)
