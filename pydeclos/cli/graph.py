@@ -17,8 +17,8 @@ def graph_cmd(file: Path, as_json: bool, dot: bool) -> None:
     The edges are those recorded while evaluating: a module reads an option when its config
     function looked at it, and defines it when its config gave it a value.
     """
-    from pydeclos.system import evaluate_system
     from pydeclos.modsys.graph import render_dot, render_json, render_text
+    from pydeclos.system import evaluate_system
 
     graph = evaluate_system(file).graph
     if as_json:

@@ -31,8 +31,8 @@ def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
     Without FILE, lists the standard library's options. PATTERN filters by path: a glob
     (`services.*.enable`) or a substring (`nginx`).
     """
-    from pydeclos.system import evaluate_system
     from pydeclos.modsys.docs import render_markdown, render_text
+    from pydeclos.system import evaluate_system
 
     file = None
     if file_or_pattern is not None:
