@@ -1,8 +1,8 @@
 """What went wrong in an evaluation, told in terms of the user's modules and options.
 
-Unknown definitions (with "did you mean" or the hint that an option was placed in `config`)
-and configurations that never settle (the cycle of modules, each with what it reads and
-defines).
+Unknown definitions (with "did you mean" or the hint that an option was placed in `config`),
+config functions that return nothing, and configurations that never settle (the cycle of
+modules, each with what it reads and defines).
 """
 
 from __future__ import annotations
@@ -11,13 +11,19 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.definitions import Definition, show_definitions
-from pydeclos.modsys.errors import CycleError, UnknownOptionError, show_path
+from pydeclos.modsys.errors import (
+    CycleError,
+    InvalidDefinitionError,
+    UnknownOptionError,
+    show_path,
+)
 from pydeclos.modsys.options import Option
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from pydeclos.modsys.evaluate import Evaluator
+    from pydeclos.modsys.modules import LoadedModule
 
 
 def unknown_error(evaluator: Evaluator,
@@ -39,6 +45,19 @@ def unknown_error(evaluator: Evaluator,
         f"The option `{full}` does not exist. Definition values:\n"
         f"{show_definitions(same)}\n{hint.strip() or 'Check the spelling.'}{more}\n"
         "Fix the name, or import the module that declares this option."
+    )
+
+
+def returned_none(module: LoadedModule) -> InvalidDefinitionError:
+    """The error for a config function that returned None (most often a forgotten
+    `return`, which would silently drop everything the module meant to define)."""
+    label, site = str(module.label), str(module.config_site)
+    where = "" if site in label else f" (`{site}`)"
+    return InvalidDefinitionError(
+        f"The config function of `{label}`{where} returned None, so it would define "
+        "nothing.\n"
+        "Return a dict of option values (`return {...}`), or `return {}` when it has "
+        "nothing to define."
     )
 
 

@@ -27,7 +27,7 @@ from typing import Any
 from pydeclos.errors import PydeclosError
 from pydeclos.modsys.collect import Collected, collect
 from pydeclos.modsys.definitions import NO_VALUE, Definition, merge_definitions
-from pydeclos.modsys.diagnostics import cycle_error, unknown_error
+from pydeclos.modsys.diagnostics import cycle_error, returned_none, unknown_error
 from pydeclos.modsys.errors import (
     ConfigFunctionError,
     CycleError,
@@ -352,15 +352,17 @@ class Evaluator:
         return changed
 
     def call(self, unit: Unit) -> Any:
-        config = unit.config
-        if unit.module is not None:
-            return unit.module.call_config(self.view, self.name)
-        if isinstance(config, Module):
-            raise AssertionError("Module definitions are expanded before evaluation")
-        loaded = LoadedModule(key=None, label=unit.label, site=Site("<definition>", 0),
-                              base_dir="", config=config)
-        unit.module = loaded
-        return loaded.call_config(self.view, self.name)
+        module = unit.module
+        if module is None:
+            if isinstance(unit.config, Module):
+                raise AssertionError("Module definitions are expanded before evaluation")
+            module = unit.module = LoadedModule(
+                key=None, label=unit.label, site=Site("<definition>", 0), base_dir="",
+                config=unit.config)
+        result = module.call_config(self.view, self.name)
+        if result is None:  # a forgotten `return` would silently drop the whole module
+            raise returned_none(module)
+        return result
 
     def stale_readers(self, path: tuple[str, ...]) -> list[int]:
         """The modules to run again because the value of `path` may have changed (directly,
