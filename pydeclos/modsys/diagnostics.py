@@ -16,6 +16,7 @@ from pydeclos.modsys.errors import (
     InvalidDefinitionError,
     UnknownOptionError,
     show_path,
+    show_value,
 )
 from pydeclos.modsys.options import Option
 from pydeclos.modsys.properties import Property
@@ -61,9 +62,11 @@ def returned_none(module: LoadedModule) -> InvalidDefinitionError:
     )
 
 
-def cycle_error(evaluator: Evaluator, pending: list[int], passes: int) -> CycleError:
+def cycle_error(evaluator: Evaluator, pending: list[int], passes: int,
+                changing: list[tuple[str, ...]]) -> CycleError:
     """The error for a configuration that never settles: a cycle of modules found along
-    the current define → read edges among those that kept running."""
+    the current define → read edges among those that kept running, then the options whose
+    definitions kept changing (`changing`) with the modules and lines that define them."""
     import networkx
 
     graph = networkx.DiGraph()
@@ -91,9 +94,29 @@ def cycle_error(evaluator: Evaluator, pending: list[int], passes: int) -> CycleE
     return CycleError(
         f"The configuration never settles (still changing after {passes} passes):\n"
         + " → ".join(steps)
+        + _changing_options(evaluator, changing)
         + "\nBreak the cycle: compute one of these values without reading the other, or "
         "fix it with mk_force(...)."
     )
+
+
+def _changing_options(evaluator: Evaluator, changing: list[tuple[str, ...]]) -> str:
+    """'- `x` is defined by module a.py in `a.py:3` (7)' for each option that kept changing,
+    in path order, with the value of its latest definition."""
+    lines = []
+    for path in sorted(p for p in changing if p in evaluator.definers):
+        where = []
+        for index in evaluator.definers[path]:
+            label = evaluator.units[index].label
+            for definition in evaluator.dynamic.get(index, {}).get(path, []):
+                where.append(f"module {label} in `{definition.site}` "
+                             f"({show_value(definition.value, 40)})")
+        if where:
+            lines.append(f"- `{show_path((*evaluator.prefix, *path))}` is defined by "
+                         + ", ".join(where))
+    if not lines:
+        return ""
+    return "\nThe options that keep changing, and where they are defined:\n" + "\n".join(lines)
 
 
 def _holds_declaration(value: Any) -> bool:

@@ -245,13 +245,14 @@ class Evaluator:
         passes = 0
         limit = max(MIN_PASSES, len(functions) + 1)
         recent: dict[int, None] = {}
+        churning: dict[tuple[str, ...], None] = {}  # options changed in the last passes
         rank = {index: index for index in functions}  # the first pass: module order
         while pending:
             passes += 1
             if passes > limit - 2:
                 recent.update(dict.fromkeys(pending))
             if passes > limit:
-                raise cycle_error(self, sorted(recent), passes - 1)
+                raise cycle_error(self, sorted(recent), passes - 1, list(churning))
             heap = [(rank[index], index) for index in pending]
             heapq.heapify(heap)
             queued = set(pending)
@@ -262,6 +263,7 @@ class Evaluator:
                 changed = self.run_unit(index)
                 if passes > limit - 2:
                     recent[index] = None
+                    churning.update(dict.fromkeys(changed))
                 for path in changed:
                     for reader in self.stale_readers(path):
                         if rank[reader] > position:

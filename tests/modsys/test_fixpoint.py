@@ -3,6 +3,7 @@ replaced (not accumulated) definitions, cycles and determinism."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -173,3 +174,19 @@ def test_a_value_computed_from_itself_is_a_cycle() -> None:
     with pytest.raises(CycleError, match="`hosts` needs its own value"):
         evaluate(Module(imports=[declare, BASE, Module(config={"base": 0}),
                                  Module(config=system)])).to_data()
+
+
+def test_a_cycle_names_the_options_that_keep_changing_and_where_they_are_defined(
+        write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    write("up.py", "def config(cfg):\n    return {\n        'a': cfg.b + 1,\n    }\n")
+    write("down.py", "def config(cfg):\n    return {'b': cfg.a - 2}\n")
+    write("reader.py", "def config(cfg):\n    return {'c': 1 if cfg.a else 0}\n")  # settled
+    system = write("system.py", "imports = ['./up.py', './down.py', './reader.py']\n")
+    monkeypatch.chdir(system.parent)
+    with pytest.raises(CycleError) as caught:
+        evaluate(Module(imports=[DECLARE, system])).to_data()
+    lines = str(caught.value).splitlines()
+    assert lines[2] == "The options that keep changing, and where they are defined:"
+    assert re.fullmatch(r"- `a` is defined by module up.py in `up.py:3` \(-\d+\)", lines[3])
+    assert re.fullmatch(r"- `b` is defined by module down.py in `down.py:2` \(-\d+\)", lines[4])
+    assert lines[5].startswith("Break the cycle")
