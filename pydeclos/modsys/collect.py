@@ -97,8 +97,6 @@ class _Walk:
         elif kind is Order:
             self.walk(value.content, node, keys, priority,
                       value.priority if order is None else order, active)
-        elif value is None and not keys:
-            return  # a config function may return None: it defines nothing
         else:
             raise self.not_a_dict(value, node, keys)
 

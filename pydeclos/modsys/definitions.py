@@ -185,7 +185,7 @@ def type_mismatch(
         f" Definition values:\n{show_definitions(invalid)}"
         + (f"\n({reason})" if reason else "")
         + declared_at(declarations or [])
-        + f"\nChange the value to a `{type_.description}`."
+        + f"\nChange the value to one of type `{type_.description}`."
     )
 
 

@@ -72,6 +72,10 @@ class ModuleImportError(ModuleLoadError):
     """An entry of `imports` or `disabled_modules` names nothing that exists."""
 
 
+class DisabledModulesError(ModuleImportError):
+    """An entry of `disabled_modules` is not a module, or names none that exists."""
+
+
 class ConfigFunctionError(ModuleSystemError):
     """A module's config function raised an ordinary Python exception."""
 

@@ -2,14 +2,17 @@
 
 Options are declared with ordinary annotations (`bool`, `list[str]`, `dict[str, X]`,
 `Literal[...]`, `X | None`, unions) or with the values below (`t.Port`, `t.Path`,
-`t.submodule(...)`, ...); `as_type` turns either into a `Type`. Each type has a shallow
-`check` and a `merge` (NixOS' types.nix model: one merge protocol per type). Leaf
-annotations this module does not know are checked with typeguard.
+`t.submodule(...)`, and the constrained `t.matching(...)`, `t.between(...)`, `t.one_line`,
+...); `as_type` turns either into a `Type`. Each type has a shallow `check` and a `merge`
+(NixOS' types.nix model: one merge protocol per type). Leaf annotations this module does
+not know are checked with typeguard. Validation belongs here, in types, so an error names
+the line that wrote the value.
 """
 
 from __future__ import annotations
 
 import functools
+import re
 import types as python_types
 import typing
 from collections.abc import Mapping
@@ -21,6 +24,13 @@ from pydeclos.modsys.compound_types import (
     ListOf,
     Submodule,
     union_of,
+)
+from pydeclos.modsys.constrained_types import (
+    IntRange,
+    Matching,
+    NonEmpty,
+    NonEmptyLine,
+    OneLine,
 )
 from pydeclos.modsys.errors import DeclarationError
 from pydeclos.modsys.scalar_types import (
@@ -41,6 +51,7 @@ from pydeclos.modsys.type_base import Type
 
 __all__ = [
     "Port", "Path", "lines", "package", "anything", "unique", "submodule", "enum",
+    "matching", "between", "positive", "unsigned", "one_line", "non_empty", "non_empty_line",
     "Type", "Anything", "Submodule", "as_type", "union_of",
 ]
 
@@ -51,6 +62,23 @@ Path = PathType()
 lines = Lines()
 package = Package()
 anything = Anything()
+positive = IntRange(1, None, "positive int (≥ 1)")
+unsigned = IntRange(0, None, "unsigned int (≥ 0)")
+one_line = OneLine()
+non_empty = NonEmpty()
+non_empty_line = NonEmptyLine()
+
+
+def matching(pattern: str | re.Pattern[str], what: str, example: str | None = None) -> Type:
+    """A str that matches `pattern` whole (`re.fullmatch`). `what` names it for humans and
+    reads after "expected": "a host name (letters, digits and '-', 1–63 characters)";
+    docs show it without the article. `example`, if given, must match and is shown in errors."""
+    return Matching(pattern, what, example)
+
+
+def between(lo: int | None, hi: int | None) -> Type:
+    """An int from `lo` to `hi`, both included (None: no bound on that side); bools fail."""
+    return IntRange(lo, hi)
 
 
 def unique(inner: Any, message: str | None = None) -> Type:
