@@ -7,6 +7,7 @@ A test checks that each file under modules/ is listed here.
 MODULES: list[str] = [
     # keep-sorted start
     "system/boot.py",
+    "system/files.py",
     "system/image.py",
     "system/packages.py",
     "system/systemd.py",

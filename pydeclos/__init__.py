@@ -4,6 +4,7 @@ Module files import their vocabulary from here:
 `from pydeclos import option, Module, mk_if, mk_default, mk_force, types as t`.
 """
 
+from pydeclos import types  # noqa: E402  (t.*: the engine's types and Linux domain types)
 from pydeclos.__about__ import __version__
 from pydeclos.modsys import (
     Module,
@@ -19,7 +20,6 @@ from pydeclos.modsys import (
     mk_removed_option,
     mk_renamed_option,
     option,
-    types,
 )
 
 __all__ = [

@@ -1,99 +1,90 @@
 """Files in /etc, and the login shells' environment variables and aliases.
 
-Every `environment.etc` entry is shipped inside /usr with the generation and linked from
-/etc, so switching generations switches /etc with it. The path is checked here because it
-becomes a file name: relative to /etc, normalised, never leaving /etc.
+`environment.etc` is the sink for every managed /etc entry: the user's, and those other
+modules render (hostname, fstab, locale.conf, sshd settings, ...). Each entry is shipped
+inside /usr with the generation and linked from /etc, so switching generations switches
+/etc with it. Two modules writing different content to one path is a conflict that names
+both lines; `mk_force` decides it. Variables and aliases become /etc/profile.d/pydeclos.sh.
 """
 
 import posixpath
-import re
+import shlex
 
 from pydeclos import option
 from pydeclos import types as t
 
-VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-ALIAS = re.compile(r"^[A-Za-z0-9_.:+@%-]+$")
-MODE = re.compile(r"^0?[0-7]{3}$")
-
-# /etc files that an option owns: defining them here would fight with that option.
-OWNED = {
-    "hostname": "networking.hostname",
-    "fstab": "file_systems",
-    "passwd": "users.users",
-    "group": "users.groups",
-    "shadow": "users.users.<name>.hashed_password",
-    "gshadow": "users.groups",
-    "localtime": "time.timezone",
-    "timezone": "time.timezone",
-    "locale.conf": "i18n.locale",
-    "vconsole.conf": "console.keymap",
-    "machine-id": "nothing: it is generated on each machine at first boot",
-}
-
 etc_options = {
     "enable": option(bool, default=True, description=(
         "Whether to install this file; false removes an entry another module made.")),
-    "text": option(t.lines | None, default=None, description="The file's content."),
-    "source": option(str | None, default=None, description=(
+    "text": option(str | None, default=None, description=(
+        "The file's content. Two modules giving different text conflict (`mk_force` decides)."
+    )),
+    "source": option(t.absolute_path | None, default=None, description=(
         "Absolute path of a file on the build host to copy instead of `text`.")),
-    "mode": option(str, default="0644", description="Octal file mode."),
-    "user": option(str, default="root", description="Owner."),
-    "group": option(str, default="root", description="Group."),
+    "link": option(t.one_line | None, default=None, description=(
+        "Make the entry a symbolic link to this target instead of a file (e.g. "
+        "`../usr/share/zoneinfo/UTC`).")),
+    "mode": option(t.file_mode, default="0644", description="Octal file mode."),
+    "user": option(t.user_name, default="root", description="Owner."),
+    "group": option(t.group_name, default="root", description="Group."),
 }
 
 options = {"environment": {
     "etc": option(dict[str, t.submodule(etc_options)], default={}, description=(
         "Files under /etc, by path relative to /etc (e.g. `ssh/sshd_config.d/local.conf`)."),
         example={"motd": {"text": "Welcome.\n"}}),
-    "variables": option(dict[str, str], default={}, description=(
+    "variables": option(dict[str, t.one_line], default={}, description=(
         "Environment variables for login sessions."), example={"EDITOR": "vim"}),
-    "shell_aliases": option(dict[str, str], default={}, description=(
+    "shell_aliases": option(dict[str, t.one_line], default={}, description=(
         "Aliases for interactive shells."), example={"ll": "ls -l"}),
 }}
 
 
-def path_error(path: str) -> str | None:
-    """Why `path` cannot name a file under /etc, or None."""
-    if not path or path.startswith("/"):
-        return "must be relative to /etc (write `ssh/sshd_config.d/x.conf`, not `/etc/…`)"
-    if ".." in path.split("/"):
-        return "must not contain `..`: the file has to stay inside /etc"
-    if posixpath.normpath(path) != path or path == ".":
-        return f"is not normalised; write `{posixpath.normpath(path)}`"
-    if any(c.isspace() or c == "\\" for c in path):
-        return "must not contain whitespace or backslashes"
-    return None
-
-
-def etc_errors(path: str, entry) -> list[str]:
-    where = f'environment.etc."{path}"'
-    reason = path_error(path)
-    if reason:
-        return [f"{where}: the path {reason}"]
+def etc_errors(etc) -> list[dict]:
+    """One content per entry, and no entry inside another entry's file."""
     errors = []
-    if path in OWNED:
-        errors.append(f"{where}: /etc/{path} is managed by {OWNED[path]}; set that instead")
-    if entry.enable and (entry.text is None) == (entry.source is None):
-        errors.append(f"{where}: give exactly one of `text` or `source`")
-    if entry.source is not None and not entry.source.startswith("/"):
-        errors.append(f"{where}.source = {entry.source!r} must be an absolute path on the "
-                      "build host")
-    if not MODE.match(entry.mode):
-        errors.append(f"{where}.mode = {entry.mode!r}: write an octal mode like `0644`")
+    for path in sorted(etc):
+        entry, where = etc[path], f'environment.etc."{path}"'
+        if not t.etc_path.check(path):
+            continue  # reported by the key check
+        given = [name for name in ("text", "source", "link") if getattr(entry, name) is not None]
+        if entry.enable and len(given) != 1:
+            errors.append({"assertion": False, "options": [where], "message": (
+                f"{where}: give exactly one of `text` or `source` (or `link`), not "
+                f"{' and '.join(given) or 'none'}")})
+        parent = next((p for p in _parents(path) if p in etc and etc[p].enable), None)
+        if parent is not None and entry.enable:
+            errors.append({"assertion": False,
+                           "options": [where, f'environment.etc."{parent}"'], "message": (
+                               f"{where}: /etc/{parent} is declared as a file, so "
+                               f"/etc/{path} cannot be inside it; remove one of the two")})
     return errors
+
+
+def _parents(path: str) -> list[str]:
+    parents = []
+    while "/" in path:
+        path = posixpath.dirname(path)
+        parents.append(path)
+    return parents
+
+
+def render_profile(env) -> str:
+    lines = ["# Generated by pydeclos from environment.variables and shell_aliases."]
+    lines += [f"export {name}={shlex.quote(env.variables[name])}"
+              for name in sorted(env.variables)]
+    lines += [f"alias {name}={shlex.quote(env.shell_aliases[name])}"
+              for name in sorted(env.shell_aliases)]
+    return "\n".join(lines) + "\n"
 
 
 def config(cfg):
     env = cfg.environment
-    errors = []
-    for path in sorted(env.etc):
-        errors += etc_errors(path, env.etc[path])
-    for name in sorted(env.variables):
-        if not VARIABLE.match(name):
-            errors.append(f'environment.variables."{name}": not a variable name (letters, '
-                          "digits and `_`, not starting with a digit)")
-    for name in sorted(env.shell_aliases):
-        if not ALIAS.match(name):
-            errors.append(f'environment.shell_aliases."{name}": an alias name cannot '
-                          "contain spaces, quotes or shell syntax")
-    return {"assertions": [{"assertion": False, "message": m} for m in errors]}
+    errors = t.key_assertions("environment.etc", env.etc, t.etc_path)
+    errors += etc_errors(env.etc)
+    errors += t.key_assertions("environment.variables", env.variables, t.variable_name)
+    errors += t.key_assertions("environment.shell_aliases", env.shell_aliases, t.alias_name)
+    etc = {}
+    if env.variables or env.shell_aliases:
+        etc["profile.d/pydeclos.sh"] = {"text": render_profile(env)}
+    return {"environment": {"etc": etc}, "assertions": errors}

@@ -5,22 +5,18 @@ and output are in the journal (`journalctl -u cron-<name>`) and a run missed whi
 machine was off happens at the next boot.
 """
 
-import re
-
 from pydeclos import option
 from pydeclos import types as t
 
-JOB_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
-
 job_options = {
-    "schedule": option(str, default="daily", description=(
+    "schedule": option(t.unit_line, default="daily", description=(
         "When to run, as a systemd calendar expression (`hourly`, `daily`, "
         "`Mon..Fri 08:00`, `*-*-* 03:30:00`; check with `systemd-analyze calendar`)."),
         example="*-*-* 03:30:00"),
     "command": option(t.lines, default="", description=(
         "Shell command (run by /bin/sh -c)."), example="tar czf /srv/backup/etc.tgz /etc"),
-    "user": option(str, default="root", description="User the job runs as."),
-    "description": option(str, default="", description="What the job does."),
+    "user": option(t.user_name, default="root", description="User the job runs as."),
+    "description": option(t.ini_value, default="", description="What the job does."),
     "persistent": option(bool, default=True, description=(
         "Whether to catch up, at boot, on a run missed while the machine was off.")),
 }
@@ -38,24 +34,22 @@ def exec_line(command: str) -> str:
     return f"/bin/sh -c '{escaped}'"
 
 
-def job_errors(name, job, users) -> list[str]:
+def job_errors(name, job, users) -> list[dict]:
     where = f"services.cron_jobs.{name}"
     errors = []
-    if not JOB_NAME.match(name):
-        errors.append(f"{where}: a job name may contain only letters, digits, `_`, `.` and `-`")
     if not job.command.strip():
-        errors.append(f"{where}.command is empty: give the shell command to run")
-    if not job.schedule.strip() or "\n" in job.schedule:
-        errors.append(f"{where}.schedule must be one calendar expression (e.g. `daily`)")
+        errors.append((f"{where}.command is empty: give the shell command to run",
+                       t.entry_path("services.cron_jobs", name)))
     if job.user != "root" and job.user not in users:
-        errors.append(f"{where}.user = {job.user!r}: no such user; declare "
-                      f"users.users.{job.user} or run the job as root")
-    return errors
+        errors.append((f"{where}.user = {job.user!r}: no such user; declare "
+                       f"users.users.{job.user} or run the job as root", f"{where}.user"))
+    return [{"assertion": False, "message": m, "options": [o]} for m, o in errors]
 
 
 def config(cfg):
     jobs = cfg.services.cron_jobs
-    errors, services, timers = [], {}, {}
+    errors = t.key_assertions("services.cron_jobs", jobs, t.job_name)
+    services, timers = {}, {}
     for name in sorted(jobs):
         job = jobs[name]
         errors += job_errors(name, job, cfg.users.users)
@@ -73,5 +67,5 @@ def config(cfg):
         }
     return {
         "systemd": {"services": services, "timers": timers},
-        "assertions": [{"assertion": False, "message": m} for m in errors],
+        "assertions": errors,
     }

@@ -6,9 +6,10 @@ gets a shell.
 """
 
 from pydeclos import option
+from pydeclos import types as t
 
 options = {"services": {"getty": {
-    "autologin_user": option(str | None, default=None, description=(
+    "autologin_user": option(t.user_name | None, default=None, description=(
         "User logged in automatically on every console (no password asked); None asks for a "
         "login as usual."), example="alice"),
 }}}
@@ -26,7 +27,8 @@ def config(cfg):
     if user is None:
         return {}
     if user != "root" and user not in cfg.users.users:
-        return {"assertions": [{"assertion": False, "message": (
+        return {"assertions": [{"assertion": False, "options": ["services.getty.autologin_user"],
+                                "message": (
             f"services.getty.autologin_user = {user!r}: no such user; declare "
             f"users.users.{user} or use `root`")}]}
     return {"systemd": {"drop_ins": {

@@ -5,22 +5,20 @@ Debian's nginx.conf includes. Debian's own default site (sites-enabled/default) 
 place; it only answers requests for names no virtual host claims.
 """
 
-import re
-
 from pydeclos import option
 from pydeclos import types as t
 
-SERVER_NAME = re.compile(r"^[A-Za-z0-9*_.~^\\-]+$")
-BACKEND = re.compile(r"^(https?://\S+|unix:\S+)$")
+BACKEND = t.matching(r"(?:https?://|unix:)[^\s;{}'\"\\]+", "an http://, https:// or unix: "
+                     "address, such as 'http://127.0.0.1:8080'", example="http://127.0.0.1:8080")
 
 vhost_options = {
     "root": option(t.Path | None, default=None, description=(
         "Directory whose files are served."), example="/srv/www"),
-    "proxy_pass": option(str | None, default=None, description=(
+    "proxy_pass": option(BACKEND | None, default=None, description=(
         "Backend URL requests are forwarded to, instead of serving `root`."),
         example="http://127.0.0.1:8080"),
     "port": option(t.Port, default=80, description="Port this virtual host listens on."),
-    "server_aliases": option(list[str], default=[], description=(
+    "server_aliases": option(list[t.server_name], default=[], description=(
         "Further names this virtual host answers to."), example=["www.example.org"]),
     "extra_config": option(t.lines, default="", description=(
         "nginx directives added inside the `server` block, verbatim."),
@@ -60,26 +58,21 @@ def render_server(name: str, vhost) -> str:
     ])
 
 
-def vhost_errors(name: str, vhost) -> list[str]:
+def vhost_errors(name: str, vhost) -> list[dict]:
     where = f'services.nginx.virtual_hosts."{name}"'
-    errors = []
-    for server_name in [name, *vhost.server_aliases]:
-        if not SERVER_NAME.match(server_name):
-            errors.append(f"{where}: {server_name!r} is not a server name (no spaces or `;`)")
     if (vhost.root is None) == (vhost.proxy_pass is None):
-        errors.append(f"{where}: set exactly one of `root` (serve files) or `proxy_pass` "
-                      "(forward to a backend)")
-    if vhost.proxy_pass is not None and not BACKEND.match(vhost.proxy_pass):
-        errors.append(f"{where}.proxy_pass = {vhost.proxy_pass!r}: expected an http://, "
-                      "https:// or unix: address, e.g. `http://127.0.0.1:8080`")
-    return errors
+        return [{"assertion": False, "options": [where], "message": (
+            f"{where}: set exactly one of `root` (serve files) or `proxy_pass` "
+            "(forward to a backend)")}]
+    return []
 
 
 def config(cfg):
     nginx = cfg.services.nginx
     if not nginx.enable:
         return {}
-    errors = []
+    errors = t.key_assertions("services.nginx.virtual_hosts", nginx.virtual_hosts,
+                              t.server_name)
     for name in sorted(nginx.virtual_hosts):
         errors += vhost_errors(name, nginx.virtual_hosts[name])
     servers = [render_server(name, nginx.virtual_hosts[name])
@@ -94,5 +87,5 @@ def config(cfg):
         "networking": {"firewall": {
             "allowed_tcp_ports": ports if nginx.open_firewall else [],
         }},
-        "assertions": [{"assertion": False, "message": m} for m in errors],
+        "assertions": errors,
     }

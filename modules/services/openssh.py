@@ -8,13 +8,11 @@ while the image was built are replaced on the machine's first boot, so machines 
 from one image do not share them.
 """
 
-import re
 from typing import Literal
 
 from pydeclos import option
 from pydeclos import types as t
 
-KEYWORD = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 # sshd keywords set by typed options; `settings` must not set them a second time.
 TYPED = {"port": "ports", "passwordauthentication": "password_authentication",
          "permitrootlogin": "permit_root_login"}
@@ -31,7 +29,7 @@ options = {"services": {"openssh": {
         Literal["yes", "no", "prohibit-password", "forced-commands-only"],
         default="prohibit-password", description=(
             "Whether root may log in, and how (`prohibit-password`: with a key only).")),
-    "settings": option(dict[str, str | int | bool | list[str]], default={}, description=(
+    "settings": option(dict[str, t.one_line | int | bool | list[t.word]], default={}, description=(
         "Further sshd_config keywords, verbatim (see sshd_config(5)); booleans become "
         "yes/no, lists are joined with spaces."),
         example={"X11Forwarding": False, "AllowUsers": ["alice", "bob"]}),
@@ -46,16 +44,13 @@ def render_value(value) -> str:
     return str(value)
 
 
-def settings_errors(settings) -> list[str]:
-    errors = []
+def settings_errors(settings) -> list[dict]:
+    errors = t.key_assertions("services.openssh.settings", settings, t.ssh_keyword)
     for key in sorted(settings):
         where = f"services.openssh.settings.{key}"
-        if not KEYWORD.match(key):
-            errors.append(f"{where}: not an sshd_config keyword (letters and digits only)")
-        elif key.lower() in TYPED:
-            errors.append(f"{where}: set services.openssh.{TYPED[key.lower()]} instead")
-        elif "\n" in render_value(settings[key]):
-            errors.append(f"{where}: the value must be one line")
+        if key.lower() in TYPED:
+            errors.append({"assertion": False, "options": [where], "message": (
+                f"{where}: set services.openssh.{TYPED[key.lower()]} instead")})
     return errors
 
 
@@ -82,7 +77,8 @@ def config(cfg):
         return {}
     errors = settings_errors(ssh.settings)
     if not ssh.ports:
-        errors.append("services.openssh.ports is empty: sshd needs at least one port")
+        errors.append({"assertion": False, "options": ["services.openssh.ports"], "message": (
+            "services.openssh.ports is empty: sshd needs at least one port")})
     keys = {
         f"ssh/authorized_keys.d/{name}": {"text": "\n".join(user.ssh_authorized_keys) + "\n"}
         for name, user in cfg.users.users.items() if user.ssh_authorized_keys
@@ -123,5 +119,5 @@ def config(cfg):
         "networking": {"firewall": {
             "allowed_tcp_ports": list(ssh.ports) if ssh.open_firewall else [],
         }},
-        "assertions": [{"assertion": False, "message": m} for m in errors],
+        "assertions": errors,
     }

@@ -1,8 +1,10 @@
 """systemd units: services, sockets, timers, targets, paths and mounts, plus presets.
 
 Every unit kind shares the same [Unit]/[Install] fields; each kind adds its own typed
-fields and a raw `<kind>_config` escape hatch for keys pydeclos does not model. Lowering
-writes one unit file per entry under /usr/lib/systemd/system and the presets file.
+fields and a raw `<kind>_config` escape hatch for keys pydeclos does not model. This module
+renders every enabled unit into the sink `systemd.units` (file name -> text and install
+links), as NixOS' `serviceToUnit` does; lowering writes those files verbatim, and the
+preset file from `systemd.enabled`/`systemd.disabled`.
 
 The module also checks references between units: a unit that wants, requires or enables
 another unit that is neither declared here, shipped by systemd itself, nor listed in
@@ -14,8 +16,10 @@ from typing import Literal
 
 from pydeclos import option
 from pydeclos import types as t
+from pydeclos.formats import canonical_json, render_unit, sha256, yes_no
 
-UNIT_VALUE = str | list[str]
+UNIT_VALUE = t.ini_value | list[t.ini_value]
+UNITS = list[t.unit_name]
 
 # Units that systemd (and the base packages pydeclos always installs) ship in Debian, so
 # referring to them never warns. Packages a module adds announce their own units through
@@ -41,9 +45,7 @@ SYSTEMD_UNITS = [
     "user@.service", "systemd-hostnamed.service", "systemd-timedated.service",
 ]
 
-UNIT_NAME = re.compile(r"^[A-Za-z0-9:_.\\@-]+$")
-SUFFIXES = (".service", ".socket", ".timer", ".target", ".path", ".mount", ".swap",
-            ".slice", ".scope", ".device", ".automount")
+SUFFIXES = tuple(f".{suffix}" for suffix in t.UNIT_SUFFIXES)
 
 
 def common_options(wanted_by: list[str]) -> dict:
@@ -52,17 +54,17 @@ def common_options(wanted_by: list[str]) -> dict:
         "enable": option(bool, default=True, description=(
             "Whether to write this unit at all. False drops it from the image, so other "
             "modules can turn off a unit a module declared.")),
-        "description": option(str, default="", description="Description= of the unit."),
-        "after": option(list[str], default=[], description="After=: units this one starts after."),
-        "before": option(list[str], default=[], description="Before=: units this one starts before."),
-        "wants": option(list[str], default=[], description=(
+        "description": option(t.ini_value, default="", description="Description= of the unit."),
+        "after": option(UNITS, default=[], description="After=: units this one starts after."),
+        "before": option(UNITS, default=[], description="Before=: units this one starts before."),
+        "wants": option(UNITS, default=[], description=(
             "Wants=: units started along with this one (failure is tolerated).")),
-        "requires": option(list[str], default=[], description=(
+        "requires": option(UNITS, default=[], description=(
             "Requires=: units started along with this one; their failure fails this one.")),
-        "wanted_by": option(list[str], default=wanted_by, description=(
+        "wanted_by": option(UNITS, default=wanted_by, description=(
             "WantedBy=: units that pull this one in once enabled (a `.wants/` link is "
             "shipped in the image, so no preset is needed).")),
-        "required_by": option(list[str], default=[], description="RequiredBy= (`.requires/` link)."),
+        "required_by": option(UNITS, default=[], description="RequiredBy= (`.requires/` link)."),
         "unit_config": option(dict[str, UNIT_VALUE], default={}, description=(
             "Raw [Unit] keys written verbatim, for what the typed fields do not cover; a "
             "list value repeats the key."), example={"ConditionPathExists": "/etc/foo"}),
@@ -76,22 +78,23 @@ def service_options() -> dict:
             Literal["simple", "exec", "forking", "oneshot", "dbus", "notify", "notify-reload",
                     "idle"],
             default="simple", description="Type=: how systemd decides the service has started."),
-        "exec_start": option(list[str], default=[], description=(
+        "exec_start": option(list[t.unit_line], default=[], description=(
             "ExecStart= command lines (systemd syntax, not a shell: quote with \"…\", write `$$` "
             "for a literal `$`, `%%` for `%`). Only `oneshot` services may have several."),
             example=["/usr/bin/backup --all"]),
-        "exec_start_pre": option(list[str], default=[], description="ExecStartPre= commands."),
-        "exec_reload": option(list[str], default=[], description="ExecReload= commands."),
-        "exec_stop": option(list[str], default=[], description="ExecStop= commands."),
-        "environment": option(dict[str, str], default={}, description="Environment= variables."),
+        "exec_start_pre": option(list[t.unit_line], default=[], description="ExecStartPre= commands."),
+        "exec_reload": option(list[t.unit_line], default=[], description="ExecReload= commands."),
+        "exec_stop": option(list[t.unit_line], default=[], description="ExecStop= commands."),
+        "environment": option(dict[str, t.ini_value], default={}, description=(
+            "Environment= variables, by name.")),
         "restart": option(
             Literal["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort",
                     "always"],
             default="no", description="Restart=: when systemd restarts the service."),
-        "restart_sec": option(str | None, default=None, description="RestartSec= (e.g. `5s`)."),
-        "user": option(str | None, default=None, description="User= the service runs as."),
-        "group": option(str | None, default=None, description="Group= the service runs as."),
-        "working_directory": option(str | None, default=None, description="WorkingDirectory=."),
+        "restart_sec": option(t.word | None, default=None, description="RestartSec= (e.g. `5s`)."),
+        "user": option(t.user_name | None, default=None, description="User= the service runs as."),
+        "group": option(t.group_name | None, default=None, description="Group= the service runs as."),
+        "working_directory": option(t.absolute_path | None, default=None, description="WorkingDirectory=."),
         "private_tmp": option(bool, default=False, description="PrivateTmp=: a private /tmp."),
         "protect_system": option(Literal["", "true", "full", "strict"], default="", description=(
             "ProtectSystem=; empty leaves the key out. /usr is read-only on pydeclos images "
@@ -112,8 +115,8 @@ def service_options() -> dict:
 def socket_options() -> dict:
     return {
         **common_options([]),
-        "listen_stream": option(list[str], default=[], description="ListenStream= addresses."),
-        "listen_datagram": option(list[str], default=[], description="ListenDatagram= addresses."),
+        "listen_stream": option(list[t.word], default=[], description="ListenStream= addresses."),
+        "listen_datagram": option(list[t.word], default=[], description="ListenDatagram= addresses."),
         "accept": option(bool, default=False, description="Accept=: one service per connection."),
         "socket_config": option(dict[str, UNIT_VALUE], default={}, description=(
             "Raw [Socket] keys written verbatim.")),
@@ -123,13 +126,13 @@ def socket_options() -> dict:
 def timer_options() -> dict:
     return {
         **common_options(["timers.target"]),
-        "on_calendar": option(list[str], default=[], description=(
+        "on_calendar": option(list[t.unit_line], default=[], description=(
             "OnCalendar= expressions (`daily`, `Mon *-*-* 04:00`; see systemd.time(7))."),
             example=["*-*-* 03:30"]),
-        "on_boot_sec": option(str | None, default=None, description="OnBootSec= (e.g. `10min`)."),
+        "on_boot_sec": option(t.word | None, default=None, description="OnBootSec= (e.g. `10min`)."),
         "persistent": option(bool, default=False, description=(
             "Persistent=: run at boot a trigger missed while the machine was off.")),
-        "unit": option(str | None, default=None, description=(
+        "unit": option(t.unit_name | None, default=None, description=(
             "Unit= the timer starts; None means `<name>.service`.")),
         "timer_config": option(dict[str, UNIT_VALUE], default={}, description=(
             "Raw [Timer] keys written verbatim.")),
@@ -139,12 +142,12 @@ def timer_options() -> dict:
 def path_options() -> dict:
     return {
         **common_options([]),
-        "path_exists": option(list[str], default=[], description="PathExists= paths."),
-        "path_changed": option(list[str], default=[], description="PathChanged= paths."),
-        "path_modified": option(list[str], default=[], description="PathModified= paths."),
-        "directory_not_empty": option(list[str], default=[], description=(
+        "path_exists": option(list[t.absolute_path], default=[], description="PathExists= paths."),
+        "path_changed": option(list[t.absolute_path], default=[], description="PathChanged= paths."),
+        "path_modified": option(list[t.absolute_path], default=[], description="PathModified= paths."),
+        "directory_not_empty": option(list[t.absolute_path], default=[], description=(
             "DirectoryNotEmpty= paths.")),
-        "unit": option(str | None, default=None, description=(
+        "unit": option(t.unit_name | None, default=None, description=(
             "Unit= to activate; None means `<name>.service`.")),
         "path_config": option(dict[str, UNIT_VALUE], default={}, description=(
             "Raw [Path] keys written verbatim.")),
@@ -154,13 +157,27 @@ def path_options() -> dict:
 def mount_options() -> dict:
     return {
         **common_options([]),
-        "what": option(str, default="", description="What=: the device, or `tmpfs`, etc."),
-        "type": option(str, default="", description="Type=: the file system type."),
-        "options": option(list[str], default=[], description="Options=, joined with commas."),
+        "what": option(t.matching(r"[^\s\"'\\]*", "a device without spaces or quotes",
+                                  "tmpfs"),
+                       default="", description="What=: the device, or `tmpfs`, etc."),
+        "type": option(t.matching(r"[a-z0-9._-]*", "a file system type such as 'ext4'", "ext4"),
+                       default="", description="Type=: the file system type."),
+        "options": option(list[t.mount_option], default=[], description="Options=, joined with commas."),
         "mount_config": option(dict[str, UNIT_VALUE], default={}, description=(
             "Raw [Mount] keys written verbatim.")),
     }
 
+
+unit_file_options = {
+    "enable": option(bool, default=True, description="Whether to ship this unit file."),
+    "text": option(str, default="", description="The whole unit file."),
+    "wanted_by": option(UNITS, default=[], description="Units whose `.wants/` link it gets."),
+    "required_by": option(UNITS, default=[], description=(
+        "Units whose `.requires/` link it gets.")),
+    "restart_triggers": option(list[str], default=[], description=(
+        "Strings whose change makes `pydeclos switch` restart the unit (hashed into the "
+        "generation manifest).")),
+}
 
 # Option name → unit suffix.
 KINDS = {"services": ".service", "sockets": ".socket", "timers": ".timer",
@@ -181,14 +198,14 @@ options = {"systemd": {
     "mounts": option(dict[str, t.submodule(mount_options())], default={}, description=(
         "Mount units, by mount point (e.g. `/srv/data`); prefer `file_systems` for ordinary "
         "mounts.")),
-    "enabled": option(list[str], default=[], description=(
+    "enabled": option(UNITS, default=[], description=(
         "Units to enable through the preset file (full names, e.g. `ssh.service`): the way to "
         "switch on units that packages ship."), example=["ssh.service"]),
-    "disabled": option(list[str], default=[], description=(
+    "disabled": option(UNITS, default=[], description=(
         "Units to disable through the preset file, although their package enables them.")),
-    "masked": option(list[str], default=[], description=(
+    "masked": option(UNITS, default=[], description=(
         "Units to mask (linked to /dev/null): they cannot start, even as a dependency.")),
-    "package_units": option(list[str], default=[], description=(
+    "package_units": option(UNITS, default=[], description=(
         "Units that packages in the image ship (full names). Only used to check references: "
         "wanting or enabling a unit that is neither declared, part of systemd, nor listed here "
         "gives a warning. Modules that add a package list its units here.")),
@@ -198,23 +215,39 @@ options = {"systemd": {
         "/usr/lib/systemd/system/<unit>.d/<name>.conf."),
         example={"nginx.service": {"limits": "[Service]\nLimitNOFILE=65536\n"}}),
     "tmpfiles": {
-        "rules": option(list[str], default=[], description=(
-            "systemd-tmpfiles lines, verbatim (see tmpfiles.d(5))."),
+        "rules": option(list[t.tmpfiles_rule], default=[], description=(
+            "systemd-tmpfiles lines, verbatim (see tmpfiles.d(5)); written to "
+            "/usr/lib/tmpfiles.d/pydeclos-rules.conf."),
             example=["d /srv/www 0755 www-data www-data -"]),
     },
+    "units": option(dict[str, t.submodule(unit_file_options)], default={}, description=(
+        "Unit files as shipped in /usr/lib/systemd/system, by file name: the sink the typed "
+        "`systemd.services`, `.sockets`, ... render into, and what lowering writes. Set it "
+        "directly only for a unit the typed options cannot express."),
+        example={"hello.service": {"text": "[Service]\nExecStart=/bin/true\n",
+                                   "wanted_by": ["multi-user.target"]}}),
 }}
 
 
+def escape_path(path: str) -> str:
+    """`systemd-escape --path`: `/srv/my-data` -> `srv-my\x2ddata`, `/` -> `-`."""
+    stripped = path.strip("/")
+    if not stripped:
+        return "-"
+
+    def escape(char: str, first: bool) -> str:
+        if char.isascii() and (char.isalnum() or char in ":_" or (char == "." and not first)):
+            return char
+        return "".join(f"\\x{byte:02x}" for byte in char.encode())
+
+    return "".join("-" if c == "/" else escape(c, i == 0) for i, c in enumerate(stripped))
+
+
 def full_name(kind: str, name: str) -> str:
-    return name_to_unit(name, KINDS[kind])
-
-
-def name_to_unit(name: str, suffix: str) -> str:
-    if suffix == ".mount":
-        # systemd-escape --path: /srv/data → srv-data.mount
-        trimmed = name.strip("/") or "-"
-        return trimmed.replace("-", "\\x2d").replace("/", "-") + suffix
-    return name + suffix
+    """The unit file name of `systemd.<kind>.<name>`."""
+    if kind == "mounts":
+        return f"{escape_path(name)}.mount"
+    return name + KINDS[kind]
 
 
 def is_known(unit: str, known: set[str]) -> bool:
@@ -224,26 +257,148 @@ def is_known(unit: str, known: set[str]) -> bool:
     return bool(match and match.group(1) + match.group(2) in known)
 
 
+def raw(settings) -> list[tuple[str, str]]:
+    """Verbatim `*_config` keys; a list value becomes the key repeated."""
+    entries = []
+    for key in sorted(settings):
+        if not t.ini_key.check(key):
+            continue  # check_names reports it; the file is never written
+        value = settings[key]
+        entries += [(key, item) for item in (value if isinstance(value, (list, tuple)) else [value])]
+    return entries
+
+
+def render_unit_section(unit, extra) -> list[tuple[str, str]]:
+    entries = []
+    if unit.description:
+        entries.append(("Description", unit.description))
+    for field, key in (("after", "After"), ("before", "Before"), ("wants", "Wants"),
+                       ("requires", "Requires")):
+        if getattr(unit, field):
+            entries.append((key, " ".join(getattr(unit, field))))
+    return entries + extra + raw(unit.unit_config)
+
+
+def quote_environment(name: str, value: str) -> str:
+    """`Environment="NAME=value"` with systemd's quoting and `%` escaped."""
+    quoted = f"{name}={value}".replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%")
+    return f'"{quoted}"'
+
+
+def render_service(service) -> list[tuple[str, str]]:
+    entries = [("Type", service.type)]
+    for field, key in (("exec_start_pre", "ExecStartPre"), ("exec_start", "ExecStart"),
+                       ("exec_reload", "ExecReload"), ("exec_stop", "ExecStop")):
+        entries += [(key, command) for command in getattr(service, field)]
+    entries += [("Environment", quote_environment(name, service.environment[name]))
+                for name in sorted(service.environment)]
+    if service.restart != "no":
+        entries.append(("Restart", service.restart))
+    if service.restart_sec is not None:
+        entries.append(("RestartSec", service.restart_sec))
+    for field, key in (("user", "User"), ("group", "Group"),
+                       ("working_directory", "WorkingDirectory")):
+        if getattr(service, field):
+            entries.append((key, getattr(service, field)))
+    if service.protect_system:
+        entries.append(("ProtectSystem", service.protect_system))
+    for field, key in (("private_tmp", "PrivateTmp"), ("protect_home", "ProtectHome"),
+                       ("no_new_privileges", "NoNewPrivileges"), ("dynamic_user", "DynamicUser")):
+        if getattr(service, field):
+            entries.append((key, yes_no(True)))
+    return entries + raw(service.service_config)
+
+
+def render_socket(socket) -> list[tuple[str, str]]:
+    entries = [("ListenStream", a) for a in socket.listen_stream]
+    entries += [("ListenDatagram", a) for a in socket.listen_datagram]
+    if socket.accept:
+        entries.append(("Accept", yes_no(True)))
+    return entries + raw(socket.socket_config)
+
+
+def render_timer(timer) -> list[tuple[str, str]]:
+    entries = [("OnCalendar", spec) for spec in timer.on_calendar]
+    if timer.on_boot_sec:
+        entries.append(("OnBootSec", timer.on_boot_sec))
+    if timer.persistent:
+        entries.append(("Persistent", yes_no(True)))
+    if timer.unit:
+        entries.append(("Unit", timer.unit))
+    return entries + raw(timer.timer_config)
+
+
+def render_path(path) -> list[tuple[str, str]]:
+    entries = []
+    for field, key in (("path_exists", "PathExists"), ("path_changed", "PathChanged"),
+                       ("path_modified", "PathModified"),
+                       ("directory_not_empty", "DirectoryNotEmpty")):
+        entries += [(key, p) for p in getattr(path, field)]
+    if path.unit:
+        entries.append(("Unit", path.unit))
+    return entries + raw(path.path_config)
+
+
+def render_mount(where: str, mount) -> list[tuple[str, str]]:
+    entries = [("What", mount.what), ("Where", where)]
+    if mount.type:
+        entries.append(("Type", mount.type))
+    if mount.options:
+        entries.append(("Options", ",".join(mount.options)))
+    return entries + raw(mount.mount_config)
+
+
+# kind -> (section heading, body renderer); targets have no section of their own.
+BODIES = {
+    "services": ("Service", lambda name, unit: render_service(unit)),
+    "sockets": ("Socket", lambda name, unit: render_socket(unit)),
+    "timers": ("Timer", lambda name, unit: render_timer(unit)),
+    "targets": (None, lambda name, unit: []),
+    "paths": ("Path", lambda name, unit: render_path(unit)),
+    "mounts": ("Mount", render_mount),
+}
+
+
+def render(kind: str, name: str, unit) -> dict:
+    """The `systemd.units` entry of one typed unit."""
+    triggers = list(getattr(unit, "restart_triggers", []))
+    extra = [("X-Restart-Triggers", sha256(canonical_json(triggers)))] if triggers else []
+    heading, body = BODIES[kind]
+    sections = [("Unit", render_unit_section(unit, extra))]
+    if heading:
+        sections.append((heading, body(name, unit)))
+    return {"text": render_unit(sections), "wanted_by": list(unit.wanted_by),
+            "required_by": list(unit.required_by), "restart_triggers": triggers}
+
+
 def check_names(systemd) -> list[dict]:
     """Unit names become file names: no suffix, no slash, no odd characters."""
     found = []
     for kind, suffix in KINDS.items():
         if kind == "mounts":
+            found += t.key_assertions("systemd.mounts", systemd.mounts, t.absolute_path)
             continue
+        found += t.key_assertions(f"systemd.{kind}", getattr(systemd, kind), t.unit_prefix)
         for name in getattr(systemd, kind):
-            where = f"systemd.{kind}.{name}"
             if name.endswith(suffix):
-                found.append((where, f"drop the `{suffix}` suffix: write "
-                                     f"systemd.{kind}.{name[: -len(suffix)]}"))
-            elif not UNIT_NAME.match(name):
-                found.append((where, "a unit name may contain only letters, digits and "
-                                     "`:_.@-` (no spaces or slashes)"))
-    for path in systemd.mounts:
-        if not path.startswith("/") or "//" in path or "/../" in f"{path}/":
-            found.append((f"systemd.mounts.{path}",
-                          "the name of a mount unit is its absolute, normalised mount point"))
-    return [{"assertion": False, "message": f"{where}: invalid unit name; {hint}."}
-            for where, hint in found]
+                where = f"systemd.{kind}.{name}"
+                found.append({"assertion": False, "options": [f'systemd.{kind}."{name}"'],
+                              "message": f"{where}: drop the `{suffix}` suffix: write "
+                                         f"systemd.{kind}.{name[: -len(suffix)]}."})
+    found += t.key_assertions("systemd.drop_ins", systemd.drop_ins, t.unit_name)
+    for unit, drop_ins in systemd.drop_ins.items():
+        found += t.key_assertions(f"systemd.drop_ins.{unit}", drop_ins, t.drop_in_name)
+    for kind in ("services", "sockets", "timers", "paths"):
+        for name, unit in getattr(systemd, kind).items():
+            found += t.key_assertions(f"systemd.{kind}.{name}.unit_config", unit.unit_config,
+                                      t.ini_key)
+            raw_field = f"{kind[:-1]}_config"
+            found += t.key_assertions(f"systemd.{kind}.{name}.{raw_field}",
+                                      getattr(unit, raw_field), t.ini_key)
+    for name, service in systemd.services.items():
+        found += t.key_assertions(f"systemd.services.{name}.environment", service.environment,
+                                  t.variable_name)
+    return found
 
 
 def check_services(services) -> list[dict]:
@@ -252,16 +407,32 @@ def check_services(services) -> list[dict]:
     for name, service in services.items():
         if not service.enable:
             continue
+        where = f"systemd.services.{name}.exec_start"
+        entry = t.entry_path("systemd.services", name)
         raw_exec = "ExecStart" in service.service_config
         if not service.exec_start and not raw_exec and service.type != "oneshot":
-            errors.append(f"systemd.services.{name}.exec_start is empty: systemd refuses a "
-                          f"`{service.type}` service without ExecStart=; give the command to "
-                          "run")
+            errors.append((entry, f"{where} is empty: systemd refuses a `{service.type}` "
+                                  "service without ExecStart=; give the command to run"))
         if len(service.exec_start) > 1 and service.type != "oneshot":
-            errors.append(f"systemd.services.{name}.exec_start has {len(service.exec_start)} "
-                          f"commands but type is `{service.type}`; only `oneshot` services may "
-                          "have several (set type = \"oneshot\" or chain them in a script)")
-    return [{"assertion": False, "message": message} for message in errors]
+            errors.append((entry, f"{where} has {len(service.exec_start)} commands but type is "
+                                  f"`{service.type}`; only `oneshot` services may have several "
+                                  "(set type = \"oneshot\" or chain them in a script)"))
+    return [{"assertion": False, "message": message, "options": [entry]}
+            for entry, message in errors]
+
+
+def check_presets(systemd, declared: set[str]) -> list[dict]:
+    """A unit is enabled or disabled, not both; a masked unit is not also declared."""
+    errors = []
+    for unit in sorted(set(systemd.enabled) & set(systemd.disabled)):
+        errors.append({"assertion": False, "options": ["systemd.enabled", "systemd.disabled"],
+                       "message": f"{unit} is both in systemd.enabled and in systemd.disabled; "
+                                  "list it in only one of the two"})
+    for unit in sorted(set(systemd.masked) & declared):
+        errors.append({"assertion": False, "options": ["systemd.masked"],
+                       "message": f"{unit} is both declared and in systemd.masked; remove it "
+                                  "from systemd.masked or disable the unit"})
+    return errors
 
 
 def references(systemd):
@@ -284,20 +455,27 @@ def references(systemd):
 
 def config(cfg):
     systemd = cfg.systemd
-    declared = {full_name(kind, name)
-                for kind in KINDS for name, unit in getattr(systemd, kind).items() if unit.enable}
+    units = {full_name(kind, name): render(kind, name, unit)
+             for kind in KINDS for name, unit in sorted(getattr(systemd, kind).items())
+             if unit.enable}
+    declared = set(units)
     known = declared | set(SYSTEMD_UNITS) | set(systemd.package_units)
     warnings = []
     for where, unit in references(systemd):
-        if not unit.endswith(SUFFIXES):
-            warnings.append(f"{where}: `{unit}` has no unit type suffix; write e.g. "
-                            f"`{unit}.service` or `{unit}.target`.")
-        elif not is_known(unit, known):
+        if not is_known(unit, known):
             warnings.append(f"{where}: unit `{unit}` is not declared in systemd.* and no "
                             "package is known to ship it, so systemd will ignore the reference."
                             " Declare the unit, fix the name, or add it to "
                             "systemd.package_units if a package provides it.")
+    files = {}
+    if systemd.tmpfiles.rules:
+        text = "\n".join(["# Generated by pydeclos from systemd.tmpfiles.rules.",
+                          *(rule.strip() for rule in systemd.tmpfiles.rules)]) + "\n"
+        files["lib/tmpfiles.d/pydeclos-rules.conf"] = {"text": text}
     return {
-        "assertions": check_names(systemd) + check_services(systemd.services),
+        "systemd": {"units": units},
+        "files": {"usr": files},
+        "assertions": check_names(systemd) + check_services(systemd.services)
+        + check_presets(systemd, declared),
         "warnings": warnings,
     }

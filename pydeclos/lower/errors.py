@@ -1,7 +1,8 @@
-"""Errors a configuration can cause while it is lowered to files.
+"""The one error lowering can meet that a configuration cannot rule out: a host file named
+by `environment.etc.<path>.source` that cannot be read when the tree is written.
 
-Each names the option path that holds the offending value and says how to fix it, because
-the user wrote that value, not the file it would have ended up in.
+Every other value was checked by its option type where the user wrote it; the serializers'
+own guards raise ValueError, which is a bug in a type, not a user error.
 """
 
 from __future__ import annotations
@@ -17,22 +18,6 @@ class LoweringError(PydeclosError):
         self.problem = problem
         self.hint = hint
         super().__init__(f"{option}: {problem}\n  hint: {hint}")
-
-
-class UnsafeValue(LoweringError):
-    """A value would change the meaning of the file it is written into (newlines, `[`, …)."""
-
-
-class InvalidName(LoweringError):
-    """A unit, user, group or interface name that the target tool would not accept."""
-
-
-class UnsafePath(LoweringError):
-    """A path that escapes where it belongs (`..`, absolute where relative is required)."""
-
-
-class ConflictingDefinitions(LoweringError):
-    """Two options would produce the same file with different content."""
 
 
 class MissingSource(LoweringError):

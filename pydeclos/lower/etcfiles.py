@@ -1,4 +1,4 @@
-"""The two kinds of managed /etc entries other lowering modules hand to `lower_etc`."""
+"""The two kinds of managed /etc entries `environment.etc` turns into."""
 
 from __future__ import annotations
 

@@ -1,55 +1,27 @@
-"""A preset file: which units that packages ship are enabled or disabled.
+"""`systemd.enabled` / `systemd.disabled` -> a preset file for units that packages ship.
 
-Units pydeclos writes itself are wired with static links and need no preset. Presets
-cover units from packages: `systemd.enabled`/`systemd.disabled` first (the first matching
-line wins), then the services behind options lowering owns (networkd, resolved,
-timesyncd, nftables). mkosi applies presets at build time (`systemctl preset-all`) and
-systemd at first boot; the generation manifest lists them too, so that a switch can apply
-the new version's presets to the persistent /etc."""
+Units pydeclos writes itself are wired with static links and need no preset. mkosi applies
+presets at build time (`systemctl preset-all`) and systemd at first boot; the generation
+manifest lists them too, so that a switch can apply the new version's presets to the
+persistent /etc."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from pydeclos.lower import validate as v
-from pydeclos.lower.clock import ntp_enabled
-from pydeclos.lower.common import EXTRA, as_list, section
-from pydeclos.lower.errors import ConflictingDefinitions
+from pydeclos.lower.common import EXTRA
 from pydeclos.lower.filetree import FileTree
-from pydeclos.lower.firewall import firewall_enabled
 
 PRESET = f"{EXTRA}/usr/lib/systemd/system-preset/50-pydeclos.preset"
 
 
-def owned_presets(cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(action, unit) for the services behind networking.*, time.ntp and the firewall."""
-    def action(flag: bool) -> str:
-        return "enable" if flag else "disable"
-
-    return [
-        ("enable", "systemd-networkd.service"),
-        ("enable", "systemd-resolved.service"),
-        (action(ntp_enabled(cfg)), "systemd-timesyncd.service"),
-        (action(firewall_enabled(cfg)), "nftables.service"),
-    ]
-
-
 def presets(cfg: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """(action, unit) in the order the preset file lists them."""
-    systemd = section(cfg, "systemd")
-    declared: dict[str, tuple[str, str]] = {}
-    for field, action in (("enabled", "enable"), ("disabled", "disable")):
-        for i, unit in enumerate(as_list(systemd.get(field))):
-            option = f"systemd.{field}[{i}]"
-            v.unit_name(unit, option)
-            if unit in declared and declared[unit][0] != action:
-                raise ConflictingDefinitions(option, f"{unit} is also in {declared[unit][1]}",
-                                             "list the unit in only one of the two")
-            declared.setdefault(unit, (action, option))
-    result = [(action, unit) for unit, (action, _) in sorted(declared.items())]
-    result += [(action, unit) for action, unit in owned_presets(cfg) if unit not in declared]
-    return result
+    """(action, unit) in the order the preset file lists them: by unit name."""
+    systemd = cfg["systemd"]
+    declared = {unit: "disable" for unit in systemd["disabled"]}
+    declared.update({unit: "enable" for unit in systemd["enabled"]})
+    return [(action, unit) for unit, action in sorted(declared.items())]
 
 
 def lower_presets(cfg: Mapping[str, Any]) -> FileTree:

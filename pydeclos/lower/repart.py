@@ -16,32 +16,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydeclos.lower import validate as v
-from pydeclos.lower.common import EXTRA, section
-from pydeclos.lower.errors import UnsafeValue
+from pydeclos.formats import render_ini
+from pydeclos.lower.common import EXTRA
 from pydeclos.lower.filetree import FileTree
-from pydeclos.lower.ini import render_ini
 
 BUILD_DIR = "mkosi.repart"
 FIRSTBOOT_DIR = f"{EXTRA}/usr/lib/repart.d"
-LAYOUTS = ("usr", "root")
 
 Partition = list[tuple[str, str]]
 
 
 def layout(cfg: Mapping[str, Any]) -> str:
-    value = section(cfg, "image").get("layout", "usr")
-    if value not in LAYOUTS:
-        raise UnsafeValue("image.layout", f"{value!r} is not a layout",
-                          "use 'usr' (A/B /usr, persistent root) or 'root' (A/B root)")
-    return str(value)
+    return str(cfg["image"]["layout"])
 
 
 def _sizes(cfg: Mapping[str, Any]) -> dict[str, str]:
-    image = section(cfg, "image")
-    defaults = {"esp": "256M", "usr": "1G", "usr_verity": "64M", "root": "512M"}
-    return {k: v.size(image.get(f"{k}_size") or d, f"image.{k}_size")
-            for k, d in defaults.items()}
+    image = cfg["image"]
+    return {k: image[f"{k}_size"] for k in ("esp", "usr", "usr_verity", "root")}
 
 
 def _fixed(size: str) -> Partition:
@@ -58,7 +49,7 @@ def build_partitions(cfg: Mapping[str, Any]) -> dict[str, Partition]:
     """File name -> [Partition] settings for mkosi.repart/."""
     kind = layout(cfg)
     data, hash_ = slot_types(cfg)
-    image_id = v.image_id(section(cfg, "image").get("id") or "pydeclos", "image.id")
+    image_id = cfg["image"]["id"]
     size = _sizes(cfg)
     source = "/usr:/" if kind == "usr" else "/:/"
     slot_a: Partition = [("Type", data), ("Label", f"{image_id}_%A"), ("Format", "erofs"),

@@ -9,8 +9,8 @@ Sources are the split artifacts of `pydeclos build`, xz-compressed (trixie's sys
 cannot decompress zstd), in /var/lib/pydeclos/updates; a web server holding the same files
 and SHA256SUMS can take its place. `%A` (ProtectVersion) is the booted IMAGE_VERSION.
 systemd reads `*.transfer` from version 257 and `*.conf` before, so the suffix follows the
-systemd version of the image's release; releases older than 254 (bookworm: 252) are
-refused, since their sysupdate lacks what the UKI transfer needs.
+systemd version of the image's release (the `image.release` type refuses releases whose
+systemd is older than 254, since their sysupdate lacks what the UKI transfer needs).
 """
 
 from __future__ import annotations
@@ -18,12 +18,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydeclos.lower import validate as v
-from pydeclos.lower.common import EXTRA, section
-from pydeclos.lower.errors import UnsafeValue
+from pydeclos.formats import render_ini
+from pydeclos.lower.common import EXTRA
 from pydeclos.lower.filetree import FileTree
-from pydeclos.lower.ini import render_ini
-from pydeclos.lower.mkosi_conf import release
 from pydeclos.lower.repart import slot_types
 
 SYSUPDATE_DIR = f"{EXTRA}/usr/lib/sysupdate.d"
@@ -32,20 +29,11 @@ SOURCE_DIR = "/var/lib/pydeclos/updates"
 SYSTEMD_OF_RELEASE = {"buster": 241, "bullseye": 247, "bookworm": 252, "trixie": 257}
 NEWEST_KNOWN = 257
 TRANSFER_SUFFIX_SINCE = 257
-# PathRelativeTo=boot (the UKI transfer) is understood from systemd 254 on.
-MINIMUM_SYSTEMD = 254
 
 
 def image_systemd(cfg: Mapping[str, Any]) -> int:
-    """The systemd version of the image's release, refusing releases too old for A/B."""
-    name = release(cfg)
-    version = SYSTEMD_OF_RELEASE.get(name, NEWEST_KNOWN)
-    if version < MINIMUM_SYSTEMD:
-        raise UnsafeValue(
-            "image.release", f"{name!r} ships systemd {version}, too old for pydeclos' A/B "
-            f"updates (systemd-sysupdate needs {MINIMUM_SYSTEMD} or newer)",
-            "use 'trixie' or newer")
-    return version
+    """The systemd version of the image's release."""
+    return SYSTEMD_OF_RELEASE.get(cfg["image"]["release"], NEWEST_KNOWN)
 
 
 def suffix_for(systemd: int) -> str:
@@ -58,7 +46,7 @@ Sections = list[tuple[str, list[tuple[str, str]]]]
 
 def transfers(cfg: Mapping[str, Any]) -> dict[str, Sections]:
     """Base name -> INI sections, in the order sysupdate must run them."""
-    image_id = v.image_id(section(cfg, "image").get("id") or "pydeclos", "image.id")
+    image_id = cfg["image"]["id"]
     data, hash_ = slot_types(cfg)
     protect = [("ProtectVersion", "%A")]
 

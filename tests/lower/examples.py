@@ -7,8 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydeclos.library import stdlib_modules
-from pydeclos.modsys import evaluate
+from pydeclos.system import system_config
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -33,6 +32,6 @@ def install(source: Path, work: Path) -> Path:
 
 
 def evaluate_example(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = evaluate(EXAMPLES / name / "system.py",
-                                    prelude=stdlib_modules()).to_data()
-    return data
+    """The example's configuration, through the pipeline every verb uses."""
+    config, _ = system_config(EXAMPLES / name / "system.py")
+    return config

@@ -1,13 +1,18 @@
-"""Serializers for INI-style files (mkosi.conf, repart.d, sysupdate.d, networkd, units).
+"""Serializers for the file formats modules render and lowering writes: INI-style files
+(mkosi.conf, repart.d, sysupdate.d, networkd, units), hashes and canonical JSON.
 
-They only format; callers validate values against their option paths first. As a last
-line of defence the serializers refuse anything that could break the file's structure.
+They only format: option types validate values where the user wrote them. As a last line
+of defence the INI serializer refuses anything that could break the file's structure; that
+refusal is a bug (a type let the value through), not a user error.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 Section = tuple[str, Sequence[tuple[str, str]]]
 
@@ -49,3 +54,12 @@ def render_unit(sections: Sequence[Section]) -> str:
 
 def yes_no(value: bool) -> str:
     return "yes" if value else "no"
+
+
+def canonical_json(data: Any) -> str:
+    """JSON with sorted keys and fixed separators: equal data, equal text, equal hash."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def sha256(data: bytes | str) -> str:
+    return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()

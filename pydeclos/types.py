@@ -1,0 +1,229 @@
+"""`t.*`, the option types modules use: the engine's generic types, and Linux domain types
+(unit, user and host names, paths, modes, sizes, ...) built from them.
+
+Each is a constrained `str` (or int) built from the engine's generic types, so a bad value
+is an error at the file:line that wrote it, the user's system.py when the user wrote it.
+Every pattern is used with `fullmatch`. The same rule is what the files written later rely
+on: a value that passes here is safe in the file it ends up in, so lowering checks nothing.
+
+Option dicts are keyed by plain str; `key_assertions` checks their keys against one of
+these types and names the offending entry, so the error lists where it was defined.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pydeclos.modsys.constrained_types import IntRange, Matching
+from pydeclos.modsys.errors import show_path
+from pydeclos.modsys.scalar_types import Str
+from pydeclos.modsys.type_base import Type
+from pydeclos.modsys.types import (
+    Anything,
+    Path,
+    Port,
+    Submodule,
+    anything,
+    as_type,
+    between,
+    enum,
+    lines,
+    matching,
+    non_empty,
+    non_empty_line,
+    one_line,
+    package,
+    positive,
+    submodule,
+    union_of,
+    unique,
+    unsigned,
+)
+
+__all__ = [
+    # the engine's generic types
+    "Port", "Path", "lines", "package", "anything", "unique", "submodule", "enum",
+    "matching", "between", "positive", "unsigned", "one_line", "non_empty", "non_empty_line",
+    "Type", "Anything", "Submodule", "as_type", "union_of",
+    # Linux domain types
+    "unit_name", "unit_prefix", "unit_file", "drop_in_name", "user_name", "group_name",
+    "host_name", "domain_name", "server_name", "etc_path", "usr_path", "absolute_path",
+    "file_mode", "size", "image_id", "release", "mirror_url", "component", "kernel_param",
+    "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
+    "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword",
+    "job_name", "ini_value", "unit_line", "crypt_hash", "gecos", "tmpfiles_rule", "system_id",
+    "ip_address", "ip_interface", "key_assertions", "entry_path", "Parsed",
+]
+
+
+class Parsed(Str):
+    """A str that a parser accepts (for what a regular expression says badly: IP addresses)."""
+
+    def __init__(self, accepts: Callable[[str], bool], what: str) -> None:
+        self.accepts = accepts
+        self.what = what
+        self.description = what.removeprefix("an ").removeprefix("a ")
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, str) and self.accepts(value)
+
+    def explain(self, value: Any) -> str:
+        return f"expected {self.what}, got {value!r}" if isinstance(value, str) else ""
+
+    def combine(self, other: Type) -> Type | None:
+        return self if other is self else None
+
+
+def _ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _cidr(text: str) -> bool:
+    try:
+        ipaddress.ip_interface(text)
+    except ValueError:
+        return False
+    return "/" in text
+
+
+_UNIT_CHARS = r"[A-Za-z0-9:_.\\-]"
+UNIT_SUFFIXES = ("service", "socket", "target", "timer", "path", "mount", "automount",
+                 "swap", "slice", "scope", "device")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+# /etc files that belong to the running machine, not to a /usr version.
+ETC_RESERVED = ("passwd", "group", "shadow", "gshadow", "machine-id", "subuid", "subgid",
+                "shadow-", "passwd-", "group-", "gshadow-", "adjtime", "os-release", "mtab")
+_COMPONENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+"
+_RELATIVE = rf"{_COMPONENT}(?:/{_COMPONENT})*"
+# Parameters mkosi computes itself: it adds usrhash=/roothash= for the slot being booted.
+RESERVED_PARAMS = ("mount.usr=", "mount.usrfstype=", "usrhash=", "roothash=")
+# Debian releases whose systemd (< 254) lacks what pydeclos' A/B updates need.
+OLD_RELEASES = ("jessie", "stretch", "buster", "bullseye", "bookworm")
+
+unit_name = Matching(
+    rf"(?=.{{1,255}}$){_UNIT_CHARS}+(?:@{_UNIT_CHARS}*)?\.(?:{'|'.join(UNIT_SUFFIXES)})",
+    "a full unit name with its suffix, such as 'network-online.target' (letters, digits, "
+    "':_.-\\' and one '@' for templates)", example="ssh.service")
+unit_prefix = Matching(
+    rf"(?=.{{1,240}}$){_UNIT_CHARS}+(?:@{_UNIT_CHARS}*)?",
+    "a unit name without its suffix, such as 'backup' or 'getty@tty1' (letters, digits, "
+    "':_.-\\' and one '@' for templates)", example="backup")
+unit_file = Matching(
+    rf"(?=.{{1,255}}$){_UNIT_CHARS}+(?:@{_UNIT_CHARS}*)?\.(?:{'|'.join(UNIT_SUFFIXES)})",
+    "a unit file name such as 'app.service'", example="app.service")
+drop_in_name = Matching(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*", "a drop-in name such as "
+                        "'10-autologin' (letters, digits and '_.-')", example="10-autologin")
+user_name = Matching(
+    r"[a-z_][a-z0-9_-]{0,30}",
+    "a user name: a lowercase letter or '_', then lowercase letters, digits, '_' or '-' "
+    "(at most 31 characters)", example="alice")
+group_name = Matching(
+    r"[a-z_][a-z0-9_-]{0,30}",
+    "a group name: a lowercase letter or '_', then lowercase letters, digits, '_' or '-' "
+    "(at most 31 characters)", example="deploy")
+host_name = Matching(_LABEL, "a host name: one label of letters, digits and '-', at most "
+                     "63 characters (put the rest in networking.domain)", example="web1")
+domain_name = Matching(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*",
+                       "a DNS domain of dot-separated labels", example="example.org")
+server_name = Matching(
+    r"(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:\.\*)?|~[^\s;{}'\"\\]+",
+    "a server name: a host name, optionally with a leading '*.' or trailing '.*', or a "
+    "'~regex' without spaces, ';' or braces", example="www.example.org")
+etc_path = Matching(
+    rf"(?!(?:{'|'.join(ETC_RESERVED)})(?:/|$)){_RELATIVE}",
+    "a path relative to /etc such as 'ssh/sshd_config.d/local.conf': normalised, without "
+    "'..', a leading '/', spaces or quotes, and not a file the machine owns "
+    f"({', '.join(ETC_RESERVED[:5])}, ...)", example="motd")
+usr_path = Matching(_RELATIVE, "a path relative to /usr such as 'lib/sysctl.d/50-x.conf' "
+                    "(normalised, without '..', spaces or quotes)", example="lib/x.conf")
+absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+)+",
+                         "an absolute, normalised path without spaces or quotes, such as "
+                         "'/srv/data'", example="/srv/data")
+file_mode = Matching(r"0?[0-7]{3,4}", "an octal file mode such as '0644'", example="0644")
+size = Matching(r"[1-9][0-9]*[KMGT]?", "a size: a number with an optional K, M, G or T "
+                "suffix, such as '512M'", example="512M")
+image_id = Matching(r"[a-z0-9][a-z0-9_-]{0,31}", "an image id: lowercase letters, digits, "
+                    "'_' and '-', starting with a letter or digit, at most 32 characters",
+                    example="pydeclos")
+release = Matching(
+    rf"(?!(?:{'|'.join(OLD_RELEASES)})$)[a-z][a-z0-9-]*",
+    "a Debian code name of trixie or newer (older releases ship a systemd too old for "
+    "A/B updates)", example="trixie")
+mirror_url = Matching(r"(?:https?|file)://[^\s\"'\\]+",
+                      "an http://, https:// or file:// URL", example="http://deb.debian.org/debian")
+component = Matching(r"[a-z][a-z0-9-]*", "an archive component such as 'main'",
+                     example="main")
+kernel_param = Matching(
+    rf"(?!{'|'.join(p.replace('.', '[.]') for p in RESERVED_PARAMS)})[^\s\"'\\%]+",
+    "one kernel parameter without spaces or quotes, and not one that chooses the /usr slot "
+    "(mkosi adds usrhash=/roothash= itself)", example="quiet")
+kernel_module = Matching(r"[A-Za-z0-9_-]+", "a kernel module name without '.ko', such as "
+                         "'br_netfilter'", example="br_netfilter")
+sysctl_key = Matching(r"[A-Za-z0-9_*-]+(?:[./][A-Za-z0-9_*-]+)+",
+                      "a dotted sysctl name such as 'net.ipv4.ip_forward'",
+                      example="vm.swappiness")
+time_zone = Matching(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*",
+                     "a tz database name such as 'UTC' or 'Europe/Berlin'", example="UTC")
+locale = Matching(r"[A-Za-z]{2,3}(?:_[A-Z]{2})?(?:\.[A-Za-z0-9-]+)?(?:@[a-z]+)?|C(?:\.UTF-8)?|POSIX",
+                  "a locale name such as 'en_US.UTF-8' or 'C.UTF-8'", example="C.UTF-8")
+keymap = Matching(r"[A-Za-z0-9_.-]+", "a keymap name such as 'us' or 'de-latin1'",
+                  example="us")
+interface_name = Matching(r"[A-Za-z0-9_.*?-]{1,15}", "a network interface name or glob "
+                          "(at most 15 characters), such as 'eth0' or 'enp1s0'",
+                          example="eth0")
+variable_name = Matching(r"[A-Za-z_][A-Za-z0-9_]*", "a variable name (letters, digits and "
+                         "'_', not starting with a digit)", example="EDITOR")
+alias_name = Matching(r"[A-Za-z0-9_.+-]+", "an alias name (letters, digits and '_.+-')",
+                      example="ll")
+word = Matching(r"[^\s\"'\\]+", "one word without spaces or quotes", example="defaults")
+mount_option = Matching(r"[^\s,\"'\\]+", "one mount option, without commas or spaces "
+                        "(one list entry per option)", example="noatime")
+ini_key = Matching(r"[A-Za-z][A-Za-z0-9_-]*", "a setting name (letters, digits, '-' and "
+                   "'_', e.g. 'Nice')", example="Nice")
+ssh_keyword = Matching(r"[A-Za-z][A-Za-z0-9]*", "an sshd_config keyword (letters and "
+                       "digits)", example="X11Forwarding")
+job_name = Matching(r"[A-Za-z0-9_.-]+", "a job name (letters, digits and '_.-')",
+                    example="backup")
+ini_value = Matching(r"(?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\])?",
+                     "one line without control characters or a trailing backslash (systemd "
+                     "would join the next line to it)", example="yes")
+unit_line = Matching(r"(?=\S)[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\]",
+                     "one non-empty line without control characters or a trailing "
+                     "backslash (systemd would join the next line)", example="/usr/bin/true")
+crypt_hash = Matching(r"!|!\*|\*|\$[0-9a-z]+\$[./A-Za-z0-9$=,]+",
+                      "a crypt(3) hash as `mkpasswd -m yescrypt` prints it, or a lock ('!*')",
+                      example="!*")
+gecos = Matching(r"[^\x00-\x1f\x7f\":\\]*", "a description on one line without '\"', ':' "
+                 "or '\\'", example="Alice")
+tmpfiles_rule = Matching(r"[^#\s][^\x00-\x1f\x7f]*[ \t]+[^\s][^\x00-\x1f\x7f]*",
+                         "one tmpfiles.d line: 'Type Path [Mode User Group Age Argument]', "
+                         "e.g. 'd /srv/data 0755 root root -'", example="d /srv 0755 - - -")
+system_id = IntRange(1, 65533, "user or group id from 1 to 65533")
+ip_address = Parsed(_ip, "an IP address such as '192.0.2.1' or '2001:db8::1'")
+ip_interface = Parsed(_cidr, "an address with prefix length such as '192.0.2.10/24'")
+
+
+def key_assertions(option: str, keys: Iterable[str], kind: Type) -> list[dict[str, Any]]:
+    """One failing assertion per key of the dict option `option` that `kind` rejects;
+    each names its entry, so the error says where that entry was defined."""
+    result = []
+    for key in sorted(keys):
+        if kind.check(key):
+            continue
+        where = show_path([*option.split("."), key])
+        why = kind.explain(key) or f"expected {kind.description}, got {key!r}"
+        result.append({"assertion": False, "message": f"{where}: bad name: {why}",
+                       "options": [entry_path(option, key)]})
+    return result
+
+
+def entry_path(option: str, key: str) -> str:
+    """The path of one entry of a dict option, for an assertion's `options`: the key quoted
+    verbatim (only `"` escaped), as the engine's path syntax reads it back."""
+    return f'{option}."{key.replace(chr(34), chr(92) + chr(34))}"'

@@ -1,0 +1,1 @@
+"""An empty system: every value is the library's default."""

@@ -1,0 +1,21 @@
+"""Each `cases/<name>/system.py` lowers to a tree snapshotted whole (`--snapshot-update`
+accepts a reviewed change): the review surface for what lowering and the library write."""
+
+from __future__ import annotations
+
+import pytest
+
+from pydeclos.lower import File, lower
+from tests.lower.cases import case_names, evaluate_case
+
+
+def render(tree) -> dict[str, str]:
+    """The tree as text: file content with its mode, or the link target."""
+    return {path: (f"[mode {entry.mode:04o}]\n{entry.content.decode()}"
+                   if isinstance(entry, File) else f"-> {entry.target}")
+            for path, entry in tree.items()}
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_case_tree_snapshot(name: str, snapshot) -> None:
+    assert render(lower(evaluate_case(name))) == snapshot
