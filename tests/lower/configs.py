@@ -1,24 +1,16 @@
-"""Evaluated configurations for the lowering tests, made by the real module system.
-
-`config({...})` evaluates a system whose only module defines `{...}`; `rich_config()` is
-the `cases/rich/system.py` case. Nothing here restates a default. (test_tools.py still
-imports these two; new tests use `cases.evaluate_case`.)
-"""
+"""Kept for test_tools.py only (the lead reworks it on main): `config({...})` and
+`rich_config()` are now real evaluations (tests/lower/cases), not hand-built dicts. Delete
+this file once test_tools.py imports from tests.lower.cases."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydeclos.library import library_dir, stdlib_modules
-from pydeclos.modsys import Module, evaluate
-from tests.lower.cases import evaluate_case
+from tests.lower.cases import evaluate_case, evaluate_definitions
 
 
 def config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The evaluated configuration of a system file holding only `overrides`."""
-    data: dict[str, Any] = evaluate(Module(config=overrides or {}), prelude=stdlib_modules(),
-                                    modules_path=library_dir()).to_data()
-    return data
+    return evaluate_definitions(overrides)
 
 
 def rich_config() -> dict[str, Any]:

@@ -10,7 +10,8 @@ import pytest
 from pydeclos.errors import PydeclosError
 from pydeclos.lower import File, FileTree, Symlink, lower, write_tree
 from pydeclos.lower.filetree import TreeConflict
-from tests.lower.configs import config, rich_config
+from tests.lower.cases import evaluate_case
+from tests.lower.cases import evaluate_definitions as config
 
 
 def test_writes_files_modes_and_links(tmp_path: Path) -> None:
@@ -93,7 +94,7 @@ def test_tree_paths_are_relative_and_normalised(path: str) -> None:
         FileTree({path: File(b"")})
 
 
-@pytest.mark.parametrize("make", [config, rich_config])
+@pytest.mark.parametrize("make", [config, lambda: evaluate_case("rich")])
 def test_lowering_is_deterministic(tmp_path: Path, make) -> None:
     """The same configuration, lowered twice, gives byte-identical trees on disk."""
     write_tree(lower(make()), tmp_path / "one")

@@ -15,7 +15,7 @@ from pydeclos.lower import File, Symlink, lower
 from pydeclos.lower.errors import MissingSource
 from pydeclos.lower.sysupdate import suffix_for
 from tests.lower.cases import evaluate_case
-from tests.lower.configs import config
+from tests.lower.cases import evaluate_definitions as config
 
 
 def rich_config() -> dict[str, Any]:
