@@ -132,7 +132,7 @@ host_name = Matching(_LABEL, "a host name: one label of letters, digits and '-',
 domain_name = Matching(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*",
                        "a DNS domain of dot-separated labels", example="example.org")
 server_name = Matching(
-    r"(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:\.\*)?|~[^\s;{}'\"\\]+",
+    r"(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:\.\*)?|~[^\s;{}'\"]+",
     "a server name: a host name, optionally with a leading '*.' or trailing '.*', or a "
     "'~regex' without spaces, ';' or braces", example="www.example.org")
 etc_path = Matching(
@@ -145,7 +145,7 @@ usr_path = Matching(_RELATIVE, "a path relative to /usr such as 'lib/sysctl.d/50
 absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+)+",
                          "an absolute, normalised path without spaces or quotes, such as "
                          "'/srv/data'", example="/srv/data")
-file_mode = Matching(r"0?[0-7]{3,4}", "an octal file mode such as '0644'", example="0644")
+file_mode = Matching(r"0?[0-7]{3}|[0-7]{4}", "an octal file mode such as '0644'", example="0644")
 size = Matching(r"[1-9][0-9]*[KMGT]?", "a size: a number with an optional K, M, G or T "
                 "suffix, such as '512M'", example="512M")
 image_id = Matching(r"[a-z0-9][a-z0-9_-]{0,31}", "an image id: lowercase letters, digits, "
