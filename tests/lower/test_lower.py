@@ -21,18 +21,6 @@ from tests.lower.cases import evaluate_definitions as config
 def rich_config() -> dict[str, Any]:
     return evaluate_case("rich")
 
-
-def user(**fields: Any) -> dict[str, Any]:
-    return fields
-
-
-def service(**fields: Any) -> dict[str, Any]:
-    return fields
-
-
-def etc(**fields: Any) -> dict[str, Any]:
-    return fields
-
 EXTRA = "mkosi.extra"
 UNITS = f"{EXTRA}/usr/lib/systemd/system"
 
@@ -45,8 +33,8 @@ def text(tree, path: str) -> str:
 
 def test_normal_users_get_ids_from_1000_skipping_explicit_ones() -> None:
     tree = lower(config({"users": {"users": {
-        "carol": user(is_normal_user=True), "alice": user(is_normal_user=True, uid=1000),
-        "bob": user(is_normal_user=True), "daemon1": user(is_system_user=True)}}}))
+        "carol": dict(is_normal_user=True), "alice": dict(is_normal_user=True, uid=1000),
+        "bob": dict(is_normal_user=True), "daemon1": dict(is_system_user=True)}}}))
     lines = text(tree, f"{EXTRA}/usr/lib/sysusers.d/pydeclos.conf").splitlines()
     assert "u alice 1000 - /home/alice /bin/bash" in lines
     assert "u bob 1001 - /home/bob /bin/bash" in lines
@@ -59,7 +47,7 @@ def test_normal_users_get_ids_from_1000_skipping_explicit_ones() -> None:
 
 def test_password_hashes_are_shipped_private_and_applied_by_a_unit() -> None:
     hashed = "$6$salt$" + "x" * 86
-    tree = lower(config({"users": {"users": {"alice": user(is_normal_user=True,
+    tree = lower(config({"users": {"users": {"alice": dict(is_normal_user=True,
                                                              hashed_password=hashed)}}}))
     passwords = tree[f"{EXTRA}/usr/share/pydeclos/passwords"]
     assert isinstance(passwords, File) and passwords.mode == 0o600
@@ -76,11 +64,11 @@ def test_password_hashes_are_shipped_private_and_applied_by_a_unit() -> None:
 
 def test_immutable_users_get_their_hashes_back_at_every_boot() -> None:
     tree = lower(config({"users": {"mutable": False, "users": {
-        "alice": user(is_normal_user=True, hashed_password="$6$s$h"),
-        "bob": user(is_normal_user=True)}}}))
+        "alice": dict(is_normal_user=True, hashed_password="$6$s$h"),
+        "bob": dict(is_normal_user=True)}}}))
     assert "ConditionPathExists" not in text(tree, f"{UNITS}/pydeclos-passwords.service")
     assert text(tree, f"{EXTRA}/usr/share/pydeclos/passwords") == "alice:$6$s$h\nbob:!*\n"
-    mutable = lower(config({"users": {"users": {"bob": user(is_normal_user=True)}}}))
+    mutable = lower(config({"users": {"users": {"bob": dict(is_normal_user=True)}}}))
     assert f"{EXTRA}/usr/share/pydeclos/passwords" not in mutable
 
 
@@ -96,7 +84,7 @@ def test_units_are_static_and_disabled_ones_absent() -> None:
 
 def test_restart_triggers_change_the_unit_text() -> None:
     def unit(triggers: list[str]) -> str:
-        cfg = config({"systemd": {"services": {"app": service(exec_start=["/bin/app"],
+        cfg = config({"systemd": {"services": {"app": dict(exec_start=["/bin/app"],
                                                                  restart_triggers=triggers)}}})
         return text(lower(cfg), f"{UNITS}/app.service")
 
@@ -105,7 +93,7 @@ def test_restart_triggers_change_the_unit_text() -> None:
 
 
 def test_environment_values_are_quoted_for_systemd() -> None:
-    tree = lower(config({"systemd": {"services": {"app": service(
+    tree = lower(config({"systemd": {"services": {"app": dict(
         exec_start=["/bin/app"], environment={"MSG": 'say "hi" at 100% \\o/'})}}}))
     assert 'Environment="MSG=say \\"hi\\" at 100%% \\\\o/"' in text(tree, f"{UNITS}/app.service")
 
@@ -125,10 +113,10 @@ def test_etc_entries_link_into_usr_and_foreign_owners_are_copied() -> None:
 def test_etc_source_is_read_from_the_build_host(tmp_path: Path) -> None:
     source = tmp_path / "motd"
     source.write_bytes(b"welcome\n")
-    tree = lower(config({"environment": {"etc": {"motd": etc(source=str(source))}}}))
+    tree = lower(config({"environment": {"etc": {"motd": dict(source=str(source))}}}))
     assert text(tree, f"{EXTRA}/usr/share/pydeclos/etc/motd") == "welcome\n"
     with pytest.raises(MissingSource, match="environment.etc.motd.source"):
-        lower(config({"environment": {"etc": {"motd": etc(source=str(tmp_path / "gone"))}}}))
+        lower(config({"environment": {"etc": {"motd": dict(source=str(tmp_path / "gone"))}}}))
 
 
 def test_declared_interfaces_win_over_the_dhcp_catch_all() -> None:
