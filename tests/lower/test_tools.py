@@ -20,6 +20,7 @@ from pydeclos.lower import lower
 from pydeclos.lower.etc import etc_entries
 from pydeclos.lower.etcfiles import EtcLink
 from pydeclos.lower.mkosi_conf import kernel_command_line, packages
+from tests.conftest import unavailable
 from tests.lower import tools
 from tests.lower.configs import config, rich_config
 
@@ -137,7 +138,7 @@ def test_nft_loads_the_firewall(lowered) -> None:
     """nft accepts the rules even without /etc/protocols (images lack netbase)."""
     tools.need("nft", "unshare")
     if os.geteuid() != 0:
-        pytest.skip("nft -c and a private mount namespace need root")
+        unavailable("needs root: nft -c and a private mount namespace need root")
     cfg, tree = lowered
     rules = tree / "mkosi.extra/usr/share/pydeclos/etc/nftables.conf"
     hide = "mount --bind /dev/null /etc/protocols && " if Path("/etc/protocols").exists() else ""
@@ -176,7 +177,7 @@ def _repart(definitions: Path, image: Path, *extra: str | Path) -> list[dict]:
 def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: Path) -> None:
     tools.need("systemd-repart", "mkfs.erofs", "mkfs.vfat", "mkfs.ext4")
     if tools.systemd_version("systemd-repart") < 254:
-        pytest.skip("systemd-repart >= 254 needed (scripts/setup-host installs it)")
+        unavailable("needs systemd-repart >= 254 (scripts/setup-host installs it)")
     cfg, tree = lowered
     image_id, version = cfg["image"]["id"], cfg["image"]["version"]
     kind = cfg["image"]["layout"]
