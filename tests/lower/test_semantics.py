@@ -45,6 +45,7 @@ def lower(system: Path, out: Path) -> Path:
 
 
 def lower_text(text: str, work: Path) -> Path:
+    work.mkdir(parents=True, exist_ok=True)
     system = work / "system.py"
     system.write_text(textwrap.dedent(text))
     return lower(system, work / "tree")
@@ -212,3 +213,57 @@ def test_firewall_ports_land_under_their_protocol(tmp_path: Path) -> None:
     assert input_chain(ruleset)["policy"] == "drop"
     assert accepted_ports(ruleset, "tcp") == {22, 25, 8443}
     assert accepted_ports(ruleset, "udp") == {53, 123}
+
+
+# --- users: ids and password hashes ---------------------------------------------------------
+
+# `openssl passwd -6 -salt pydeclossalt1 correct-horse`, and the same for battery-staple.
+HASH_1 = ("$6$pydeclossalt1$HOkx0CxQ4r.YzHDg6y0lYJtUudg989rLr.1VLgS41Ny.qBXcOrWUHx/"
+          "ad.JIhacYmBB4uAzOAvwnGky0hGyZr0")
+HASH_2 = ("$6$pydeclossalt2$PrS.axMTUO1z6F6KHHz5KGukEcdbiYUL3b2nvth1M87qz2jv4HEj5HIF."
+          "2dG.nuzG3tIerNZEZgM/LBNSp0ot0")
+MIXED_UIDS_SYSTEM = """\
+def config(cfg):
+    normal = {"is_normal_user": True}
+    return {"users": {"users": {
+        "zed": {**normal, "uid": 1000}, "alice": normal, "bob": normal,
+        "carol": {**normal, "uid": 1002}, "dave": normal,
+    }}}
+"""
+PASSWORD_SYSTEM = """\
+def config(cfg):
+    return {"users": {"users": {"alice": {"is_normal_user": True, "hashed_password": %r}}}}
+"""
+
+
+def test_uids_stay_unique_when_explicit_and_automatic_ones_mix(tmp_path: Path) -> None:
+    tools.need("systemd-sysusers")
+    tree = lower_text(MIXED_UIDS_SYSTEM, tmp_path)
+    root = tools.applied_root(tree / EXTRA, tmp_path / "root")
+    uids = {name: int(fields[2]) for name, fields in tools.passwd(root).items()
+            if name in {"zed", "alice", "bob", "carol", "dave"}}
+    assert len(uids) == 5
+    assert (uids["zed"], uids["carol"]) == (1000, 1002)
+    assert len(set(uids.values())) == 5, uids
+    assert all(1000 <= uid < 60000 for uid in uids.values()), uids
+
+
+def password_stamp(tree: Path) -> str:
+    """The condition under which the unit that applies the declared hashes runs again."""
+    units = tree / EXTRA / "usr/lib/systemd/system"
+    applying = [u for u in units.glob("*.service") if "chpasswd" in u.read_text()]
+    assert len(applying) == 1, applying
+    conditions = [line for line in applying[0].read_text().splitlines()
+                  if line.startswith("ConditionPathExists=")]
+    assert len(conditions) == 1
+    return conditions[0]
+
+
+def test_a_changed_password_hash_is_applied_again(tmp_path: Path) -> None:
+    """With users.mutable the hashes are applied once per change: the stamp that says
+    "applied" must change with the hashes, else a new hash never reaches the machine."""
+    first = password_stamp(lower_text(PASSWORD_SYSTEM % HASH_1, tmp_path / "1"))
+    again = password_stamp(lower_text(PASSWORD_SYSTEM % HASH_1, tmp_path / "2"))
+    changed = password_stamp(lower_text(PASSWORD_SYSTEM % HASH_2, tmp_path / "3"))
+    assert first == again
+    assert changed != first
