@@ -22,6 +22,9 @@ from tests.conftest import unavailable
 from tests.lower import tools
 
 CASES = Path(__file__).resolve().parent / "tool_cases"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# The examples without a package to install first (shared-library has tests of its own).
+EXAMPLE_NAMES = ("minimal", "server")
 
 # What each case declares, as the tools must read it back. Written here from the system
 # files in tool_cases/ and the standard library's documented defaults, never computed by
@@ -84,21 +87,56 @@ EXPECTED = {
 # What sysusers and chpasswd write into /etc themselves.
 ACCOUNT_FILES = {f"{name}{suffix}" for name in ("passwd", "group", "shadow", "gshadow")
                  for suffix in ("", "-")} | {".pwd.lock"}
-ETC_CONTENT = {"rich": {"demo/config.ini": b"[main]\nvalue = 1\n", "hostname": b"demo\n"},
+SERVER_KEYS = {f"ssh/authorized_keys.d/{user}": f"/usr/share/pydeclos/etc/ssh/authorized_keys.d/{user}"
+               for user in ("alice", "bob")}
+EXPECTED |= {
+    "minimal": {
+        "image_id": "pydeclos", "version": "1", "layout": "usr", "hostname": "minimal",
+        "packages": [*BASE_PACKAGES, "systemd-timesyncd", "nftables", "openssh-server"],
+        "cmdline": ["console=ttyS0"],
+        "normal_users": {"alice": (1000, ["sudo"])}, "system_users": [], "groups": {},
+        "etc_links": {
+            **DEFAULT_ETC_LINKS,
+            "ssh/authorized_keys.d/alice": "/usr/share/pydeclos/etc/ssh/authorized_keys.d/alice",
+            "ssh/sshd_config.d/pydeclos.conf": "/usr/share/pydeclos/etc/ssh/sshd_config.d/pydeclos.conf",
+        },
+        "etc_copies": {}, "passwords": {}, "tcp_ports": [22],
+    },
+    "server": {
+        "image_id": "pydeclos", "version": "1", "layout": "usr", "hostname": "web1",
+        "packages": [*BASE_PACKAGES, "tzdata", "systemd-timesyncd", "nftables", "nginx",
+                     "openssh-server", "htop", "rsync"],
+        "cmdline": ["console=ttyS0"],
+        "normal_users": {"alice": (1000, ["sudo", "systemd-journal"]),
+                         "bob": (1001, ["deploy", "www-data"])},
+        "system_users": [], "groups": {},
+        "etc_links": {
+            **DEFAULT_ETC_LINKS, **SERVER_KEYS,
+            "localtime": "../usr/share/zoneinfo/Europe/Berlin",
+            "nginx/conf.d/pydeclos.conf": "/usr/share/pydeclos/etc/nginx/conf.d/pydeclos.conf",
+            "ssh/sshd_config.d/pydeclos.conf": "/usr/share/pydeclos/etc/ssh/sshd_config.d/pydeclos.conf",
+        },
+        "etc_copies": {}, "passwords": {}, "tcp_ports": [22, 80],
+    },
+}
+ETC_CONTENT = {"minimal": {"hostname": b"minimal\n"}, "server": {"hostname": b"web1\n"},
+               "rich": {"demo/config.ini": b"[main]\nvalue = 1\n", "hostname": b"demo\n"},
                "empty": {"hostname": b"pydeclos\n"}, "root-layout": {"hostname": b"pydeclos\n"}}
 
 
 @pytest.fixture(params=sorted(EXPECTED))
 def lowered(request, tmp_path: Path) -> tuple[dict, Path]:
     tree = tmp_path / "tree"
-    result = CliRunner().invoke(main, ["lower", str(CASES / request.param / "system.py"),
+    directory = EXAMPLES if request.param in EXAMPLE_NAMES else CASES
+    result = CliRunner().invoke(main, ["lower", str(directory / request.param / "system.py"),
                                        "-o", str(tree)])
     assert result.exit_code == 0, result.output
     return {"name": request.param, **EXPECTED[request.param]}, tree
 
 
 def test_every_case_has_expectations() -> None:
-    assert sorted(p.name for p in CASES.iterdir() if (p / "system.py").exists()) == sorted(EXPECTED)
+    cases = [p.name for p in CASES.iterdir() if (p / "system.py").exists()]
+    assert sorted([*cases, *EXAMPLE_NAMES]) == sorted(EXPECTED)
 
 
 def test_mkosi_parses_what_we_meant(lowered) -> None:
