@@ -1,9 +1,11 @@
-"""Compound option types: lists, dicts, optional values, unions, anything, submodules."""
+"""Compound option types: lists, dicts, optional values, unions, anything.
+
+(Submodules, whose values are nested evaluations, are in submodules.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydeclos.modsys.definitions import (
     NO_VALUE,
@@ -16,18 +18,13 @@ from pydeclos.modsys.definitions import (
 )
 from pydeclos.modsys.errors import (
     ConflictingDefinitionsError,
-    DeclarationError,
     NullMixError,
-    show_path,
 )
-from pydeclos.modsys.modules import Module
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.scalar_types import Enum
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import FrozenDict, FrozenList, freeze
-
-if TYPE_CHECKING:
-    from pydeclos.modsys.submodules import PreparedSubmodule
 
 
 class Anything(Type):
@@ -228,16 +225,6 @@ class Either(Type):
         return freeze(merge_unique(path, defs))
 
 
-def _under(error: DeclarationError, prefix: tuple[str, ...]) -> DeclarationError:
-    """A declaration error inside a submodule, naming the full option path."""
-    relative = error.relative_path
-    if relative is not None:
-        inner, full = f"`{show_path(relative)}`", f"`{show_path((*prefix, *relative))}`"
-        error.args = (str(error).replace(inner, full, 1),)
-        error.relative_path = (*prefix, *relative)
-    return error
-
-
 def union_of(members: list[Type]) -> Type:
     flat: list[Type] = []
     nullable = False
@@ -251,49 +238,3 @@ def union_of(members: list[Type]) -> Type:
         flat.extend(member.members if isinstance(member, Either) else [member])
     inner: Type = flat[0] if len(flat) == 1 else Either(flat)
     return NullOr(inner) if nullable else inner
-
-
-class Submodule(Type):
-    """A nested evaluation: definitions are modules (dicts of option values, Module objects
-    or config functions); `name` is the last element of the option path."""
-
-    def __init__(self, modules: list[Any], freeform: Type | None = None) -> None:
-        self.modules = modules
-        self.freeform = freeform
-        self.description = "submodule"
-        self.has_submodule = True
-        self._prepared: PreparedSubmodule | None = None
-
-    def check(self, value: Any) -> bool:
-        return type(value) is dict or isinstance(value, Mapping | Module) or callable(value)
-
-    def prepared(self) -> PreparedSubmodule:
-        """The loaded declaring modules and their option tree (built once per type)."""
-        if self._prepared is None:
-            from pydeclos.modsys.submodules import prepare_submodule  # an import cycle
-
-            self._prepared = prepare_submodule(self.modules, self.freeform)
-        return self._prepared
-
-    def empty_value(self, path: tuple[str, ...]) -> Any:
-        return self.merge(path, [])  # the sub-options' own defaults
-
-    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
-        prepared = self._prepared
-        if prepared is None:
-            try:
-                prepared = self.prepared()
-            except DeclarationError as error:
-                raise _under(error, path) from None
-        return prepared.evaluate(path, defs)
-
-    def sub_options(self) -> tuple[Any, str] | None:
-        return (self.prepared().tree, "")
-
-    def with_options(self, options: Any, site: Any) -> Type | None:
-        return Submodule([*self.modules, options], self.freeform)
-
-    def combine(self, other: Type) -> Type | None:
-        if isinstance(other, Submodule):
-            return Submodule([*self.modules, *other.modules], self.freeform or other.freeform)
-        return None

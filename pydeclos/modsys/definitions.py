@@ -14,10 +14,9 @@ from pydeclos.modsys.errors import (
     InvalidDefinitionError,
     OptionTypeError,
     UniqueOptionError,
-    show_path,
-    show_value,
 )
 from pydeclos.modsys.locations import Locatable, Site, merge_part
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import (
     PLAIN_ORDER,
     PLAIN_PRIORITY,
@@ -27,9 +26,10 @@ from pydeclos.modsys.properties import (
     Override,
     Property,
 )
+from pydeclos.modsys.values import show_value
 
 if TYPE_CHECKING:
-    from pydeclos.modsys.types import Type
+    from pydeclos.modsys.type_base import Type
 
 
 class NoValue:

@@ -15,15 +15,15 @@ from pydeclos.modsys.errors import (
     CycleError,
     InvalidDefinitionError,
     UnknownOptionError,
-    show_path,
-    show_value,
 )
 from pydeclos.modsys.options import Option
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
+from pydeclos.modsys.values import show_value
 
 if TYPE_CHECKING:
-    from pydeclos.modsys.evaluate import Evaluator
+    from pydeclos.modsys.fixpoint import Evaluator
     from pydeclos.modsys.modules import LoadedModule
 
 

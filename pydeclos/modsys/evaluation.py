@@ -25,15 +25,12 @@ from pydeclos.modsys.definitions import (
     merge_definitions,
 )
 from pydeclos.modsys.docs import OptionInfo, option_infos
-from pydeclos.modsys.errors import (
-    UnknownOptionError,
-    show_path,
-    split_path,
-)
-from pydeclos.modsys.evaluate import Evaluator, build_tree, unit_of
+from pydeclos.modsys.errors import UnknownOptionError
+from pydeclos.modsys.fixpoint import Evaluator, build_tree, unit_of
 from pydeclos.modsys.locations import SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
 from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, to_plain
