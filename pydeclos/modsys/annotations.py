@@ -61,12 +61,14 @@ def _build_type(annotation: Any) -> Type:
     if annotation is dict or origin is dict or origin is Mapping or annotation is Mapping:
         if not args:
             return AttrsOf(Anything())
-        if args[0] is not str:
-            raise DeclarationError(
-                f"`{annotation_name(annotation)}`: option dicts are keyed by str; "
-                f"write dict[str, {annotation_name(args[1])}]"
-            )
-        return AttrsOf(as_type(args[1]))
+        if args[0] is str:
+            return AttrsOf(as_type(args[1]))
+        if isinstance(args[0], Str):  # a constrained str: `dict[t.matching(...), X]`
+            return AttrsOf(as_type(args[1]), args[0])
+        raise DeclarationError(
+            f"`{annotation_name(annotation)}`: option dicts are keyed by str (or a str type "
+            f"such as t.matching(...)); write dict[str, {annotation_name(args[1])}]"
+        )
     if origin is typing.Union or origin is python_types.UnionType:
         return union_of([as_type(arg) for arg in args])
     if origin is Literal:

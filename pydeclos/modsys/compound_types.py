@@ -10,6 +10,7 @@ from typing import Any
 from pydeclos.modsys.definitions import (
     NO_VALUE,
     Definition,
+    key_mismatch,
     merge_definitions,
     merge_equal,
     merge_unique,
@@ -122,13 +123,26 @@ class ListOf(Wrapper):
 
 class AttrsOf(Wrapper):
     """`dict[str, X]`: definitions merge key by key; a key whose definitions all vanished
-    (false `mk_if`) is dropped."""
+    (false `mk_if`) is dropped. With a `key_type` (`dict[t.matching(...), X]`), every key
+    is checked, and a bad one is reported at the line of that key."""
 
     placeholder = "<name>"
 
-    def __init__(self, elem: Type) -> None:
+    def __init__(self, elem: Type, key_type: Type | None = None) -> None:
         super().__init__(elem)
-        self.description = f"dict[str, {elem.description}]"
+        self.key_type = key_type
+        key = key_type.description if key_type is not None else "str"
+        self.description = f"dict[{key}, {elem.description}]"
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        inner = self.elem.with_options(options, site)
+        return AttrsOf(inner, self.key_type) if inner else None
+
+    def combine(self, other: Type) -> Type | None:
+        if not isinstance(other, AttrsOf) or _name(self.key_type) != _name(other.key_type):
+            return None
+        inner = self.elem.combine(other.elem)
+        return AttrsOf(inner, self.key_type) if inner else None
 
     def check(self, value: Any) -> bool:
         if type(value) is not dict and not isinstance(value, Mapping):
@@ -150,10 +164,13 @@ class AttrsOf(Wrapper):
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         per_key: dict[str, list[Definition]] = {}
+        key_type = self.key_type
         for definition in defs:
             keys = definition.keys
             for key, item in definition.value.items():
                 entry = definition.with_value(item, (*keys, key))
+                if key_type is not None and not key_type.check(key):
+                    raise key_mismatch(path, key_type, key, entry)
                 found = per_key.get(key)
                 if found is None:
                     per_key[key] = [entry]
@@ -172,6 +189,10 @@ class AttrsOf(Wrapper):
             if merged is not NO_VALUE:
                 out[key] = merged
         return FrozenDict(out)
+
+
+def _name(key_type: Type | None) -> str:
+    return "str" if key_type is None else key_type.description
 
 
 class NullOr(Wrapper):

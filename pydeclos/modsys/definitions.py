@@ -189,6 +189,18 @@ def type_mismatch(
     )
 
 
+def key_mismatch(path: tuple[str, ...], key_type: Type, key: str,
+                 entry: Definition) -> OptionTypeError:
+    """A key of a `dict[K, X]` option that is not of type K, at the line of that key."""
+    reason = key_type.explain(key)
+    return OptionTypeError(
+        f"A definition for option `{show_path(path)}` has a key that is not of type "
+        f"`{key_type.description}`:\n- In `{entry.site}`: {show_value(key)}"
+        + (f"\n({reason})" if reason else "")
+        + f"\nChange the key to one of type `{key_type.description}`."
+    )
+
+
 def merge_equal(path: tuple[str, ...], defs: list[Definition]) -> Any:
     """Scalars: every definition must have the same value."""
     first = defs[0].value

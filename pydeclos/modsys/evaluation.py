@@ -184,6 +184,8 @@ def _one_entry(decl: DeclaredOption, parts: list[str],
             break
     else:
         return None
+    if type_.key_type is not None and not type_.key_type.check(key):
+        return None  # merge the whole option, which reports the bad key
     entries = [d.with_value(d.value[key], (*d.keys, key)) for d in final if key in d.value]
     value = merge_definitions((*decl.path, key), type_.elem, entries)
     return None if value is NO_VALUE else (value, key, count)
