@@ -19,6 +19,11 @@ def builtin_module() -> Module:
     assertion = submodule({
         "assertion": option(bool, description="Must be True; False fails the evaluation."),
         "message": option(str, description="What is wrong, and how to fix it."),
+        "options": option(
+            list[str], default=[], example=["services.web.port", "services.db.port"],
+            description=(
+                "The options the condition concerns, as dotted paths (paths into dict "
+                "options allowed); a failure lists where each of them was defined.")),
     })
     return Module(
         key=BUILTIN_KEY,
@@ -29,8 +34,9 @@ def builtin_module() -> Module:
                     {"assertion": False, "message": "networking.hostname must not be empty"}],
                 description=(
                     "Conditions the configuration must satisfy. Each entry is a dict with "
-                    "`assertion` (a bool) and `message`; every false one is reported and the "
-                    "evaluation fails."),
+                    "`assertion` (a bool), `message` and optionally `options` (the option "
+                    "paths it concerns); every false one is reported, with where those "
+                    "options were defined, and the evaluation fails."),
             ),
             "warnings": option(
                 list[str], default=[], example=["services.foo.bar is deprecated"],

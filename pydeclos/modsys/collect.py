@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydeclos.modsys.definitions import Definition
-from pydeclos.modsys.errors import InvalidDefinitionError, show_path, show_value
+from pydeclos.modsys.errors import InvalidDefinitionError
 from pydeclos.modsys.locations import Locatable, merge_part
 from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import If, Merge, Order, Override
+from pydeclos.modsys.values import show_value
 
 
 class Collected:
@@ -97,8 +99,6 @@ class _Walk:
         elif kind is Order:
             self.walk(value.content, node, keys, priority,
                       value.priority if order is None else order, active)
-        elif value is None and not keys:
-            return  # a config function may return None: it defines nothing
         else:
             raise self.not_a_dict(value, node, keys)
 

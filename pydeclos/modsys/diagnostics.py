@@ -1,8 +1,8 @@
 """What went wrong in an evaluation, told in terms of the user's modules and options.
 
-Unknown definitions (with "did you mean" or the hint that an option was placed in `config`)
-and configurations that never settle (the cycle of modules, each with what it reads and
-defines).
+Unknown definitions (with "did you mean" or the hint that an option was placed in `config`),
+config functions that return nothing, and configurations that never settle (the cycle of
+modules, each with what it reads and defines).
 """
 
 from __future__ import annotations
@@ -11,13 +11,20 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.definitions import Definition, show_definitions
-from pydeclos.modsys.errors import CycleError, UnknownOptionError, show_path
+from pydeclos.modsys.errors import (
+    CycleError,
+    InvalidDefinitionError,
+    UnknownOptionError,
+)
+from pydeclos.modsys.modules import LoadedModule
 from pydeclos.modsys.options import Option
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
+from pydeclos.modsys.values import show_value
 
-if TYPE_CHECKING:
-    from pydeclos.modsys.evaluate import Evaluator
+if TYPE_CHECKING:  # the evaluator calls these functions with itself
+    from pydeclos.modsys.fixpoint import Evaluator
 
 
 def unknown_error(evaluator: Evaluator,
@@ -42,9 +49,24 @@ def unknown_error(evaluator: Evaluator,
     )
 
 
-def cycle_error(evaluator: Evaluator, pending: list[int], passes: int) -> CycleError:
+def returned_none(module: LoadedModule) -> InvalidDefinitionError:
+    """The error for a config function that returned None (most often a forgotten
+    `return`, which would silently drop everything the module meant to define)."""
+    label, site = str(module.label), str(module.config_site)
+    where = "" if site in label else f" (`{site}`)"
+    return InvalidDefinitionError(
+        f"The config function of `{label}`{where} returned None, so it would define "
+        "nothing.\n"
+        "Return a dict of option values (`return {...}`), or `return {}` when it has "
+        "nothing to define."
+    )
+
+
+def cycle_error(evaluator: Evaluator, pending: list[int], passes: int,
+                changing: list[tuple[str, ...]]) -> CycleError:
     """The error for a configuration that never settles: a cycle of modules found along
-    the current define → read edges among those that kept running."""
+    the current define → read edges among those that kept running, then the options whose
+    definitions kept changing (`changing`) with the modules and lines that define them."""
     import networkx
 
     graph = networkx.DiGraph()
@@ -72,9 +94,29 @@ def cycle_error(evaluator: Evaluator, pending: list[int], passes: int) -> CycleE
     return CycleError(
         f"The configuration never settles (still changing after {passes} passes):\n"
         + " → ".join(steps)
+        + _changing_options(evaluator, changing)
         + "\nBreak the cycle: compute one of these values without reading the other, or "
         "fix it with mk_force(...)."
     )
+
+
+def _changing_options(evaluator: Evaluator, changing: list[tuple[str, ...]]) -> str:
+    """'- `x` is defined by module a.py in `a.py:3` (7)' for each option that kept changing,
+    in path order, with the value of its latest definition."""
+    lines = []
+    for path in sorted(p for p in changing if p in evaluator.definers):
+        where = []
+        for index in evaluator.definers[path]:
+            label = evaluator.units[index].label
+            for definition in evaluator.dynamic.get(index, {}).get(path, []):
+                where.append(f"module {label} in `{definition.site}` "
+                             f"({show_value(definition.value, 40)})")
+        if where:
+            lines.append(f"- `{show_path((*evaluator.prefix, *path))}` is defined by "
+                         + ", ".join(where))
+    if not lines:
+        return ""
+    return "\nThe options that keep changing, and where they are defined:\n" + "\n".join(lines)
 
 
 def _holds_declaration(value: Any) -> bool:

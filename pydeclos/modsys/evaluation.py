@@ -10,31 +10,27 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from pydeclos.modsys.assertions import assertions_error
 from pydeclos.modsys.builtin import builtin_module
 from pydeclos.modsys.compound_types import AttrsOf
 from pydeclos.modsys.definitions import (
     NO_VALUE,
     Definition,
-    discharge,
     highest_priority_definitions,
     merge_definitions,
 )
 from pydeclos.modsys.docs import OptionInfo, option_infos
-from pydeclos.modsys.errors import (
-    AssertionsFailedError,
-    UnknownOptionError,
-    show_path,
-    split_path,
-)
-from pydeclos.modsys.evaluate import Evaluator, build_tree, unit_of
+from pydeclos.modsys.errors import UnknownOptionError
+from pydeclos.modsys.fixpoint import Evaluator, build_tree, unit_of
 from pydeclos.modsys.locations import SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
 from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, to_plain
@@ -84,16 +80,7 @@ class Evaluation:
         failed = [entry for entry in evaluator.read(("assertions",)) if not entry.assertion]
         if not failed:
             return
-        sites = _assertion_sites(evaluator)
-        lines = []
-        for entry in failed:
-            site = sites.get(entry.message)
-            lines.append(f"- {entry.message}" + (f" (in `{site}`)" if site else ""))
-        raise AssertionsFailedError(
-            "Failed assertions:\n" + "\n".join(lines)
-            + "\nChange the configuration so that these conditions hold (each entry of the "
-            "option `assertions` names what to change)."
-        )
+        raise assertions_error(failed, evaluator)
 
     def to_data(self) -> dict[str, Any]:
         """The whole configuration as plain, key-sorted JSON data, after the assertions."""
@@ -197,21 +184,11 @@ def _one_entry(decl: DeclaredOption, parts: list[str],
             break
     else:
         return None
+    if type_.key_type is not None and not type_.key_type.check(key):
+        return None  # merge the whole option, which reports the bad key
     entries = [d.with_value(d.value[key], (*d.keys, key)) for d in final if key in d.value]
     value = merge_definitions((*decl.path, key), type_.elem, entries)
     return None if value is NO_VALUE else (value, key, count)
-
-
-def _assertion_sites(evaluator: Evaluator) -> dict[str, str]:
-    """Where each assertion message was defined (through `mk_if`, `mk_merge`, ...)."""
-    sites: dict[str, str] = {}
-    for written in evaluator.defs_for(("assertions",)):
-        for definition, _, _ in discharge(written, ("assertions",)):
-            if isinstance(definition.value, list | tuple):
-                for entry in definition.value:
-                    if isinstance(entry, Mapping) and isinstance(entry.get("message"), str):
-                        sites.setdefault(entry["message"], str(definition.site))
-    return sites
 
 
 def evaluate(

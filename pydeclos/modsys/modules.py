@@ -25,7 +25,11 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from pydeclos.modsys.errors import ModuleImportError, ModuleLoadError
+from pydeclos.modsys.errors import (
+    DisabledModulesError,
+    ModuleImportError,
+    ModuleLoadError,
+)
 from pydeclos.modsys.locations import Site, SourceCache, caller_site, display_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
@@ -339,23 +343,65 @@ class Loader:
         return self._entry_points
 
     def key_of(self, entry: Any, importer: LoadedModule, position: int) -> Any:
-        """The key a `disabled_modules` entry names (paths may be relative to the library)."""
+        """The key a `disabled_modules` entry names (paths may be relative to the library).
+        A bad entry is reported as a bad `disabled_modules` entry, at its line."""
         if isinstance(entry, Module):
-            return entry.key if entry.key is not None else ("object", id(entry), entry)
+            if entry.key is None:
+                raise DisabledModulesError(
+                    f"`disabled_modules` in `{self._site(importer, position, 'disabled_modules')}`"
+                    " contains a Module without a `key`; only modules with a key (or files) can "
+                    "be disabled. Give the module a key=\"...\" and disable that key."
+                )
+            return entry.key
         if isinstance(entry, os.PathLike) or (isinstance(entry, str) and _looks_like_path(entry)):
-            return self.resolve_path(entry, importer, position, also_in=self.modules_path,
-                                     names="disabled_modules")
-        return self.resolve(entry, importer, position).key
+            try:
+                return self.resolve_path(entry, importer, position, also_in=self.modules_path,
+                                         names="disabled_modules")
+            except ModuleImportError as error:
+                raise DisabledModulesError(str(error)) from None
+        where = self._where(importer, position, "disabled_modules")
+        if isinstance(entry, str):
+            try:
+                return self.resolve(entry, importer, position).key
+            except ModuleImportError:
+                raise DisabledModulesError(
+                    f"{where}: `{entry}` names no module (no module key, importable module or "
+                    f"`{ENTRY_POINT_GROUP}` entry point has that name).{self._library_file(entry)}"
+                    "\nWrite the module's file path, e.g. \"services/getty.py\" (relative to "
+                    "the file listing it, or to the module library), or its key."
+                ) from None
+        raise DisabledModulesError(
+            f"{where}: {entry!r} is not a module. Write the module's file path, e.g. "
+            "\"services/getty.py\" (relative to the file listing it, or to the module "
+            "library), an importable module name, its key, or the Module object itself."
+        )
+
+    def _library_file(self, name: str) -> str:
+        """' Did you mean `services/getty.py`?' for a bare name of a module library file."""
+        if self.modules_path is None or not name or "\0" in name:
+            return ""
+        stem = name.replace(".", "/")
+        found = sorted(
+            path.relative_to(self.modules_path).as_posix()
+            for path in self.modules_path.rglob("*.py")
+            if path.relative_to(self.modules_path).with_suffix("").as_posix().endswith(stem)
+        )
+        return f" Did you mean `{found[0]}`?" if len(found) == 1 else ""
 
     def _where(self, importer: LoadedModule | None, position: int,
                names: str = "imports") -> str:
         if importer is None:
             return "the command line"
+        site = self._site(importer, position, names)
+        return f"imported by `{site}`" if names == "imports" else f"in `{names}` of `{site}`"
+
+    def _site(self, importer: LoadedModule, position: int, names: str) -> Site:
+        """The line of entry `position` of the list `names` in a module file (or the
+        module's own site)."""
         line = None
         if not importer.site.file.startswith("<") and importer.site.line == 1:
             line = self.sources.index(importer.site.file).line_of_list_item(names, position)
-        site = Site(importer.site.file, line or importer.site.line)
-        return f"imported by `{site}`" if names == "imports" else f"in `{names}` of `{site}`"
+        return Site(importer.site.file, line or importer.site.line)
 
 
 def cached_code(path: str, stat: os.stat_result | None = None) -> python_types.CodeType | None:
@@ -420,12 +466,6 @@ def collect_modules(loader: Loader, roots: Sequence[Any]) -> list[LoadedModule]:
         for position, entry in enumerate(module.disabled):
             if isinstance(entry, str) and entry in keys:
                 disabled[entry] = None
-            elif isinstance(entry, Module) and entry.key is None:
-                raise ModuleImportError(
-                    f"`disabled_modules` in `{module.site}` contains a Module without a `key`; "
-                    "only modules with a key (or files) can be disabled. Give the module a "
-                    "key=\"...\" and disable that key."
-                )
             else:
                 disabled[loader.key_of(entry, module, position)] = None
     if not disabled:

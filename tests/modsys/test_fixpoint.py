@@ -3,11 +3,20 @@ replaced (not accumulated) definitions, cycles and determinism."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
 from pydeclos import Module, mk_default, option
 from pydeclos.modsys import evaluate
-from pydeclos.modsys.errors import ConfigFunctionError, CycleError, MissingValueError
+from pydeclos.modsys.errors import (
+    ConfigFunctionError,
+    CycleError,
+    InvalidDefinitionError,
+    MissingValueError,
+)
 
 DECLARE = Module(options={
     "a": option(int, default=0), "b": option(int, default=0), "c": option(int, default=0),
@@ -97,9 +106,36 @@ def test_the_graph_records_reads_and_definitions() -> None:
     assert graph.edges["module:copier", "option:a"]["kind"] == "defines"
 
 
-def test_config_functions_may_return_none() -> None:
-    data, _ = run(lambda cfg: None, {"a": 1, "base": 0})
+def test_config_functions_may_return_an_empty_dict() -> None:
+    data, _ = run(lambda cfg: {}, {"a": 1, "base": 0})
     assert data["a"] == 1
+
+
+FILE = "The config function of `system.py` (`system.py:3`)"
+
+
+@pytest.mark.parametrize(("body", "culprit"), [
+    ("def config(cfg):\n    pass\n", FILE),
+    ("def config(cfg):\n    {'a': 1}\n", FILE),  # the dict built, but not returned
+    ("def config(cfg):\n    if cfg.b:\n        return {'a': 1}\n", FILE),  # one path returns
+    ("def config(cfg):\n    return None\n", FILE),
+    ("options = {'u': option(dict[str, t.submodule({'v': option(int, default=0)})])}\n"
+     "config = {'u': {'x':\n    lambda cfg, name: None}}\n",  # a submodule's value
+     "The config function of `system.py:4` (`system.py:5`)"),
+])
+def test_a_config_function_that_returns_none_is_an_error(
+        write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch, body: str,
+        culprit: str) -> None:
+    system = write("system.py", "from pydeclos import option, types as t\n"
+                                "imports = []\n" + body)
+    monkeypatch.chdir(system.parent)
+    with pytest.raises(InvalidDefinitionError) as caught:
+        evaluate(Module(imports=[DECLARE, system])).to_data()
+    assert str(caught.value).splitlines() == [
+        f"{culprit} returned None, so it would define nothing.",
+        "Return a dict of option values (`return {...}`), or `return {}` when it has nothing to "
+        "define.",
+    ]
 
 
 def test_cfg_is_read_only() -> None:
@@ -138,3 +174,19 @@ def test_a_value_computed_from_itself_is_a_cycle() -> None:
     with pytest.raises(CycleError, match="`hosts` needs its own value"):
         evaluate(Module(imports=[declare, BASE, Module(config={"base": 0}),
                                  Module(config=system)])).to_data()
+
+
+def test_a_cycle_names_the_options_that_keep_changing_and_where_they_are_defined(
+        write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    write("up.py", "def config(cfg):\n    return {\n        'a': cfg.b + 1,\n    }\n")
+    write("down.py", "def config(cfg):\n    return {'b': cfg.a - 2}\n")
+    write("reader.py", "def config(cfg):\n    return {'c': 1 if cfg.a else 0}\n")  # settled
+    system = write("system.py", "imports = ['./up.py', './down.py', './reader.py']\n")
+    monkeypatch.chdir(system.parent)
+    with pytest.raises(CycleError) as caught:
+        evaluate(Module(imports=[DECLARE, system])).to_data()
+    lines = str(caught.value).splitlines()
+    assert lines[2] == "The options that keep changing, and where they are defined:"
+    assert re.fullmatch(r"- `a` is defined by module up.py in `up.py:3` \(-\d+\)", lines[3])
+    assert re.fullmatch(r"- `b` is defined by module down.py in `down.py:2` \(-\d+\)", lines[4])
+    assert lines[5].startswith("Break the cycle")

@@ -11,7 +11,12 @@ import pytest
 
 from pydeclos import Module, option
 from pydeclos.modsys import evaluate
-from pydeclos.modsys.errors import ModuleImportError, ModuleLoadError, UnknownOptionError
+from pydeclos.modsys.errors import (
+    DisabledModulesError,
+    ModuleImportError,
+    ModuleLoadError,
+    UnknownOptionError,
+)
 
 Writer = Callable[[str, str], Path]
 
@@ -158,3 +163,28 @@ def test_unknown_disabled_module_suggests_library_files(write: Writer, tmp_path:
     with pytest.raises(ModuleImportError, match=r"(?s)in `disabled_modules` of `.*system.py:1`.*"
                                                 r"Did you mean `nginx.py`\?.*module library"):
         evaluate(system, modules_path=tmp_path / "library")
+
+
+@pytest.mark.parametrize(("entry", "expected"), [
+    ('"getty"', "`getty` names no module (no module key, importable module or "
+                "`pydeclos.modules` entry point has that name). Did you mean `services/getty.py`?"),
+    ('"services.getty"', "`services.getty` names no module"),
+    ("42", "42 is not a module. Write the module's file path"),
+    ("None", "None is not a module."),
+    ('"services/gety.py"', "the module file `services/gety.py` does not exist"),
+    ("Module(config={})", "contains a Module without a `key`"),
+])
+def test_a_bad_disabled_modules_entry_is_reported_as_one_at_its_line(
+        write: Writer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, entry: str,
+        expected: str) -> None:
+    write("library/services/getty.py", LIBRARY)
+    write("other.py", "")
+    system = write("system.py", "from pydeclos import Module\n"
+                                f'disabled_modules = [\n    "./other.py",\n    {entry},\n]\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DisabledModulesError) as caught:
+        evaluate(system, modules_path=tmp_path / "library")
+    message = str(caught.value)
+    assert expected in message
+    assert "disabled_modules` " in message and "system.py:4`" in message
+    assert "imported by" not in message and "no module named" not in message

@@ -46,7 +46,7 @@ def test_forwarded_definitions_keep_their_priority() -> None:
 
 def test_alias_does_not_warn_and_reads_the_target() -> None:
     seen = []
-    result = evaluation({"new.port": 5}, lambda cfg: seen.append(cfg.old.port),
+    result = evaluation({"new.port": 5}, lambda cfg: seen.append(cfg.old.port) or {},
                         helpers=(mk_alias_option("old.port", "new.port"),))
     assert result.warnings == []
     assert result.value("old.port") == 5

@@ -67,9 +67,10 @@ def test_cfg_is_read_only() -> None:
 
 
 def test_config_function_may_return_nothing() -> None:
-    """A module whose config is empty defines nothing (`{ }`)."""
+    """A module whose config is empty defines nothing (`{ }`). (Returning None is an
+    error in pydeclos: in Python it is most often a forgotten `return`.)"""
     declare = Module(options={"x": option(int, default=3)})
-    assert value("x", declare, Module(config=lambda cfg: None)) == 3
+    assert value("x", declare, Module(config=lambda cfg: {})) == 3
 
 
 def test_dict_values_read_like_mappings() -> None:

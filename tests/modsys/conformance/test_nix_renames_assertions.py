@@ -69,7 +69,7 @@ def test_renamed_option_reads_the_new_value() -> None:
     """mkRenamedOptionModule: reading the old path gives the new option's value."""
     seen = []
     ev(DECLARE_CDE, mk_renamed_option("a.b", "c.d.e"), Module(config={"c.d.e": 7}),
-       Module(config=lambda cfg: seen.append(cfg.a.b)))
+       Module(config=lambda cfg: seen.append(cfg.a.b) or {}))
     assert seen[-1] == 7
 
 

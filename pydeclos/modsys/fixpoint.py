@@ -1,4 +1,4 @@
-"""Evaluation: a fixpoint over the modules' config functions.
+"""The evaluator (`Evaluator`): a fixpoint over the modules' config functions.
 
 Static configs (dicts) are collected once. Config functions run in module order, reading
 `cfg` freely; every read is recorded (module → option), and every definition too (module →
@@ -27,19 +27,19 @@ from typing import Any
 from pydeclos.errors import PydeclosError
 from pydeclos.modsys.collect import Collected, collect
 from pydeclos.modsys.definitions import NO_VALUE, Definition, merge_definitions
-from pydeclos.modsys.diagnostics import cycle_error, unknown_error
+from pydeclos.modsys.diagnostics import cycle_error, returned_none, unknown_error
 from pydeclos.modsys.errors import (
     ConfigFunctionError,
     CycleError,
     MissingValueError,
     UnknownOptionError,
     UnknownOptionReadError,
-    show_path,
 )
 from pydeclos.modsys.locations import Locatable, Site, Source, SourceCache
 from pydeclos.modsys.modules import Label, LoadedModule, Module, user_frame_site
 from pydeclos.modsys.option_value import evaluate_option
 from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain
@@ -245,13 +245,14 @@ class Evaluator:
         passes = 0
         limit = max(MIN_PASSES, len(functions) + 1)
         recent: dict[int, None] = {}
+        churning: dict[tuple[str, ...], None] = {}  # options changed in the last passes
         rank = {index: index for index in functions}  # the first pass: module order
         while pending:
             passes += 1
             if passes > limit - 2:
                 recent.update(dict.fromkeys(pending))
             if passes > limit:
-                raise cycle_error(self, sorted(recent), passes - 1)
+                raise cycle_error(self, sorted(recent), passes - 1, list(churning))
             heap = [(rank[index], index) for index in pending]
             heapq.heapify(heap)
             queued = set(pending)
@@ -262,6 +263,7 @@ class Evaluator:
                 changed = self.run_unit(index)
                 if passes > limit - 2:
                     recent[index] = None
+                    churning.update(dict.fromkeys(changed))
                 for path in changed:
                     for reader in self.stale_readers(path):
                         if rank[reader] > position:
@@ -352,15 +354,17 @@ class Evaluator:
         return changed
 
     def call(self, unit: Unit) -> Any:
-        config = unit.config
-        if unit.module is not None:
-            return unit.module.call_config(self.view, self.name)
-        if isinstance(config, Module):
-            raise AssertionError("Module definitions are expanded before evaluation")
-        loaded = LoadedModule(key=None, label=unit.label, site=Site("<definition>", 0),
-                              base_dir="", config=config)
-        unit.module = loaded
-        return loaded.call_config(self.view, self.name)
+        module = unit.module
+        if module is None:
+            if isinstance(unit.config, Module):
+                raise AssertionError("Module definitions are expanded before evaluation")
+            module = unit.module = LoadedModule(
+                key=None, label=unit.label, site=Site("<definition>", 0), base_dir="",
+                config=unit.config)
+        result = module.call_config(self.view, self.name)
+        if result is None:  # a forgotten `return` would silently drop the whole module
+            raise returned_none(module)
+        return result
 
     def stale_readers(self, path: tuple[str, ...]) -> list[int]:
         """The modules to run again because the value of `path` may have changed (directly,
