@@ -4,6 +4,10 @@
 - `needs_mkosi`: mkosi and the tools from scripts/setup-host.
 - `vm`: qemu and OVMF.
 
+A tier that cannot run here skips and says why, except in strict mode
+(`PYDECLOS_STRICT_TIERS=1`, set by .ci/run): there it fails, so a CI machine that lost a
+tool cannot pass by skipping. The summary ends with each tier's counts.
+
 Builds are session-scoped: one clean build of the fixture tree and one of
 examples/minimal serve every test that looks at them, because each costs about a minute
 and each boot under software emulation another.
@@ -52,16 +56,78 @@ def vm_problem() -> str | None:
     return None
 
 
+STRICT_VARIABLE = "PYDECLOS_STRICT_TIERS"
+TIERS = ("unit", "image", "vm")
+_UNAVAILABLE = pytest.StashKey[str]()
+
+
+def strict() -> bool:
+    return os.environ.get(STRICT_VARIABLE) == "1"
+
+
+def unavailable(reason: str) -> None:
+    """Skip the running test for `reason`, or fail it in strict mode."""
+    if strict():
+        pytest.fail(f"{STRICT_VARIABLE}=1, so this tier must run here, but it {reason}",
+                    pytrace=False)
+    pytest.skip(reason)
+
+
+def tier(keywords: object) -> str:
+    if "vm" in keywords:  # type: ignore[operator]
+        return "vm"
+    if "needs_root" in keywords or "needs_mkosi" in keywords:  # type: ignore[operator]
+        return "image"
+    return "unit"
+
+
+def _tier_problem(item: pytest.Item) -> str | None:
+    if "needs_root" in item.keywords and os.geteuid() != 0:
+        return "needs root: mkosi builds disk images as root (run the tests as root)"
+    if "needs_mkosi" in item.keywords and host_tools_problem():
+        return f"needs the image tools: {host_tools_problem()}"
+    if "vm" in item.keywords and vm_problem():
+        return f"needs qemu: {vm_problem()}"
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if "needs_root" in item.keywords and os.geteuid() != 0:
-            item.add_marker(pytest.mark.skip(
-                reason="needs root: mkosi builds disk images as root (run the tests as root)"))
-        elif "needs_mkosi" in item.keywords and host_tools_problem():
-            item.add_marker(pytest.mark.skip(
-                reason=f"needs the image tools: {host_tools_problem()}"))
-        elif "vm" in item.keywords and vm_problem():
-            item.add_marker(pytest.mark.skip(reason=f"needs qemu: {vm_problem()}"))
+        problem = _tier_problem(item)
+        if problem is None:
+            continue
+        if strict():
+            item.stash[_UNAVAILABLE] = problem
+        else:
+            item.add_marker(pytest.mark.skip(reason=problem))
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    problem = item.stash.get(_UNAVAILABLE, None)
+    if problem is not None:
+        unavailable(problem)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    """One line per tier, so a tier that stopped running shows as 0 passed."""
+    counts = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in TIERS}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            keywords = getattr(report, "keywords", None)
+            if keywords is None or getattr(report, "when", "call") not in ("setup", "call", "teardown"):
+                continue
+            if outcome == "passed" and report.when != "call":
+                continue
+            counted = "failed" if outcome == "error" else outcome
+            counts[tier(keywords)][counted] += 1
+    terminalreporter.section("tiers")
+    mode = "strict: a tier that cannot run fails" if strict() else \
+        f"a tier that cannot run skips ({STRICT_VARIABLE}=1 makes it fail)"
+    for name in TIERS:
+        c = counts[name]
+        terminalreporter.write_line(
+            f"{name:>5}: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped")
+    terminalreporter.write_line(mode)
 
 
 @contextmanager

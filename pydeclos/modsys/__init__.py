@@ -2,13 +2,26 @@
 
 Nothing here knows about Linux. `evaluate(root, prelude=...)` loads the modules, collects
 their declarations and definitions, runs the fixpoint and returns an `Evaluation`.
+
+The files form layers; each imports only from the layers before it (checked by
+tests/modsys/test_layers.py):
+
+1. paths, errors, suggest, properties, locations, values: option paths, error classes,
+   priorities as data, file:line, read-only values;
+2. definitions: one option's definitions, filtered and merged;
+3. type_base, scalar_types, constrained_types, compound_types, annotations: the types;
+4. options, modules, collect, option_value, view, diagnostics: declarations, module
+   files, definitions collected from configs, one option's value, `cfg`, error reports;
+5. fixpoint: the evaluator;
+6. submodules (the one recursion: a submodule value is a nested evaluation), types (`t.*`);
+7. builtin, assertions, renames, docs, graph, evaluation: `evaluate()` and its result.
 """
 
 from pydeclos.modsys import errors
-from pydeclos.modsys.errors import split_path
 from pydeclos.modsys.evaluation import Evaluation, evaluate
 from pydeclos.modsys.modules import Module
 from pydeclos.modsys.options import option
+from pydeclos.modsys.paths import split_path
 from pydeclos.modsys.properties import (
     mk_after,
     mk_before,

@@ -11,10 +11,12 @@ from collections.abc import Mapping
 from typing import Any, Protocol
 
 from pydeclos.modsys.definitions import Definition, discharge
-from pydeclos.modsys.errors import AssertionsFailedError, show_path, show_value, split_path
+from pydeclos.modsys.errors import AssertionsFailedError
 from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
+from pydeclos.modsys.values import show_value
 
 
 class DefinitionSource(Protocol):

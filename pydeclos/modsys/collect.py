@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from pydeclos.modsys.definitions import Definition
-from pydeclos.modsys.errors import InvalidDefinitionError, show_path, show_value
+from pydeclos.modsys.errors import InvalidDefinitionError
 from pydeclos.modsys.locations import Locatable, merge_part
 from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import If, Merge, Order, Override
+from pydeclos.modsys.values import show_value
 
 
 class Collected:

@@ -1,13 +1,16 @@
-"""Compound option types: lists, dicts, optional values, unions, anything, submodules."""
+"""Compound option types: lists, dicts, optional values, unions, anything.
+
+(Submodules, whose values are nested evaluations, are in submodules.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydeclos.modsys.definitions import (
     NO_VALUE,
     Definition,
+    key_mismatch,
     merge_definitions,
     merge_equal,
     merge_unique,
@@ -16,18 +19,13 @@ from pydeclos.modsys.definitions import (
 )
 from pydeclos.modsys.errors import (
     ConflictingDefinitionsError,
-    DeclarationError,
     NullMixError,
-    show_path,
 )
-from pydeclos.modsys.modules import Module
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.scalar_types import Enum
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import FrozenDict, FrozenList, freeze
-
-if TYPE_CHECKING:
-    from pydeclos.modsys.submodules import PreparedSubmodule
 
 
 class Anything(Type):
@@ -125,13 +123,26 @@ class ListOf(Wrapper):
 
 class AttrsOf(Wrapper):
     """`dict[str, X]`: definitions merge key by key; a key whose definitions all vanished
-    (false `mk_if`) is dropped."""
+    (false `mk_if`) is dropped. With a `key_type` (`dict[t.matching(...), X]`), every key
+    is checked, and a bad one is reported at the line of that key."""
 
     placeholder = "<name>"
 
-    def __init__(self, elem: Type) -> None:
+    def __init__(self, elem: Type, key_type: Type | None = None) -> None:
         super().__init__(elem)
-        self.description = f"dict[str, {elem.description}]"
+        self.key_type = key_type
+        key = key_type.description if key_type is not None else "str"
+        self.description = f"dict[{key}, {elem.description}]"
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        inner = self.elem.with_options(options, site)
+        return AttrsOf(inner, self.key_type) if inner else None
+
+    def combine(self, other: Type) -> Type | None:
+        if not isinstance(other, AttrsOf) or _name(self.key_type) != _name(other.key_type):
+            return None
+        inner = self.elem.combine(other.elem)
+        return AttrsOf(inner, self.key_type) if inner else None
 
     def check(self, value: Any) -> bool:
         if type(value) is not dict and not isinstance(value, Mapping):
@@ -153,10 +164,13 @@ class AttrsOf(Wrapper):
 
     def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
         per_key: dict[str, list[Definition]] = {}
+        key_type = self.key_type
         for definition in defs:
             keys = definition.keys
             for key, item in definition.value.items():
                 entry = definition.with_value(item, (*keys, key))
+                if key_type is not None and not key_type.check(key):
+                    raise key_mismatch(path, key_type, key, entry)
                 found = per_key.get(key)
                 if found is None:
                     per_key[key] = [entry]
@@ -175,6 +189,10 @@ class AttrsOf(Wrapper):
             if merged is not NO_VALUE:
                 out[key] = merged
         return FrozenDict(out)
+
+
+def _name(key_type: Type | None) -> str:
+    return "str" if key_type is None else key_type.description
 
 
 class NullOr(Wrapper):
@@ -228,16 +246,6 @@ class Either(Type):
         return freeze(merge_unique(path, defs))
 
 
-def _under(error: DeclarationError, prefix: tuple[str, ...]) -> DeclarationError:
-    """A declaration error inside a submodule, naming the full option path."""
-    relative = error.relative_path
-    if relative is not None:
-        inner, full = f"`{show_path(relative)}`", f"`{show_path((*prefix, *relative))}`"
-        error.args = (str(error).replace(inner, full, 1),)
-        error.relative_path = (*prefix, *relative)
-    return error
-
-
 def union_of(members: list[Type]) -> Type:
     flat: list[Type] = []
     nullable = False
@@ -251,49 +259,3 @@ def union_of(members: list[Type]) -> Type:
         flat.extend(member.members if isinstance(member, Either) else [member])
     inner: Type = flat[0] if len(flat) == 1 else Either(flat)
     return NullOr(inner) if nullable else inner
-
-
-class Submodule(Type):
-    """A nested evaluation: definitions are modules (dicts of option values, Module objects
-    or config functions); `name` is the last element of the option path."""
-
-    def __init__(self, modules: list[Any], freeform: Type | None = None) -> None:
-        self.modules = modules
-        self.freeform = freeform
-        self.description = "submodule"
-        self.has_submodule = True
-        self._prepared: PreparedSubmodule | None = None
-
-    def check(self, value: Any) -> bool:
-        return type(value) is dict or isinstance(value, Mapping | Module) or callable(value)
-
-    def prepared(self) -> PreparedSubmodule:
-        """The loaded declaring modules and their option tree (built once per type)."""
-        if self._prepared is None:
-            from pydeclos.modsys.submodules import prepare_submodule  # an import cycle
-
-            self._prepared = prepare_submodule(self.modules, self.freeform)
-        return self._prepared
-
-    def empty_value(self, path: tuple[str, ...]) -> Any:
-        return self.merge(path, [])  # the sub-options' own defaults
-
-    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
-        prepared = self._prepared
-        if prepared is None:
-            try:
-                prepared = self.prepared()
-            except DeclarationError as error:
-                raise _under(error, path) from None
-        return prepared.evaluate(path, defs)
-
-    def sub_options(self) -> tuple[Any, str] | None:
-        return (self.prepared().tree, "")
-
-    def with_options(self, options: Any, site: Any) -> Type | None:
-        return Submodule([*self.modules, options], self.freeform)
-
-    def combine(self, other: Type) -> Type | None:
-        if isinstance(other, Submodule):
-            return Submodule([*self.modules, *other.modules], self.freeform or other.freeform)
-        return None

@@ -14,10 +14,9 @@ from pydeclos.modsys.errors import (
     InvalidDefinitionError,
     OptionTypeError,
     UniqueOptionError,
-    show_path,
-    show_value,
 )
 from pydeclos.modsys.locations import Locatable, Site, merge_part
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import (
     PLAIN_ORDER,
     PLAIN_PRIORITY,
@@ -27,9 +26,10 @@ from pydeclos.modsys.properties import (
     Override,
     Property,
 )
+from pydeclos.modsys.values import show_value
 
 if TYPE_CHECKING:
-    from pydeclos.modsys.types import Type
+    from pydeclos.modsys.type_base import Type
 
 
 class NoValue:
@@ -186,6 +186,18 @@ def type_mismatch(
         + (f"\n({reason})" if reason else "")
         + declared_at(declarations or [])
         + f"\nChange the value to one of type `{type_.description}`."
+    )
+
+
+def key_mismatch(path: tuple[str, ...], key_type: Type, key: str,
+                 entry: Definition) -> OptionTypeError:
+    """A key of a `dict[K, X]` option that is not of type K, at the line of that key."""
+    reason = key_type.explain(key)
+    return OptionTypeError(
+        f"A definition for option `{show_path(path)}` has a key that is not of type "
+        f"`{key_type.description}`:\n- In `{entry.site}`: {show_value(key)}"
+        + (f"\n({reason})" if reason else "")
+        + f"\nChange the key to one of type `{key_type.description}`."
     )
 
 

@@ -15,16 +15,16 @@ from pydeclos.modsys.errors import (
     CycleError,
     InvalidDefinitionError,
     UnknownOptionError,
-    show_path,
-    show_value,
 )
+from pydeclos.modsys.modules import LoadedModule
 from pydeclos.modsys.options import Option
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
+from pydeclos.modsys.values import show_value
 
-if TYPE_CHECKING:
-    from pydeclos.modsys.evaluate import Evaluator
-    from pydeclos.modsys.modules import LoadedModule
+if TYPE_CHECKING:  # the evaluator calls these functions with itself
+    from pydeclos.modsys.fixpoint import Evaluator
 
 
 def unknown_error(evaluator: Evaluator,

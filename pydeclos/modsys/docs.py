@@ -7,8 +7,8 @@ import textwrap
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pydeclos.modsys.errors import show_path
 from pydeclos.modsys.options import UNSET, DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.values import freeze, to_plain
 
 

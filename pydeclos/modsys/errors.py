@@ -7,57 +7,11 @@ and end with a hint saying how to fix it.
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable
-from typing import Any
-
 from pydeclos.errors import PydeclosError
 
-_PLAIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
-
-
-def show_path(path: Iterable[str]) -> str:
-    """`a.b."example.org".c`, `a.list[0].b`: names that are not identifiers are quoted."""
-    text = ""
-    for part in path:
-        if part.startswith("[") and part.endswith("]"):
-            text += part
-            continue
-        shown = part if _PLAIN_NAME.match(part) or part in ("*", "<name>") else json.dumps(part)
-        text = f"{text}.{shown}" if text else shown
-    return text
-
-
-_SEGMENT = re.compile(r'"((?:[^"\\]|\\.)*)"|([^.]+)')
-
-
-def split_path(text: str) -> list[str]:
-    """`users.users."example.org".home` → ['users', 'users', 'example.org', 'home'] (the
-    inverse of `show_path`)."""
-    parts = []
-    position = 0
-    while position < len(text):
-        match = _SEGMENT.match(text, position)
-        if match is None:
-            break
-        quoted, plain = match.groups()
-        parts.append(quoted.replace('\\"', '"') if quoted is not None else plain)
-        position = match.end() + 1
-    return parts
-
-
-def show_value(value: Any, limit: int = 100) -> str:
-    """A short, readable rendering of a definition value."""
-    from pydeclos.modsys.values import to_plain
-
-    try:
-        text = json.dumps(to_plain(value), sort_keys=True, ensure_ascii=False)
-    except (TypeError, ValueError, PydeclosError):
-        text = repr(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
-    return text
+# Re-exported: code outside the engine imports them from here.
+from pydeclos.modsys.paths import show_path as show_path
+from pydeclos.modsys.paths import split_path as split_path
 
 
 class ModuleSystemError(PydeclosError):

@@ -25,15 +25,12 @@ from pydeclos.modsys.definitions import (
     merge_definitions,
 )
 from pydeclos.modsys.docs import OptionInfo, option_infos
-from pydeclos.modsys.errors import (
-    UnknownOptionError,
-    show_path,
-    split_path,
-)
-from pydeclos.modsys.evaluate import Evaluator, build_tree, unit_of
+from pydeclos.modsys.errors import UnknownOptionError
+from pydeclos.modsys.fixpoint import Evaluator, build_tree, unit_of
 from pydeclos.modsys.locations import SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
 from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, to_plain
@@ -187,6 +184,8 @@ def _one_entry(decl: DeclaredOption, parts: list[str],
             break
     else:
         return None
+    if type_.key_type is not None and not type_.key_type.check(key):
+        return None  # merge the whole option, which reports the bad key
     entries = [d.with_value(d.value[key], (*d.keys, key)) for d in final if key in d.value]
     value = merge_definitions((*decl.path, key), type_.elem, entries)
     return None if value is NO_VALUE else (value, key, count)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydeclos.modsys.errors import show_path
+from pydeclos.modsys.paths import show_path
 
 
 def dependency_graph(evaluator: Any, loader: Any) -> Any:

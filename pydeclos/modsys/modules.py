@@ -25,7 +25,11 @@ from pathlib import Path
 from stat import S_ISREG
 from typing import Any
 
-from pydeclos.modsys.errors import DisabledModulesError, ModuleImportError, ModuleLoadError
+from pydeclos.modsys.errors import (
+    DisabledModulesError,
+    ModuleImportError,
+    ModuleLoadError,
+)
 from pydeclos.modsys.locations import Site, SourceCache, caller_site, display_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean

@@ -24,9 +24,9 @@ from pydeclos.modsys.errors import (
     ModuleSystemError,
     ReadOnlyOptionError,
     RemovedOptionError,
-    show_path,
 )
 from pydeclos.modsys.options import UNSET, DeclaredOption
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override, Property
 
 

@@ -12,9 +12,12 @@ import sys
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from pydeclos.modsys.errors import DeclarationError, show_path
+from pydeclos.modsys.annotations import as_type
+from pydeclos.modsys.compound_types import Anything
+from pydeclos.modsys.errors import DeclarationError
 from pydeclos.modsys.locations import Site
-from pydeclos.modsys.types import Anything, Type, as_type
+from pydeclos.modsys.paths import show_path
+from pydeclos.modsys.type_base import Type
 
 
 class _Unset:

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.collect import Collected
 from pydeclos.modsys.definitions import Definition, FixedSource, highest_priority_definitions
-from pydeclos.modsys.errors import UnknownOptionError, show_path, split_path
+from pydeclos.modsys.errors import UnknownOptionError
 from pydeclos.modsys.locations import Site, caller_site
 from pydeclos.modsys.modules import Module
 from pydeclos.modsys.options import Option, option
+from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import Override
 
 if TYPE_CHECKING:
-    from pydeclos.modsys.evaluate import Evaluator
+    from pydeclos.modsys.fixpoint import Evaluator
 
 
 def _path(dotted: str) -> tuple[str, ...]:

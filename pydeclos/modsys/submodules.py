@@ -1,4 +1,8 @@
-"""Submodule values: nested evaluations of the type's modules plus the definitions.
+"""The submodule type: its values are nested evaluations of its modules plus the definitions.
+
+This is the engine's one genuine recursion (NixOS' `submoduleWith` calls `evalModules`):
+the type runs an `Evaluator`, whose options may again be of this type. It is contained
+here: this module imports the evaluator, and nothing below it imports this module.
 
 A `t.submodule` type prepares its own modules and option tree once; each value (each
 entry of a `dict[str, submodule]`) is then an `Evaluator` run over those modules and the
@@ -12,12 +16,68 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydeclos.modsys.definitions import Definition
-from pydeclos.modsys.evaluate import Evaluator, Unit, build_tree, unit_of
+from pydeclos.modsys.errors import DeclarationError
+from pydeclos.modsys.fixpoint import Evaluator, Unit, build_tree, unit_of
 from pydeclos.modsys.locations import Site, SourceCache
 from pydeclos.modsys.modules import LoadedModule, Loader, Module, collect_modules
 from pydeclos.modsys.options import Option, OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import AttrsValue
+
+
+class Submodule(Type):
+    """A nested evaluation: definitions are modules (dicts of option values, Module objects
+    or config functions); `name` is the last element of the option path."""
+
+    def __init__(self, modules: list[Any], freeform: Type | None = None) -> None:
+        self.modules = modules
+        self.freeform = freeform
+        self.description = "submodule"
+        self.has_submodule = True
+        self._prepared: PreparedSubmodule | None = None
+
+    def check(self, value: Any) -> bool:
+        return type(value) is dict or isinstance(value, Mapping | Module) or callable(value)
+
+    def prepared(self) -> PreparedSubmodule:
+        """The loaded declaring modules and their option tree (built once per type)."""
+        if self._prepared is None:
+            self._prepared = prepare_submodule(self.modules, self.freeform)
+        return self._prepared
+
+    def empty_value(self, path: tuple[str, ...]) -> Any:
+        return self.merge(path, [])  # the sub-options' own defaults
+
+    def merge(self, path: tuple[str, ...], defs: list[Definition]) -> Any:
+        prepared = self._prepared
+        if prepared is None:
+            try:
+                prepared = self.prepared()
+            except DeclarationError as error:
+                raise _under(error, path) from None
+        return prepared.evaluate(path, defs)
+
+    def sub_options(self) -> tuple[Any, str] | None:
+        return (self.prepared().tree, "")
+
+    def with_options(self, options: Any, site: Any) -> Type | None:
+        return Submodule([*self.modules, options], self.freeform)
+
+    def combine(self, other: Type) -> Type | None:
+        if isinstance(other, Submodule):
+            return Submodule([*self.modules, *other.modules], self.freeform or other.freeform)
+        return None
+
+
+def _under(error: DeclarationError, prefix: tuple[str, ...]) -> DeclarationError:
+    """A declaration error inside a submodule, naming the full option path."""
+    relative = error.relative_path
+    if relative is not None:
+        inner, full = f"`{show_path(relative)}`", f"`{show_path((*prefix, *relative))}`"
+        error.args = (str(error).replace(inner, full, 1),)
+        error.relative_path = (*prefix, *relative)
+    return error
 
 
 @dataclass

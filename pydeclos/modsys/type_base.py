@@ -46,13 +46,18 @@ class Type:
         """The type of an option declared twice, with `self` and `other`; None if incompatible."""
         return self if other.description == self.description and type(other) is type(self) else None
 
+    # `t.Port | None`: the union needs `as_type`, which is built on the types that derive
+    # from this class. The one import cycle of the types layer, contained in these two
+    # function-local imports.
     def __or__(self, other: Any) -> Type:
-        from pydeclos.modsys.types import as_type, union_of
+        from pydeclos.modsys.annotations import as_type
+        from pydeclos.modsys.compound_types import union_of
 
         return union_of([self, as_type(other)])
 
     def __ror__(self, other: Any) -> Type:
-        from pydeclos.modsys.types import as_type, union_of
+        from pydeclos.modsys.annotations import as_type
+        from pydeclos.modsys.compound_types import union_of
 
         return union_of([as_type(other), self])
 

@@ -1,4 +1,5 @@
-"""Read-only values handed to config functions, and their conversion to plain JSON data.
+"""Read-only values handed to config functions, their conversion to plain JSON data, and
+their short rendering in messages.
 
 Merged values are built frozen, so they can be shared between readers and cached without
 copying: a module cannot change what another module sees by mutating what it read.
@@ -6,9 +7,11 @@ copying: a module cannot change what another module sees by mutating what it rea
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
+from pydeclos.errors import PydeclosError
 from pydeclos.modsys.errors import UnknownOptionReadError
 from pydeclos.modsys.suggest import did_you_mean
 
@@ -174,3 +177,14 @@ def to_plain(value: Any) -> Any:
     if isinstance(value, int | float | str):
         return value
     return str(value)
+
+
+def show_value(value: Any, limit: int = 100) -> str:
+    """A short, readable rendering of a definition value."""
+    try:
+        text = json.dumps(to_plain(value), sort_keys=True, ensure_ascii=False)
+    except (TypeError, ValueError, PydeclosError):
+        text = repr(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from pydeclos.modsys.errors import UnknownOptionReadError, show_path
+from pydeclos.modsys.errors import UnknownOptionReadError
 from pydeclos.modsys.options import OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.suggest import did_you_mean
 
 if TYPE_CHECKING:
-    from pydeclos.modsys.evaluate import Evaluator
+    from pydeclos.modsys.fixpoint import Evaluator
 
 
 class ConfigView:

@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from pydeclos.build.host import tool_path
 from pydeclos.cli import main
-from tests.conftest import FIXTURE_TREE, copy_tree
+from tests.conftest import FIXTURE_TREE, copy_tree, unavailable
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi]
 
@@ -80,7 +80,7 @@ def test_written_into_a_used_slot_the_partitions_verify_against_usrhash(
 ) -> None:
     veritysetup = shutil.which("veritysetup", path=tool_path())
     if veritysetup is None:
-        pytest.skip("needs veritysetup (cryptsetup-bin, from scripts/setup-host)")
+        unavailable("needs veritysetup (cryptsetup-bin, from scripts/setup-host)")
     directory = fixture_build.directory
     data, hashes = tmp_path / "usr-b", tmp_path / "usr-verity-b"
     _write_into_used_slot(directory / fixture_build.artifacts["usr"], data, 1 << 30)

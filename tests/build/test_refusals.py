@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from pydeclos.cli import main
-from tests.conftest import FIXTURE_TREE, copy_tree, unprivileged
+from tests.conftest import FIXTURE_TREE, copy_tree, unavailable, unprivileged
 
 
 def run_build(*args: str, env: dict[str, str] | None = None):
@@ -82,6 +82,6 @@ def test_an_existing_generation_is_never_overwritten(tmp_path: Path) -> None:
     (out / "3" / "generation.json").write_text("{}")
     result = run_build(str(FIXTURE_TREE), "-o", str(out), "--version", "3")
     if result.output.startswith("error: pydeclos build runs mkosi, which needs root"):
-        pytest.skip("needs root: the root check comes first")
+        unavailable("needs root: the root check comes first")
     assert_refused(result, "generation 3 already exists", "Leave out --version to build 4")
     assert (out / "3" / "generation.json").read_text() == "{}"

@@ -1,4 +1,5 @@
-"""Every example lowers to a tree that the real tools accept, snapshotted file by file.
+"""Every example lowers to a tree, snapshotted file by file (test_tools.py feeds the
+examples' trees to the real tools, with expectations written there).
 
 The snapshot is the review surface: a change to lowering or to the module library shows up
 as a diff of the generated files (`pytest --snapshot-update` accepts it).
@@ -18,8 +19,7 @@ from click.testing import CliRunner
 
 from pydeclos.cli import main
 from pydeclos.lower import File, lower
-from tests.lower import examples, tools
-from tests.lower import test_tools as checks
+from tests.lower import examples
 
 
 @pytest.fixture(scope="module")
@@ -37,12 +37,6 @@ def evaluated(request, tmp_path_factory: pytest.TempPathFactory) -> dict[str, di
     return configs
 
 
-@pytest.fixture(params=examples.example_names())
-def example(request, evaluated, tmp_path: Path) -> tuple[dict, Path]:
-    cfg = evaluated[request.param]
-    return cfg, tools.write(lower(cfg), tmp_path / "tree")
-
-
 def render(tree) -> dict[str, str]:
     """The tree as text: file content with its mode, or the link target."""
     out = {}
@@ -57,19 +51,6 @@ def render(tree) -> dict[str, str]:
 @pytest.mark.parametrize("name", examples.example_names())
 def test_tree_snapshot(name: str, evaluated, snapshot) -> None:
     assert render(lower(evaluated[name])) == snapshot
-
-
-# The tool checks of test_tools.py, run on each example's tree.
-test_example_mkosi = checks.test_mkosi_parses_what_we_meant
-test_example_units = checks.test_systemd_accepts_every_unit
-test_example_accounts_and_etc = checks.test_sysusers_and_tmpfiles_create_users_homes_and_etc
-test_example_firewall = checks.test_nft_loads_the_firewall
-test_example_partitions = checks.test_repart_builds_the_ab_layout_and_first_boot_keeps_it
-
-
-@pytest.fixture
-def lowered(example):
-    return example
 
 
 def test_minimal_gives_what_the_vm_test_checks(evaluated) -> None:

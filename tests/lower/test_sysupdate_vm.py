@@ -3,7 +3,8 @@
 Generation 1 of examples/minimal boots with the artifacts of generation 2 on a second
 disk mounted where the transfers look (/var/lib/pydeclos/updates); `systemd-sysupdate
 update` must fill the empty B slot and install the UKI with boot counting, keeping the
-booted version.
+booted version. Generation 2 is examples/minimal plus a password hash for alice, which
+must reach /etc/shadow once generation 2 runs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from pydeclos.lower.sysupdate import SOURCE_DIR
 from tests.conftest import MINIMAL
+from tests.lower.test_semantics import HASH_1
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
@@ -31,11 +33,22 @@ ls /boot/EFI/Linux | sed 's/^/uki /'
 """
 
 
+SECOND_SYSTEM = f"""\
+imports = [{str(MINIMAL)!r}]
+
+
+def config(cfg):
+    return {{"users": {{"users": {{"alice": {{"hashed_password": {HASH_1!r}}}}}}}}}
+"""
+
+
 @pytest.fixture(scope="module")
 def second_build(tmp_path_factory: pytest.TempPathFactory):
     from pydeclos.build.system import build_system
 
-    return build_system(MINIMAL, tmp_path_factory.mktemp("minimal-v2"), version=2)
+    system = tmp_path_factory.mktemp("minimal-v2-system") / "system.py"
+    system.write_text(SECOND_SYSTEM)
+    return build_system(system, tmp_path_factory.mktemp("minimal-v2"), version=2)
 
 
 @pytest.fixture(scope="module")
@@ -75,6 +88,7 @@ echo "usr $(findmnt -n -o SOURCE /usr)"
 tr ' ' '\n' </proc/cmdline | sed -n 's/^usrhash=/usrhash /p'
 systemctl is-system-running --wait >/dev/null 2>&1
 echo "state $(systemctl is-system-running)"
+echo "shadow $(getent shadow alice | cut -d: -f2)"
 """
 
 
@@ -96,3 +110,4 @@ def test_the_updated_image_boots_generation_2_from_slot_b(minimal_build, second_
     assert "usr /dev/mapper/usr" in lines
     assert f"usrhash {second_build.usrhash}" in lines
     assert "state running" in lines
+    assert f"shadow {HASH_1}" in lines  # generation 2's new hash was applied

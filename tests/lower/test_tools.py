@@ -15,69 +15,175 @@ import stat
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from pydeclos.lower import lower
-from pydeclos.lower.etc import etc_entries
-from pydeclos.lower.etcfiles import EtcLink
-from pydeclos.lower.mkosi_conf import kernel_command_line, packages
+from pydeclos.cli import main
+from tests.conftest import unavailable
 from tests.lower import tools
-from tests.lower.configs import config, rich_config
 
-CONFIGS = {
-    "default": config,
-    "rich": rich_config,
-    "root-layout": lambda: config({"image": {"layout": "root", "id": "my_os", "version": 3}}),
+CASES = Path(__file__).resolve().parent / "tool_cases"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+# The examples without a package to install first (shared-library has tests of its own).
+EXAMPLE_NAMES = ("minimal", "server")
+
+# What each case declares, as the tools must read it back. Written here from the system
+# files in tool_cases/ and the standard library's documented defaults, never computed by
+# the code under test.
+BASE_PACKAGES = [
+    "linux-image-cloud-amd64", "systemd", "systemd-sysv", "systemd-boot", "systemd-boot-efi",
+    "systemd-container", "systemd-cryptsetup", "systemd-repart", "udev", "dbus",
+    "cryptsetup-bin", "kexec-tools", "util-linux", "mount", "e2fsprogs",
+    "systemd-resolved",  # networking (resolved), then time (timesyncd), then the firewall
+]
+DEFAULT_ETC_LINKS = {
+    "fstab": "/usr/share/pydeclos/etc/fstab",
+    "hostname": "/usr/share/pydeclos/etc/hostname",
+    "hosts": "/usr/share/pydeclos/etc/hosts",
+    "locale.conf": "/usr/share/pydeclos/etc/locale.conf",
+    "localtime": "../usr/share/zoneinfo/UTC",
+    "nftables.conf": "/usr/share/pydeclos/etc/nftables.conf",
+    "vconsole.conf": "/usr/share/pydeclos/etc/vconsole.conf",
 }
+EXPECTED = {
+    "empty": {
+        "image_id": "pydeclos", "version": "1", "layout": "usr", "hostname": "pydeclos",
+        "packages": [*BASE_PACKAGES, "systemd-timesyncd", "nftables"],
+        "cmdline": ["console=ttyS0"],
+        "normal_users": {}, "system_users": [], "groups": {},
+        "etc_links": DEFAULT_ETC_LINKS, "etc_copies": {}, "passwords": {},
+        "tcp_ports": [],
+    },
+    "root-layout": {
+        "image_id": "my_os", "version": "3", "layout": "root", "hostname": "pydeclos",
+        "packages": [*BASE_PACKAGES, "systemd-timesyncd", "nftables"],
+        "cmdline": ["console=ttyS0"],
+        "normal_users": {}, "system_users": [], "groups": {},
+        "etc_links": DEFAULT_ETC_LINKS, "etc_copies": {}, "passwords": {},
+        "tcp_ports": [],
+    },
+    "rich": {
+        "image_id": "demo", "version": "7", "layout": "usr", "hostname": "demo",
+        "packages": [*BASE_PACKAGES, "tzdata", "systemd-timesyncd", "nftables",
+                     "openssh-server"],
+        # A list definition replaces the option's default list (console=ttyS0) in NixOS
+        # semantics: the system file declares only this parameter.
+        "cmdline": ["systemd.show_status=yes"],
+        # name -> (uid or None for "any from 1000", extra groups)
+        "normal_users": {"alice": (None, ["sudo", "deploy"]), "bob": (1500, [])},
+        "system_users": ["svc"], "groups": {"deploy": 2000},
+        "etc_links": {
+            **DEFAULT_ETC_LINKS,
+            "localtime": "../usr/share/zoneinfo/Europe/Berlin",
+            "demo/config.ini": "/usr/share/pydeclos/etc/demo/config.ini",
+            "profile.d/pydeclos.sh": "/usr/share/pydeclos/etc/profile.d/pydeclos.sh",
+        },
+        # path -> (content, mode, group): files copied into /etc, not links into /usr
+        "etc_copies": {"demo/secret": (b"s3cret\n", 0o640, "deploy")},
+        "passwords": {"alice": ("$6$pydeclossalt1$HOkx0CxQ4r.YzHDg6y0lYJtUudg989rLr.1VLgS41Ny."
+                                "qBXcOrWUHx/ad.JIhacYmBB4uAzOAvwnGky0hGyZr0")},
+        "tcp_ports": [22, 80],
+    },
+}
+# What sysusers and chpasswd write into /etc themselves.
+ACCOUNT_FILES = {f"{name}{suffix}" for name in ("passwd", "group", "shadow", "gshadow")
+                 for suffix in ("", "-")} | {".pwd.lock"}
+SERVER_KEYS = {f"ssh/authorized_keys.d/{user}": f"/usr/share/pydeclos/etc/ssh/authorized_keys.d/{user}"
+               for user in ("alice", "bob")}
+EXPECTED |= {
+    "minimal": {
+        "image_id": "pydeclos", "version": "1", "layout": "usr", "hostname": "minimal",
+        "packages": [*BASE_PACKAGES, "systemd-timesyncd", "nftables", "openssh-server"],
+        "cmdline": ["console=ttyS0"],
+        "normal_users": {"alice": (1000, ["sudo"])}, "system_users": [], "groups": {},
+        "etc_links": {
+            **DEFAULT_ETC_LINKS,
+            "ssh/authorized_keys.d/alice": "/usr/share/pydeclos/etc/ssh/authorized_keys.d/alice",
+            "ssh/sshd_config.d/pydeclos.conf": "/usr/share/pydeclos/etc/ssh/sshd_config.d/pydeclos.conf",
+        },
+        "etc_copies": {}, "passwords": {}, "tcp_ports": [22],
+    },
+    "server": {
+        "image_id": "pydeclos", "version": "1", "layout": "usr", "hostname": "web1",
+        "packages": [*BASE_PACKAGES, "tzdata", "systemd-timesyncd", "nftables", "nginx",
+                     "openssh-server", "htop", "rsync"],
+        "cmdline": ["console=ttyS0"],
+        "normal_users": {"alice": (1000, ["sudo", "systemd-journal"]),
+                         "bob": (1001, ["deploy", "www-data"])},
+        "system_users": [], "groups": {},
+        "etc_links": {
+            **DEFAULT_ETC_LINKS, **SERVER_KEYS,
+            "localtime": "../usr/share/zoneinfo/Europe/Berlin",
+            "nginx/conf.d/pydeclos.conf": "/usr/share/pydeclos/etc/nginx/conf.d/pydeclos.conf",
+            "ssh/sshd_config.d/pydeclos.conf": "/usr/share/pydeclos/etc/ssh/sshd_config.d/pydeclos.conf",
+        },
+        "etc_copies": {}, "passwords": {}, "tcp_ports": [22, 80],
+    },
+}
+ETC_CONTENT = {"minimal": {"hostname": b"minimal\n"}, "server": {"hostname": b"web1\n"},
+               "rich": {"demo/config.ini": b"[main]\nvalue = 1\n", "hostname": b"demo\n"},
+               "empty": {"hostname": b"pydeclos\n"}, "root-layout": {"hostname": b"pydeclos\n"}}
 
 
-@pytest.fixture(params=sorted(CONFIGS))
+@pytest.fixture(params=sorted(EXPECTED))
 def lowered(request, tmp_path: Path) -> tuple[dict, Path]:
-    cfg = CONFIGS[request.param]()
-    return cfg, tools.write(lower(cfg), tmp_path / "tree")
+    tree = tmp_path / "tree"
+    directory = EXAMPLES if request.param in EXAMPLE_NAMES else CASES
+    result = CliRunner().invoke(main, ["lower", str(directory / request.param / "system.py"),
+                                       "-o", str(tree)])
+    assert result.exit_code == 0, result.output
+    return {"name": request.param, **EXPECTED[request.param]}, tree
+
+
+def test_every_case_has_expectations() -> None:
+    cases = [p.name for p in CASES.iterdir() if (p / "system.py").exists()]
+    assert sorted([*cases, *EXAMPLE_NAMES]) == sorted(EXPECTED)
 
 
 def test_mkosi_parses_what_we_meant(lowered) -> None:
     tools.need("mkosi")
-    cfg, tree = lowered
+    expected, tree = lowered
     summary = tools.mkosi_summary(tree)
-    assert summary["Distribution"] == cfg["image"]["distribution"]
-    assert summary["Release"] == cfg["image"]["release"]
-    assert summary["ImageId"] == cfg["image"]["id"]
-    assert summary["ImageVersion"] == str(cfg["image"]["version"])
-    assert summary["Packages"] == packages(cfg)
-    assert summary["KernelCommandLine"] == kernel_command_line(cfg)
+    assert summary["Distribution"] == "debian"
+    assert summary["Release"] == "trixie"
+    assert summary["ImageId"] == expected["image_id"]
+    assert summary["ImageVersion"] == expected["version"]
+    assert summary["Packages"] == expected["packages"]
+    assert summary["KernelCommandLine"] == expected["cmdline"]
     assert summary["Format"] == "disk"
     assert summary["Bootable"] == "enabled"
     assert summary["Bootloader"] == "systemd-boot"
     assert summary["SplitArtifacts"] is True
-    assert summary["UnifiedKernelImageFormat"] == f"{cfg['image']['id']}_{cfg['image']['version']}"
-    assert summary["WithDocs"] is cfg["image"]["with_docs"]
+    assert summary["UnifiedKernelImageFormat"] == f"{expected['image_id']}_{expected['version']}"
+    assert summary["WithDocs"] is False
     assert summary["CleanPackageMetadata"] == "disabled"
-    assert summary["RemovePackages"] == cfg["packages_removed"]
+    assert summary["RemovePackages"] == []
     assert [Path(t["Source"]) for t in summary["PackageManagerTrees"]] == [tree / "mkosi.sandbox"]
     assert {Path(d) for d in summary["RepartDirectories"]} == {tree / "mkosi.repart"}
     assert tree / "mkosi.extra" in [Path(t["Source"]) for t in summary["ExtraTrees"]]
     sources = (tree / "mkosi.sandbox/etc/apt/sources.list.d/mkosi.sources").read_text()
-    assert f"URIs: {cfg['image']['mirror']}\n" in sources
-    assert f"Suites: {cfg['image']['release']} {cfg['image']['release']}-updates\n" in sources
+    assert "URIs: http://deb.debian.org/debian\n" in sources
+    assert "Suites: trixie trixie-updates\n" in sources
+    assert "URIs: http://deb.debian.org/debian-security\n" in sources
+    assert "Suites: trixie-security\n" in sources
 
 
 def test_mkosi_sees_a_version_override(tmp_path: Path) -> None:
     tools.need("mkosi")
-    tree = tools.write(lower(config({"image": {"version": 42}})), tmp_path / "tree")
+    tree = tmp_path / "tree"
+    result = CliRunner().invoke(main, ["lower", str(CASES / "empty" / "system.py"),
+                                       "-o", str(tree), "--version", "42"])
+    assert result.exit_code == 0, result.output
     assert tools.mkosi_summary(tree)["ImageVersion"] == "42"
 
 
 def test_systemd_accepts_every_unit(lowered, tmp_path: Path) -> None:
     tools.need("systemd-analyze")
-    cfg, tree = lowered
+    expected, tree = lowered
     units = [u.name for u in tools.unit_files(tree / "mkosi.extra")]
     # Drop-ins are checked through the unit they extend (a template through an instance).
     drop_in_dirs = sorted((tree / "mkosi.extra" / tools.UNIT_DIR).glob("*.d"))
     units += [d.name.removesuffix(".d").replace("@.", "@tty1.") for d in drop_in_dirs]
-    if not units:
-        assert not cfg["systemd"]["services"] and not cfg["users"]["users"]
-        return
+    assert units, "every case has units (at least the defaults' ones)"
     root = tools.verify_root(tree / "mkosi.extra", tmp_path / "root")
     result = tools.run(["systemd-analyze", "verify", f"--root={root}", "--man=no",
                         "--recursive-errors=no", *units])
@@ -90,36 +196,38 @@ def test_systemd_accepts_every_unit(lowered, tmp_path: Path) -> None:
 
 def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Path) -> None:
     tools.need("systemd-sysusers", "systemd-tmpfiles")
-    cfg, tree = lowered
+    expected, tree = lowered
     root = tools.applied_root(tree / "mkosi.extra", tmp_path / "root")
     accounts, groups = tools.passwd(root), tools.group(root)
-    for name, spec in cfg["users"]["users"].items():
-        assert name in accounts
+    for name, gid in expected["groups"].items():
+        assert int(groups[name][2]) == gid
+    for name in expected["system_users"]:
+        assert int(accounts[name][2]) < 1000
+    for name, (wanted_uid, extra_groups) in expected["normal_users"].items():
         uid = int(accounts[name][2])
-        assert uid >= 1000 if spec["is_normal_user"] else uid < 1000
-        if spec["uid"] is not None:
-            assert uid == spec["uid"]
-        for extra in spec["extra_groups"]:
+        assert uid == wanted_uid if wanted_uid is not None else uid >= 1000
+        assert accounts[name][5:] == [f"/home/{name}", "/bin/bash"]
+        for extra in extra_groups:
             assert name in groups[extra][3].split(","), (name, extra)
-        if spec["is_normal_user"]:
-            home = root / f"home/{name}"
-            info = home.stat()
-            assert info.st_uid == uid and stat.S_IMODE(info.st_mode) == 0o700
-    for path, entry in etc_entries(cfg).items():
-        link = root / "etc" / path
-        if isinstance(entry, EtcLink):
-            assert os.readlink(link) == entry.target
-        elif entry.user == "root" and entry.group == "root":
-            assert os.readlink(link) == f"/usr/share/pydeclos/etc/{path}"
-            assert (root / f"usr/share/pydeclos/etc/{path}").read_bytes() == entry.content
-        else:
-            info = link.lstat()
-            assert stat.S_ISREG(info.st_mode) and link.read_bytes() == entry.content
-            assert stat.S_IMODE(info.st_mode) == entry.mode
-            assert info.st_gid == int(groups[entry.group][2])
-    hostname = (root / "usr/share/pydeclos/etc/hostname").read_text()
-    assert hostname == f"{cfg['networking']['hostname']}\n"
+        info = (root / f"home/{name}").stat()
+        assert info.st_uid == uid and stat.S_IMODE(info.st_mode) == 0o700
+    ours = {name for name, fields in accounts.items() if name not in ("root", "nobody")}
+    assert ours == set(expected["normal_users"]) | set(expected["system_users"])
+    for path, target in expected["etc_links"].items():
+        assert os.readlink(root / "etc" / path) == target, path
+    for path, content in ETC_CONTENT[expected["name"]].items():
+        target = expected["etc_links"][path]  # absolute: read it inside the scratch root
+        assert (root / target.lstrip("/")).read_bytes() == content
+    for path, (content, mode, group_name) in expected["etc_copies"].items():
+        info = (root / "etc" / path).lstat()
+        assert stat.S_ISREG(info.st_mode) and (root / "etc" / path).read_bytes() == content
+        assert stat.S_IMODE(info.st_mode) == mode
+        assert info.st_gid == int(groups[group_name][2])
+    managed = {str(p.relative_to(root / "etc")) for p in (root / "etc").rglob("*")
+               if p.is_symlink() or (p.is_file() and p.name not in ACCOUNT_FILES)}
+    assert managed == set(expected["etc_links"]) | set(expected["etc_copies"])
     passwords = root / "usr/share/pydeclos/passwords"
+    assert passwords.exists() == bool(expected["passwords"])
     if passwords.exists():
         # What pydeclos-passwords.service runs, against the scratch root's shadow file.
         tools.need("chpasswd")
@@ -128,22 +236,21 @@ def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Pat
         assert result.returncode == 0, result.stderr
         shadow = {line.split(":")[0]: line.split(":")[1]
                   for line in (root / "etc/shadow").read_text().splitlines()}
-        for name, spec in cfg["users"]["users"].items():
-            if spec["hashed_password"]:
-                assert shadow[name] == spec["hashed_password"]
+        for name, hashed in expected["passwords"].items():
+            assert shadow[name] == hashed
 
 
 def test_nft_loads_the_firewall(lowered) -> None:
     """nft accepts the rules even without /etc/protocols (images lack netbase)."""
     tools.need("nft", "unshare")
     if os.geteuid() != 0:
-        pytest.skip("nft -c and a private mount namespace need root")
-    cfg, tree = lowered
+        unavailable("needs root: nft -c and a private mount namespace need root")
+    expected, tree = lowered
     rules = tree / "mkosi.extra/usr/share/pydeclos/etc/nftables.conf"
     hide = "mount --bind /dev/null /etc/protocols && " if Path("/etc/protocols").exists() else ""
     result = tools.run(["unshare", "--mount", "sh", "-c", f'{hide}exec nft -c -f "$0"', rules])
     assert result.returncode == 0, result.stderr
-    for port in cfg["networking"]["firewall"]["allowed_tcp_ports"]:
+    for port in expected["tcp_ports"]:
         assert str(port) in rules.read_text()
 
 
@@ -151,7 +258,7 @@ def test_declared_etc_wins_over_distribution_tmpfiles(lowered, tmp_path: Path) -
     """With the host distribution's tmpfiles.d beside ours, every declared /etc entry is
     still ours (tmpfiles takes the first line for a path, in file-name order)."""
     tools.need("systemd-tmpfiles")
-    cfg, tree = lowered
+    expected, tree = lowered
     root = tmp_path / "root"
     tools.applied_root(tree / "mkosi.extra", root)
     for conf in sorted(Path("/usr/lib/tmpfiles.d").glob("*.conf")):
@@ -159,11 +266,8 @@ def test_declared_etc_wins_over_distribution_tmpfiles(lowered, tmp_path: Path) -
             shutil.copy(conf, root / "usr/lib/tmpfiles.d" / conf.name)
     result = tools.run(["systemd-tmpfiles", f"--root={root}", "--create", "--prefix=/etc"])
     assert "pydeclos" not in result.stderr, result.stderr
-    for path, entry in etc_entries(cfg).items():
-        if isinstance(entry, EtcLink):
-            assert os.readlink(root / "etc" / path) == entry.target
-        elif entry.user == "root" and entry.group == "root":
-            assert os.readlink(root / "etc" / path) == f"/usr/share/pydeclos/etc/{path}"
+    for path, target in expected["etc_links"].items():
+        assert os.readlink(root / "etc" / path) == target, path
 
 
 def _repart(definitions: Path, image: Path, *extra: str | Path) -> list[dict]:
@@ -176,10 +280,10 @@ def _repart(definitions: Path, image: Path, *extra: str | Path) -> list[dict]:
 def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: Path) -> None:
     tools.need("systemd-repart", "mkfs.erofs", "mkfs.vfat", "mkfs.ext4")
     if tools.systemd_version("systemd-repart") < 254:
-        pytest.skip("systemd-repart >= 254 needed (scripts/setup-host installs it)")
-    cfg, tree = lowered
-    image_id, version = cfg["image"]["id"], cfg["image"]["version"]
-    kind = cfg["image"]["layout"]
+        unavailable("needs systemd-repart >= 254 (scripts/setup-host installs it)")
+    expected, tree = lowered
+    image_id, version = expected["image_id"], expected["version"]
+    kind = expected["layout"]
     source = tmp_path / "root"
     for directory in ("usr/lib", "boot", "efi", "var", "home"):
         (source / directory).mkdir(parents=True)

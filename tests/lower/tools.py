@@ -8,9 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from pydeclos.lower import FileTree, write_tree
+from tests.conftest import unavailable
 
 UNIT_DIR = "usr/lib/systemd/system"
 EXEC_KEYS = re.compile(r"^(ExecStart|ExecStartPre|ExecStartPost|ExecReload|ExecStop|"
@@ -25,7 +24,7 @@ BASE_GROUP = ("root:x:0:\nadm:x:4:\nsudo:x:27:\nwww-data:x:33:\nusers:x:100:\n"
 def need(*tools: str) -> None:
     missing = [t for t in tools if shutil.which(t) is None and not Path(t).exists()]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed (scripts/setup-host installs it)")
+        unavailable(f"needs {', '.join(missing)} (scripts/setup-host installs it)")
 
 
 def systemd_version(tool: str = "systemctl") -> int:

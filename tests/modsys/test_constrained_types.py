@@ -133,3 +133,40 @@ def test_a_redeclaration_keeps_the_same_rule_and_rejects_another() -> None:
 def test_a_malformed_type_is_a_declaration_error(make: Callable[[], Any], text: str) -> None:
     with pytest.raises(DeclarationError, match=text):
         make()
+
+
+def test_dict_keys_can_be_typed_and_a_bad_key_is_reported_at_its_line(
+        write: Callable[[str, str], Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    write("lib.py", """
+        from pydeclos import option, types as t
+
+        word = t.matching("[a-z]+", "a lowercase word")
+        options = {"users": option(dict[word, t.submodule({"uid": option(int, default=0)})],
+                                   default={})}
+    """)
+    system = write("system.py", """
+        imports = ["./lib.py"]
+        config = {"users": {
+            "alice": {"uid": 1},
+            "machine$": {"uid": 2},
+        }}
+    """)
+    monkeypatch.chdir(system.parent)
+    evaluation = evaluate(system)
+    assert evaluation.options[-2].type == "dict[lowercase word, submodule]"
+    assert evaluation.value("users.alice.uid") == 1
+    for read in (evaluation.to_data, lambda: evaluation.value("users.machine$")):
+        with pytest.raises(OptionTypeError) as caught:
+            read()
+        assert str(caught.value) == (
+            "A definition for option `users` has a key that is not of type `lowercase word`:\n"
+            '- In `system.py:4`: "machine$"\n'
+            "(expected a lowercase word, got 'machine$')\n"
+            "Declared in `lib.py:4`.\n"
+            "Change the key to one of type `lowercase word`."
+        )
+
+
+def test_dict_keys_must_be_str_types() -> None:
+    with pytest.raises(DeclarationError, match="keyed by str"):
+        evaluate(Module(options={"x": option(dict[t.positive, int])}))

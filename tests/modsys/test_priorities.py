@@ -60,3 +60,11 @@ def test_force_on_a_set_is_pushed_down() -> None:
         Module(config={"s": mk_force({"a": 10, "b": 20})}),
     ])).to_data()
     assert result["s"] == {"a": 10, "b": 20}
+
+
+def test_the_outer_priority_of_nested_overrides_counts() -> None:
+    """mk_force(mk_default(x)) is a forced definition: the outermost override decides,
+    as in NixOS (the inner one is only unwrapped)."""
+    assert value({"x": 4}, {"x": mk_force(mk_default(5))}) == 5
+    assert value({"x": 4}, {"x": mk_default(mk_force(5))}) == 4
+    assert value({"x": mk_override(10, mk_override(2000, 6))}, {"x": mk_override(20, 7)}) == 6

@@ -1,4 +1,4 @@
-"""Evaluation: a fixpoint over the modules' config functions.
+"""The evaluator (`Evaluator`): a fixpoint over the modules' config functions.
 
 Static configs (dicts) are collected once. Config functions run in module order, reading
 `cfg` freely; every read is recorded (module → option), and every definition too (module →
@@ -34,12 +34,12 @@ from pydeclos.modsys.errors import (
     MissingValueError,
     UnknownOptionError,
     UnknownOptionReadError,
-    show_path,
 )
 from pydeclos.modsys.locations import Locatable, Site, Source, SourceCache
 from pydeclos.modsys.modules import Label, LoadedModule, Module, user_frame_site
 from pydeclos.modsys.option_value import evaluate_option
 from pydeclos.modsys.options import DeclaredOption, OptionSet
+from pydeclos.modsys.paths import show_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.values import AttrsValue, Failed, FrozenDict, to_plain

@@ -1,0 +1,5 @@
+"""Nothing declared: the standard library's defaults alone."""
+
+
+def config(cfg):
+    return {}
