@@ -6,18 +6,17 @@ is an error at the file:line that wrote it, the user's system.py when the user w
 Every pattern is used with `fullmatch`. The same rule is what the files written later rely
 on: a value that passes here is safe in the file it ends up in, so lowering checks nothing.
 
-Option dicts are keyed by plain str; `key_assertions` checks their keys against one of
-these types and names the offending entry, so the error lists where it was defined.
+A dict option names its key type as well (`dict[t.user_name, X]`): a bad key is an error
+at the line of that key. `entry_path` names one entry for an assertion's `options`.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from pydeclos.modsys.constrained_types import IntRange, Matching
-from pydeclos.modsys.errors import show_path
 from pydeclos.modsys.scalar_types import Str
 from pydeclos.modsys.type_base import Type
 from pydeclos.modsys.types import (
@@ -54,7 +53,7 @@ __all__ = [
     "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword",
     "job_name", "ini_value", "unit_line", "crypt_hash", "gecos", "tmpfiles_rule", "system_id",
-    "ip_address", "ip_interface", "key_assertions", "entry_path", "Parsed",
+    "ip_address", "ip_interface", "entry_path", "Parsed",
 ]
 
 
@@ -207,20 +206,6 @@ tmpfiles_rule = Matching(r"[^#\s][^\x00-\x1f\x7f]*[ \t]+[^\s][^\x00-\x1f\x7f]*",
 system_id = IntRange(1, 65533, "user or group id from 1 to 65533")
 ip_address = Parsed(_ip, "an IP address such as '192.0.2.1' or '2001:db8::1'")
 ip_interface = Parsed(_cidr, "an address with prefix length such as '192.0.2.10/24'")
-
-
-def key_assertions(option: str, keys: Iterable[str], kind: Type) -> list[dict[str, Any]]:
-    """One failing assertion per key of the dict option `option` that `kind` rejects;
-    each names its entry, so the error says where that entry was defined."""
-    result = []
-    for key in sorted(keys):
-        if kind.check(key):
-            continue
-        where = show_path([*option.split("."), key])
-        why = kind.explain(key) or f"expected {kind.description}, got {key!r}"
-        result.append({"assertion": False, "message": f"{where}: bad name: {why}",
-                       "options": [entry_path(option, key)]})
-    return result
 
 
 def entry_path(option: str, key: str) -> str:

@@ -48,9 +48,7 @@ def test_domain_type(kind: t.Type, good: list[str], bad: list[str]) -> None:
         assert repr(value) in kind.explain(value)
 
 
-def test_key_assertions_name_the_entry_so_its_definition_is_found() -> None:
-    found = t.key_assertions("users.users", ["alice", "machine$", "a\nb"], t.user_name)
-    assert [entry["options"] for entry in found] == [['users.users."a\nb"'],
-                                                      ['users.users."machine$"']]
-    assert all(entry["assertion"] is False and "expected a user name" in entry["message"]
-               for entry in found)
+def test_entry_path_reads_back_as_the_entry() -> None:
+    from pydeclos.modsys.paths import split_path
+
+    assert split_path(t.entry_path("users.users", 'a"b.c')) == ["users", "users", 'a"b.c']

@@ -30,12 +30,12 @@ etc_options = {
 }
 
 options = {"environment": {
-    "etc": option(dict[str, t.submodule(etc_options)], default={}, description=(
+    "etc": option(dict[t.etc_path, t.submodule(etc_options)], default={}, description=(
         "Files under /etc, by path relative to /etc (e.g. `ssh/sshd_config.d/local.conf`)."),
         example={"motd": {"text": "Welcome.\n"}}),
-    "variables": option(dict[str, t.one_line], default={}, description=(
+    "variables": option(dict[t.variable_name, t.one_line], default={}, description=(
         "Environment variables for login sessions."), example={"EDITOR": "vim"}),
-    "shell_aliases": option(dict[str, t.one_line], default={}, description=(
+    "shell_aliases": option(dict[t.alias_name, t.one_line], default={}, description=(
         "Aliases for interactive shells."), example={"ll": "ls -l"}),
 }}
 
@@ -45,8 +45,6 @@ def etc_errors(etc) -> list[dict]:
     errors = []
     for path in sorted(etc):
         entry, where = etc[path], f'environment.etc."{path}"'
-        if not t.etc_path.check(path):
-            continue  # reported by the key check
         given = [name for name in ("text", "source", "link") if getattr(entry, name) is not None]
         if entry.enable and len(given) != 1:
             errors.append({"assertion": False, "options": [where], "message": (
@@ -80,10 +78,7 @@ def render_profile(env) -> str:
 
 def config(cfg):
     env = cfg.environment
-    errors = t.key_assertions("environment.etc", env.etc, t.etc_path)
-    errors += etc_errors(env.etc)
-    errors += t.key_assertions("environment.variables", env.variables, t.variable_name)
-    errors += t.key_assertions("environment.shell_aliases", env.shell_aliases, t.alias_name)
+    errors = etc_errors(env.etc)
     etc = {}
     if env.variables or env.shell_aliases:
         etc["profile.d/pydeclos.sh"] = {"text": render_profile(env)}

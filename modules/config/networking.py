@@ -31,7 +31,7 @@ options = {"networking": {
     "use_dhcp": option(bool, default=True, description=(
         "Use DHCP on every wired interface (en*, eth*) not configured in "
         "`networking.interfaces`.")),
-    "interfaces": option(dict[str, t.submodule(interface_options)], default={}, description=(
+    "interfaces": option(dict[t.interface_name, t.submodule(interface_options)], default={}, description=(
         "Per-interface settings, by kernel interface name."),
         example={"enp1s0": {"addresses": ["192.0.2.10/24"], "gateway": "192.0.2.1"}}),
     "nameservers": option(list[t.ip_address], default=[], description=(
@@ -105,6 +105,4 @@ def config(cfg):
             "hosts": {"text": render_hosts(net)},
         }},
         "files": {"usr": render_files(net)},
-        "assertions": t.key_assertions("networking.interfaces", net.interfaces,
-                                       t.interface_name),
     }

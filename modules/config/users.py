@@ -97,10 +97,10 @@ options = {"users": {
         "when it changes in the configuration; passwd and useradd on the machine are kept "
         "otherwise. False: every boot and switch sets declared users' passwords to "
         "`hashed_password` again.")),
-    "users": option(dict[str, t.submodule(user_options)], default={}, description=(
+    "users": option(dict[t.user_name, t.submodule(user_options)], default={}, description=(
         "User accounts, by login name."),
         example={"alice": {"is_normal_user": True, "extra_groups": ["sudo"]}}),
-    "groups": option(dict[str, t.submodule(group_options)], default={}, description=(
+    "groups": option(dict[t.group_name, t.submodule(group_options)], default={}, description=(
         "Groups, by name."), example={"deploy": {"members": ["alice"]}}),
 }}
 
@@ -225,8 +225,7 @@ def config(cfg):
     # may then join.
     own_groups = {name for name, user in users.items() if user.is_normal_user and not user.group}
     known_groups = set(SYSTEM_GROUPS) | set(groups) | own_groups
-    errors = t.key_assertions("users.users", users, t.user_name)
-    errors += t.key_assertions("users.groups", groups, t.group_name)
+    errors = []
     for name in sorted(users):
         errors += user_errors(name, users[name], known_groups)
     uids = {}

@@ -22,7 +22,7 @@ job_options = {
 }
 
 options = {"services": {"cron_jobs": option(
-    dict[str, t.submodule(job_options)], default={}, description=(
+    dict[t.job_name, t.submodule(job_options)], default={}, description=(
         "Periodic jobs, by name."),
     example={"backup": {"schedule": "daily", "command": "/usr/local/bin/backup"}})}}
 
@@ -48,7 +48,7 @@ def job_errors(name, job, users) -> list[dict]:
 
 def config(cfg):
     jobs = cfg.services.cron_jobs
-    errors = t.key_assertions("services.cron_jobs", jobs, t.job_name)
+    errors = []
     services, timers = {}, {}
     for name in sorted(jobs):
         job = jobs[name]

@@ -29,7 +29,7 @@ options = {"services": {"nginx": {
     "enable": option(bool, default=False, description="Whether to run the nginx web server."),
     "open_firewall": option(bool, default=False, description=(
         "Whether to open the virtual hosts' ports in the firewall.")),
-    "virtual_hosts": option(dict[str, t.submodule(vhost_options)], default={}, description=(
+    "virtual_hosts": option(dict[t.server_name, t.submodule(vhost_options)], default={}, description=(
         "Virtual hosts, by server name."),
         example={"example.org": {"root": "/srv/www"}}),
 }}}
@@ -71,8 +71,7 @@ def config(cfg):
     nginx = cfg.services.nginx
     if not nginx.enable:
         return {}
-    errors = t.key_assertions("services.nginx.virtual_hosts", nginx.virtual_hosts,
-                              t.server_name)
+    errors = []
     for name in sorted(nginx.virtual_hosts):
         errors += vhost_errors(name, nginx.virtual_hosts[name])
     servers = [render_server(name, nginx.virtual_hosts[name])

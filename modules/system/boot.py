@@ -21,7 +21,7 @@ options = {"boot": {
         "first serial port, which is what `pydeclos vm` shows."), example=["quiet"]),
     "kernel_modules": option(list[t.kernel_module], default=[], description=(
         "Kernel modules loaded at boot (modules-load.d)."), example=["br_netfilter"]),
-    "sysctl": option(dict[str, SYSCTL_VALUE], default={}, description=(
+    "sysctl": option(dict[t.sysctl_key, SYSCTL_VALUE], default={}, description=(
         "sysctl settings (sysctl.d); booleans become 1 and 0."),
         example={"net.ipv4.ip_forward": True}),
 }}
@@ -48,7 +48,7 @@ def render_files(boot) -> dict:
 
 def config(cfg):
     boot = cfg.boot
-    errors = t.key_assertions("boot.sysctl", boot.sysctl, t.sysctl_key)
+    errors = []
     if not boot.kernel_packages:
         errors.append({"assertion": False, "options": ["boot.kernel_packages"], "message": (
             "boot.kernel_packages is empty: the image needs a kernel to boot; "

@@ -17,13 +17,9 @@ file_options = {
 }
 
 options = {"files": {"usr": option(
-    dict[str, t.submodule(file_options)], default={}, description=(
+    dict[t.usr_path, t.submodule(file_options)], default={}, description=(
         "Files under /usr, by path relative to /usr (e.g. `lib/sysctl.d/50-local.conf`). "
         "Modules write their rendered /usr files here. Besides these, /usr gets only what "
         "lowering makes of the other sinks: units, presets, the managed /etc store, the "
         "A/B update definitions and the generation manifest."),
     example={"lib/sysctl.d/50-local.conf": {"text": "vm.swappiness = 10\n"}})}}
-
-
-def config(cfg):
-    return {"assertions": t.key_assertions("files.usr", cfg.files.usr, t.usr_path)}

@@ -19,6 +19,7 @@ from pydeclos import types as t
 from pydeclos.formats import canonical_json, render_unit, sha256, yes_no
 
 UNIT_VALUE = t.ini_value | list[t.ini_value]
+RAW = dict[t.ini_key, UNIT_VALUE]
 UNITS = list[t.unit_name]
 
 # Units that systemd (and the base packages pydeclos always installs) ship in Debian, so
@@ -65,7 +66,7 @@ def common_options(wanted_by: list[str]) -> dict:
             "WantedBy=: units that pull this one in once enabled (a `.wants/` link is "
             "shipped in the image, so no preset is needed).")),
         "required_by": option(UNITS, default=[], description="RequiredBy= (`.requires/` link)."),
-        "unit_config": option(dict[str, UNIT_VALUE], default={}, description=(
+        "unit_config": option(RAW, default={}, description=(
             "Raw [Unit] keys written verbatim, for what the typed fields do not cover; a "
             "list value repeats the key."), example={"ConditionPathExists": "/etc/foo"}),
     }
@@ -85,7 +86,7 @@ def service_options() -> dict:
         "exec_start_pre": option(list[t.unit_line], default=[], description="ExecStartPre= commands."),
         "exec_reload": option(list[t.unit_line], default=[], description="ExecReload= commands."),
         "exec_stop": option(list[t.unit_line], default=[], description="ExecStop= commands."),
-        "environment": option(dict[str, t.ini_value], default={}, description=(
+        "environment": option(dict[t.variable_name, t.ini_value], default={}, description=(
             "Environment= variables, by name.")),
         "restart": option(
             Literal["no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort",
@@ -106,7 +107,7 @@ def service_options() -> dict:
         "restart_triggers": option(list[str], default=[], description=(
             "Strings whose change makes `pydeclos switch` restart this service (for example "
             "the text of a configuration file it reads); hashed into the generation manifest.")),
-        "service_config": option(dict[str, UNIT_VALUE], default={}, description=(
+        "service_config": option(RAW, default={}, description=(
             "Raw [Service] keys written verbatim (a list repeats the key)."),
             example={"LimitNOFILE": "65536"}),
     }
@@ -118,7 +119,7 @@ def socket_options() -> dict:
         "listen_stream": option(list[t.word], default=[], description="ListenStream= addresses."),
         "listen_datagram": option(list[t.word], default=[], description="ListenDatagram= addresses."),
         "accept": option(bool, default=False, description="Accept=: one service per connection."),
-        "socket_config": option(dict[str, UNIT_VALUE], default={}, description=(
+        "socket_config": option(RAW, default={}, description=(
             "Raw [Socket] keys written verbatim.")),
     }
 
@@ -134,7 +135,7 @@ def timer_options() -> dict:
             "Persistent=: run at boot a trigger missed while the machine was off.")),
         "unit": option(t.unit_name | None, default=None, description=(
             "Unit= the timer starts; None means `<name>.service`.")),
-        "timer_config": option(dict[str, UNIT_VALUE], default={}, description=(
+        "timer_config": option(RAW, default={}, description=(
             "Raw [Timer] keys written verbatim.")),
     }
 
@@ -149,7 +150,7 @@ def path_options() -> dict:
             "DirectoryNotEmpty= paths.")),
         "unit": option(t.unit_name | None, default=None, description=(
             "Unit= to activate; None means `<name>.service`.")),
-        "path_config": option(dict[str, UNIT_VALUE], default={}, description=(
+        "path_config": option(RAW, default={}, description=(
             "Raw [Path] keys written verbatim.")),
     }
 
@@ -163,7 +164,7 @@ def mount_options() -> dict:
         "type": option(t.matching(r"[a-z0-9._-]*", "a file system type such as 'ext4'", "ext4"),
                        default="", description="Type=: the file system type."),
         "options": option(list[t.mount_option], default=[], description="Options=, joined with commas."),
-        "mount_config": option(dict[str, UNIT_VALUE], default={}, description=(
+        "mount_config": option(RAW, default={}, description=(
             "Raw [Mount] keys written verbatim.")),
     }
 
@@ -185,17 +186,17 @@ KINDS = {"services": ".service", "sockets": ".socket", "timers": ".timer",
 
 
 options = {"systemd": {
-    "services": option(dict[str, t.submodule(service_options())], default={}, description=(
+    "services": option(dict[t.unit_prefix, t.submodule(service_options())], default={}, description=(
         "Services, by unit name without `.service`.")),
-    "sockets": option(dict[str, t.submodule(socket_options())], default={}, description=(
+    "sockets": option(dict[t.unit_prefix, t.submodule(socket_options())], default={}, description=(
         "Sockets, by unit name without `.socket`.")),
-    "timers": option(dict[str, t.submodule(timer_options())], default={}, description=(
+    "timers": option(dict[t.unit_prefix, t.submodule(timer_options())], default={}, description=(
         "Timers, by unit name without `.timer`.")),
-    "targets": option(dict[str, t.submodule(common_options([]))], default={}, description=(
+    "targets": option(dict[t.unit_prefix, t.submodule(common_options([]))], default={}, description=(
         "Targets, by unit name without `.target`.")),
-    "paths": option(dict[str, t.submodule(path_options())], default={}, description=(
+    "paths": option(dict[t.unit_prefix, t.submodule(path_options())], default={}, description=(
         "Path units, by unit name without `.path`.")),
-    "mounts": option(dict[str, t.submodule(mount_options())], default={}, description=(
+    "mounts": option(dict[t.absolute_path, t.submodule(mount_options())], default={}, description=(
         "Mount units, by mount point (e.g. `/srv/data`); prefer `file_systems` for ordinary "
         "mounts.")),
     "enabled": option(UNITS, default=[], description=(
@@ -209,7 +210,7 @@ options = {"systemd": {
         "Units that packages in the image ship (full names). Only used to check references: "
         "wanting or enabling a unit that is neither declared, part of systemd, nor listed here "
         "gives a warning. Modules that add a package list its units here.")),
-    "drop_ins": option(dict[str, dict[str, t.lines]], default={}, description=(
+    "drop_ins": option(dict[t.unit_name, dict[t.drop_in_name, t.lines]], default={}, description=(
         "Drop-in files that change units, packaged or declared, without replacing them: by "
         "full unit name (templates allowed), then drop-in name; written as "
         "/usr/lib/systemd/system/<unit>.d/<name>.conf."),
@@ -220,7 +221,7 @@ options = {"systemd": {
             "/usr/lib/tmpfiles.d/pydeclos-rules.conf."),
             example=["d /srv/www 0755 www-data www-data -"]),
     },
-    "units": option(dict[str, t.submodule(unit_file_options)], default={}, description=(
+    "units": option(dict[t.unit_file, t.submodule(unit_file_options)], default={}, description=(
         "Unit files as shipped in /usr/lib/systemd/system, by file name: the sink the typed "
         "`systemd.services`, `.sockets`, ... render into, and what lowering writes. Set it "
         "directly only for a unit the typed options cannot express."),
@@ -261,8 +262,6 @@ def raw(settings) -> list[tuple[str, str]]:
     """Verbatim `*_config` keys; a list value becomes the key repeated."""
     entries = []
     for key in sorted(settings):
-        if not t.ini_key.check(key):
-            continue  # check_names reports it; the file is never written
         value = settings[key]
         entries += [(key, item) for item in (value if isinstance(value, (list, tuple)) else [value])]
     return entries
@@ -372,32 +371,15 @@ def render(kind: str, name: str, unit) -> dict:
 
 
 def check_names(systemd) -> list[dict]:
-    """Unit names become file names: no suffix, no slash, no odd characters."""
+    """A unit's name is written without its suffix (the types check the characters)."""
     found = []
     for kind, suffix in KINDS.items():
-        if kind == "mounts":
-            found += t.key_assertions("systemd.mounts", systemd.mounts, t.absolute_path)
-            continue
-        found += t.key_assertions(f"systemd.{kind}", getattr(systemd, kind), t.unit_prefix)
         for name in getattr(systemd, kind):
-            if name.endswith(suffix):
-                where = f"systemd.{kind}.{name}"
-                found.append({"assertion": False, "options": [f'systemd.{kind}."{name}"'],
-                              "message": f"{where}: drop the `{suffix}` suffix: write "
-                                         f"systemd.{kind}.{name[: -len(suffix)]}."})
-    found += t.key_assertions("systemd.drop_ins", systemd.drop_ins, t.unit_name)
-    for unit, drop_ins in systemd.drop_ins.items():
-        found += t.key_assertions(f"systemd.drop_ins.{unit}", drop_ins, t.drop_in_name)
-    for kind in ("services", "sockets", "timers", "paths"):
-        for name, unit in getattr(systemd, kind).items():
-            found += t.key_assertions(f"systemd.{kind}.{name}.unit_config", unit.unit_config,
-                                      t.ini_key)
-            raw_field = f"{kind[:-1]}_config"
-            found += t.key_assertions(f"systemd.{kind}.{name}.{raw_field}",
-                                      getattr(unit, raw_field), t.ini_key)
-    for name, service in systemd.services.items():
-        found += t.key_assertions(f"systemd.services.{name}.environment", service.environment,
-                                  t.variable_name)
+            if kind != "mounts" and name.endswith(suffix):
+                found.append({"assertion": False,
+                              "options": [t.entry_path(f"systemd.{kind}", name)],
+                              "message": f"systemd.{kind}.{name}: drop the `{suffix}` suffix: "
+                                         f"write systemd.{kind}.{name[: -len(suffix)]}."})
     return found
 
 

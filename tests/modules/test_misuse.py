@@ -89,7 +89,7 @@ ERRORS = [
         ["users.users.b.uid = 1500", "users.users.a"], id="duplicate-uid"),
     pytest.param(
         '{"users": {"users": {"Alice": {"is_normal_user": True}}}}',
-        ["users.users.Alice", "expected a user name"], id="bad-user-name"),
+        ["users.users", "\"Alice\"", "expected a user name"], id="bad-user-name"),
     pytest.param(
         '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {'
         '"proxy_pass": "127.0.0.1:8080"}}}}}',
