@@ -176,7 +176,7 @@ def test_manifest_describes_the_generation_and_tracks_the_config() -> None:
     one = json.loads(text(lower(rich_config()), f"{EXTRA}/usr/share/pydeclos/generation.json"))
     assert one["version"] == 7 and one["image_id"] == "demo"
     assert "openssh-server" in one["packages"]
-    assert one["kernel_command_line"] == ["console=ttyS0", "systemd.show_status=yes"]
+    assert one["kernel_command_line"] == ["systemd.show_status=yes"]
     assert set(one["units"]) >= {"hello.service", "hello.timer", "srv-cache.mount",
                                  "getty@.service.d/10-demo.conf", "pydeclos-passwords.service"}
     assert one["etc"]["hostname"]["sha256"]

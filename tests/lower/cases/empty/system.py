@@ -1,1 +1,0 @@
-"""An empty system: every value is the library's default."""
