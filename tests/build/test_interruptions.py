@@ -8,6 +8,7 @@ generations.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -109,9 +110,10 @@ def test_two_builds_into_one_output_get_consecutive_generations(tmp_path: Path) 
         _, stderr = build.communicate(timeout=1200)
         assert build.returncode == 0, stderr
     assert sorted(p.name for p in out.iterdir()) == ["1", "2"]
-    for version in ("1", "2"):
-        assert f"IMAGE_VERSION={version}" in (out / version / "build.log").read_text() or \
-            (out / version / "generation.json").read_text().count(f'"version": {version}') == 1
+    for version in (1, 2):
+        manifest = json.loads((out / str(version) / "generation.json").read_text())
+        assert manifest["version"] == version
+        assert f"--image-version={version}" in (out / str(version) / "build.log").read_text()
 
 
 def system_that_fails_to_evaluate(tmp_path: Path) -> Path:
