@@ -61,8 +61,8 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
     except KeyboardInterrupt as interrupt:
         progress.abort()
         signal_name = "SIGTERM" if isinstance(interrupt, Terminated) else "Ctrl-C"
-        click.secho(f"error: build stopped by {signal_name}; mkosi was stopped and no "
-                    "generation was written", fg="red", err=True)
+        click.secho(f"error: build stopped by {signal_name}: mkosi (if it had started) was "
+                    "stopped, and no generation was written", fg="red", err=True)
         sys.exit(143 if isinstance(interrupt, Terminated) else 130)
     except BaseException:
         progress.abort()

@@ -45,8 +45,8 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
-def wait_for_mkosi(out: Path, timeout: float = 300) -> Path:
-    """The staging directory, once mkosi runs on it."""
+def wait_for_mkosi(out: Path, timeout: float = 900) -> Path:
+    """The staging directory, once mkosi runs on it (other builds may hold the cache)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for stage in out.glob(".staging-*") if out.is_dir() else []:
@@ -67,16 +67,24 @@ def wait_gone(text: str, timeout: float = 60) -> None:
 
 @pytest.mark.needs_root
 @pytest.mark.needs_mkosi
-def test_sigterm_stops_mkosi_and_leaves_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("signal_number", "status", "name", "target"), [
+    (signal.SIGTERM, 143, "SIGTERM", MINIMAL),
+    (signal.SIGINT, 130, "Ctrl-C", FIXTURE_TREE),
+])
+def test_sigterm_and_ctrl_c_stop_mkosi_and_leave_nothing(
+        tmp_path: Path, signal_number: int, status: int, name: str, target: Path) -> None:
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
     out = tmp_path / "out"
-    build = start_build(FIXTURE_TREE, out)
+    build = start_build(target, out, {"TMPDIR": str(scratch)})
     stage = wait_for_mkosi(out)
-    build.send_signal(signal.SIGTERM)
+    build.send_signal(signal_number)
     _, stderr = build.communicate(timeout=120)
-    assert build.returncode == 143, stderr
-    assert "build stopped by SIGTERM" in stderr and "Traceback" not in stderr
+    assert build.returncode == status, stderr
+    assert f"build stopped by {name}" in stderr and "Traceback" not in stderr
     wait_gone(str(stage))
     assert not out.exists(), list(out.iterdir())
+    assert list(scratch.iterdir()) == []
 
 
 @pytest.mark.needs_root
