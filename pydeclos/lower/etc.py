@@ -10,18 +10,19 @@ their owner and mode set with `z`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from pydeclos.lower import validate as v
 from pydeclos.lower.clock import clock_etc_files
 from pydeclos.lower.common import ETC_STORE, EXTRA, section
 from pydeclos.lower.environment import environment_etc_files
-from pydeclos.lower.errors import ConflictingDefinitions, MissingSource, UnsafePath, UnsafeValue
+from pydeclos.lower.errors import ConflictingDefinitions, UnsafePath, UnsafeValue
 from pydeclos.lower.etcfiles import EtcEntry, EtcFile, EtcLink
 from pydeclos.lower.filesystems import filesystems_etc_files
 from pydeclos.lower.filetree import File, FileTree
 from pydeclos.lower.firewall import firewall_etc_files
+from pydeclos.lower.hostfile import read_host_file
 from pydeclos.lower.i18n import i18n_etc_files
 from pydeclos.lower.networking import networking_etc_files
 
@@ -58,11 +59,7 @@ def _user_entries(cfg: Mapping[str, Any]) -> dict[str, EtcEntry]:
                               "give the content inline with text=... or a host file with source=...")
         if source is not None:
             v.absolute_path(source, f"{option}.source")
-            try:
-                content = Path(source).read_bytes()
-            except OSError as error:
-                raise MissingSource(f"{option}.source", f"cannot read {source}: {error.strerror}",
-                                    "point source at an existing file on the build host") from None
+            content = read_host_file(source, f"{option}.source")
         else:
             content = str(text).encode()
         entries[path] = EtcFile(
