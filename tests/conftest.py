@@ -73,26 +73,31 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-def tier(keywords: object) -> str:
-    if "vm" in keywords:  # type: ignore[operator]
+_TIER_OF: dict[str, str] = {}  # node id -> tier, filled at collection for the summary
+
+
+def tier(item: pytest.Item) -> str:
+    """The tier of a test, by its markers (not its keywords: those hold directory names)."""
+    if item.get_closest_marker("vm"):
         return "vm"
-    if "needs_root" in keywords or "needs_mkosi" in keywords:  # type: ignore[operator]
+    if item.get_closest_marker("needs_root") or item.get_closest_marker("needs_mkosi"):
         return "image"
     return "unit"
 
 
 def _tier_problem(item: pytest.Item) -> str | None:
-    if "needs_root" in item.keywords and os.geteuid() != 0:
+    if item.get_closest_marker("needs_root") and os.geteuid() != 0:
         return "needs root: mkosi builds disk images as root (run the tests as root)"
-    if "needs_mkosi" in item.keywords and host_tools_problem():
+    if item.get_closest_marker("needs_mkosi") and host_tools_problem():
         return f"needs the image tools: {host_tools_problem()}"
-    if "vm" in item.keywords and vm_problem():
+    if item.get_closest_marker("vm") and vm_problem():
         return f"needs qemu: {vm_problem()}"
     return None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
+        _TIER_OF[item.nodeid] = tier(item)
         problem = _tier_problem(item)
         if problem is None:
             continue
@@ -113,13 +118,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     counts = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in TIERS}
     for outcome in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
-            keywords = getattr(report, "keywords", None)
-            if keywords is None or getattr(report, "when", "call") not in ("setup", "call", "teardown"):
+            name = _TIER_OF.get(getattr(report, "nodeid", ""))
+            if name is None or getattr(report, "when", None) not in ("setup", "call", "teardown"):
                 continue
             if outcome == "passed" and report.when != "call":
                 continue
-            counted = "failed" if outcome == "error" else outcome
-            counts[tier(keywords)][counted] += 1
+            counts[name]["failed" if outcome == "error" else outcome] += 1
     terminalreporter.section("tiers")
     mode = "strict: a tier that cannot run fails" if strict() else \
         f"a tier that cannot run skips ({STRICT_VARIABLE}=1 makes it fail)"

@@ -28,7 +28,7 @@ def system(tmp_path: Path) -> Path:
 
 def test_disabled_library_modules_resolve_in_the_build_path(system: Path) -> None:
     """`build` evaluates with the library's modules path too (it did not, once)."""
-    config = build_evaluation(system, 3)
+    config = build_evaluation(system, version=3)
     assert "getty" not in config["services"]
     assert config["image"]["version"] == 3
     assert config["networking"]["hostname"] == "quiet"

@@ -11,6 +11,7 @@ preset 0 on all cores keeps a rebuild fast.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydeclos.build.errors import BuildError
+from pydeclos.build.space import LOW_WATER, DiskSpaceError, free_bytes, human
 
 XZ_PRESET = "-0"
 
@@ -85,7 +87,7 @@ def _last_data_segment_end(fd: int, size: int) -> int:
 def compress(path: Path) -> Path:
     """xz the meaningful part of `path` into path.xz and remove `path`."""
     target = path.with_name(path.name + ".xz")
-    remaining = data_end(path)
+    remaining = remaining_total = data_end(path)
     with path.open("rb") as source, target.open("wb") as sink:
         xz = subprocess.Popen(["xz", "-T0", XZ_PRESET, "-c"], stdin=subprocess.PIPE, stdout=sink)
         assert xz.stdin is not None
@@ -94,11 +96,20 @@ def compress(path: Path) -> Path:
                 chunk = source.read(min(BLOCK, remaining))
                 if not chunk:
                     break
-                xz.stdin.write(chunk)
+                try:
+                    xz.stdin.write(chunk)
+                except BrokenPipeError:  # xz has stopped: its status says why
+                    break
                 remaining -= len(chunk)
         finally:
-            xz.stdin.close()
+            with contextlib.suppress(BrokenPipeError):
+                xz.stdin.close()
         if xz.wait() != 0:
+            if free_bytes(target.parent) < LOW_WATER:
+                raise DiskSpaceError(
+                    f"the output directory {target.parent} ran out of disk space while "
+                    f"compressing {path.name} (it needs up to {human(remaining_total)} more); "
+                    "free space there, or give -o a directory on a larger disk")
             raise BuildError(f"xz failed to compress {path} (status {xz.returncode})")
     path.unlink()
     return target

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -23,10 +24,12 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from pydeclos.build.errors import MkosiFailedError, PackageNotFoundError, TreeInvalidError
-from pydeclos.build.host import HostTools
+from pydeclos.build.host import SYSTEM_PATH, HostTools
 from pydeclos.build.progress import Progress
+from pydeclos.build.space import DiskSpaceError, Need, SpaceWatch
 
 DEFAULT_CACHE = Path("/var/cache/pydeclos")
+STOP_GRACE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,12 @@ MISSING_PACKAGE = re.compile(
 def classify_failure(lines: list[str], status: int, log: Path, summary: TreeSummary) -> Exception:
     """The error a failed mkosi run means for the user."""
     text = "\n".join(lines)
+    if "No space left on device" in text:
+        return DiskSpaceError(
+            "mkosi ran out of disk space (\"No space left on device\"): free space in the "
+            f"cache ($PYDECLOS_CACHE, now {log.parent.parent}) and the output directory, or "
+            f"move them. Full log: {log}"
+        )
     missing = sorted({a or b for a, b in MISSING_PACKAGE.findall(text)})
     if missing:
         return PackageNotFoundError(
@@ -202,30 +211,66 @@ def classify_failure(lines: list[str], status: int, log: Path, summary: TreeSumm
     )
 
 
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End mkosi and everything it started (its own session): SIGTERM, then SIGKILL."""
+    if process.poll() is not None:
+        return
+    for signal_number, grace in ((signal.SIGTERM, STOP_GRACE_SECONDS), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(process.pid, signal_number)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _guarded(command: list[str]) -> list[str]:
+    """`command`, made to receive SIGTERM if pydeclos dies (even by SIGKILL) before it ends,
+    so that no orphaned mkosi keeps writing into the cache or a removed staging directory."""
+    setpriv = shutil.which("setpriv", path=SYSTEM_PATH)
+    return [setpriv, "--pdeathsig", "TERM", "--", *command] if setpriv else command
+
+
 def run_build(
     command: list[str], tools: HostTools, log: Path, progress: Progress,
-    verbose: bool, echo: TextIO | None = None,
+    verbose: bool, echo: TextIO | None = None, watch: list[Need] | None = None,
 ) -> tuple[int, list[str]]:
-    """Run mkosi, log every line to `log`, move the progress phases, stream with --verbose."""
+    """Run mkosi, log every line to `log`, move the progress phases, stream with --verbose.
+
+    mkosi runs in its own session, so that an interrupt (Ctrl-C, SIGTERM) or a full disk
+    stops it and all it started before the staging directory is removed.
+    """
     lines: list[str] = []
     env = {**os.environ, "PATH": tools.path, "SYSTEMD_PAGER": "", "TERM": "dumb"}
     with log.open("w") as log_file:
         log_file.write("$ " + " ".join(command) + "\n")
         process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env,
+            _guarded(command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, env=env, start_new_session=True,
         )
         assert process.stdout is not None
         started = time.monotonic()
-        for raw in process.stdout:
-            line = raw.decode(errors="replace").rstrip("\n")
-            # Seconds since mkosi started, so a slow step shows in the log.
-            log_file.write(f"[{time.monotonic() - started:7.1f}] {line}\n")
-            lines.append(line)
-            if len(lines) > 400:
-                del lines[:100]
-            progress.mkosi_line(line)
-            if verbose:
-                progress.message(line)
-        status = process.wait()
+        try:
+            with SpaceWatch(watch or [], lambda: _stop(process)) as watcher:
+                for raw in process.stdout:
+                    line = raw.decode(errors="replace").rstrip("\n")
+                    # Seconds since mkosi started, so a slow step shows in the log.
+                    log_file.write(f"[{time.monotonic() - started:7.1f}] {line}\n")
+                    lines.append(line)
+                    if len(lines) > 400:
+                        del lines[:100]
+                    progress.mkosi_line(line)
+                    if verbose:
+                        progress.message(line)
+                status = process.wait()
+        finally:
+            _stop(process)
+            process.stdout.close()
+        full = watcher.error()
+        if full is not None:
+            log_file.write(f"pydeclos: {full}\n")
+            raise full
     return status, lines

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pydeclos.build import artifacts as art
-from pydeclos.build.generations import check_free, next_version, staging
+from pydeclos.build.generations import Slot, check_output_dir, latest, reserve
 from pydeclos.build.host import HostTools, check_host_tools, require_root
 from pydeclos.build.mirror import check_mirrors
 from pydeclos.build.mkosi import (
@@ -30,6 +30,7 @@ from pydeclos.build.mkosi import (
     summary,
 )
 from pydeclos.build.progress import Progress
+from pydeclos.build.space import CACHE_NEEDED, Need, check_space, output_need
 
 MANIFEST = "generation.json"
 LOG = "build.log"
@@ -89,10 +90,15 @@ def _tree_manifests(tree: Path) -> dict[str, object]:
     return found
 
 
+def host_ready() -> HostTools:
+    """What can fail before the tree exists: root, the tools."""
+    require_root()
+    return check_host_tools()
+
+
 def preflight(tree: Path) -> HostTools:
     """Everything that can fail before a byte is written: root, tools, mirrors."""
-    require_root()
-    tools = check_host_tools()
+    tools = host_ready()
     check_mirrors(tree)
     return tools
 
@@ -110,55 +116,83 @@ def build_tree(
     """Build the mkosi tree `tree` as generation `version` (default: the next) in `out`."""
     progress = progress or Progress(quiet=True)
     tree, out = tree.resolve(), out.resolve()
+    require_root()
+    check_output_dir(out)
     tools = tools or preflight(tree)
-    version = version if version is not None else next_version(out)
-    check_free(out, version)
+    with reserve(out, version) as slot:
+        return build_into(tree, out, slot, progress=progress, verbose=verbose, cache=cache,
+                          tools=tools)
+
+
+def space_needs(out: Path, cache: CacheDirs) -> list[Need]:
+    return [
+        Need(cache.packages.parent, CACHE_NEEDED, "build cache",
+             "set $PYDECLOS_CACHE to a directory on a larger disk"),
+        Need(out, output_need(out, latest(out)), "output directory",
+             "give -o a directory on a larger disk"),
+    ]
+
+
+def build_into(
+    tree: Path,
+    out: Path,
+    slot: Slot,
+    *,
+    progress: Progress,
+    verbose: bool,
+    cache: CacheDirs | None,
+    tools: HostTools,
+) -> BuildResult:
+    """Build `tree` into the claimed generation `slot` of `out` (see `generations.reserve`)."""
+    version, stage = slot.version, slot.stage
     cache = cache or default_cache()
+    needs = space_needs(out, cache)
+    check_space(needs)
     cache.create()
     cache.prune_logs()
     info = summary(tree, tools)
     stem = f"{info.image_id}_{version}"
     log = cache.logs / f"{info.image_id}-{version}-{time.strftime('%Y%m%d-%H%M%S')}.log"
 
-    with staging(out, version) as stage:
-        with exclusive(cache, progress):
-            progress.advance_to("install packages")
-            incremental = incremental_dir(cache, info)
-            status, lines = run_build(
-                build_command(tree, stage, version, tools, cache, incremental),
-                tools, log, progress, verbose,
-            )
-        if status != 0:
-            if not any(incremental.iterdir()):  # keep the slot for package sets that built
-                incremental.rmdir()
-            raise classify_failure(lines, status, log, info)
-        progress.advance_to("compress")
-        found = art.collect(stage, stem)
-        art.write_checksums(stage, found)
-        shutil.copyfile(log, stage / LOG)
-        total = progress.finish()
-        result = BuildResult(
-            version=version,
-            directory=out / str(version),
-            image_id=info.image_id,
-            artifacts=found.as_dict(),
-            sizes=art.file_sizes(stage, found),
-            usrhash=art.usrhash(stage / found.uki),
-            durations=dict(progress.durations),
-            total_seconds=total,
+    with exclusive(cache, progress):
+        progress.advance_to("install packages")
+        check_space(needs)  # again: another build may have used the space while we waited
+        incremental = incremental_dir(cache, info)
+        status, lines = run_build(
+            build_command(tree, stage, version, tools, cache, incremental),
+            tools, log, progress, verbose, watch=needs,
         )
-        art.write_json(stage / MANIFEST, {
-            "version": version,
-            "image_id": info.image_id,
-            "distribution": info.distribution,
-            "release": info.release,
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "mkosi_version": tools.mkosi_version,
-            "tree_digest": tree_digest(tree),
-            "usrhash": result.usrhash,
-            "artifacts": result.artifacts,
-            "sizes": result.sizes,
-            "durations": result.durations,
-            "system": _tree_manifests(tree),
-        })
+    if status != 0:
+        if not any(incremental.iterdir()):  # keep the slot for package sets that built
+            incremental.rmdir()
+        raise classify_failure(lines, status, log, info)
+    progress.advance_to("compress")
+    found = art.collect(stage, stem)
+    art.write_checksums(stage, found)
+    shutil.copyfile(log, stage / LOG)
+    total = progress.finish()
+    result = BuildResult(
+        version=version,
+        directory=out / str(version),
+        image_id=info.image_id,
+        artifacts=found.as_dict(),
+        sizes=art.file_sizes(stage, found),
+        usrhash=art.usrhash(stage / found.uki),
+        durations=dict(progress.durations),
+        total_seconds=total,
+    )
+    art.write_json(stage / MANIFEST, {
+        "version": version,
+        "image_id": info.image_id,
+        "distribution": info.distribution,
+        "release": info.release,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "mkosi_version": tools.mkosi_version,
+        "tree_digest": tree_digest(tree),
+        "usrhash": result.usrhash,
+        "artifacts": result.artifacts,
+        "sizes": result.sizes,
+        "durations": result.durations,
+        "system": _tree_manifests(tree),
+    })
     return result

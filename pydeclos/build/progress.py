@@ -74,6 +74,17 @@ class Progress:
                 self._draw_locked()
             self.stream.flush()
 
+    def warning(self, text: str) -> None:
+        """A warning from evaluation, shown even with --json (it goes to stderr)."""
+        with self._lock:
+            if self.live:
+                self.stream.write("\r\x1b[K\x1b[33mwarning: " + text + "\x1b[0m\n")
+                if self.current:
+                    self._draw_locked()
+            else:
+                self.stream.write(f"warning: {text}\n")
+            self.stream.flush()
+
     def finish(self) -> float:
         """End the last phase; the total elapsed seconds."""
         self._stop.set()

@@ -8,13 +8,15 @@ all carry the same number.
 from __future__ import annotations
 
 import copy
-import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydeclos.build.generations import check_free, next_version
+from pydeclos.build.generations import check_output_dir, reserve
+from pydeclos.build.mirror import check_mirrors
 from pydeclos.build.mkosi import CacheDirs, default_cache
-from pydeclos.build.pipeline import BuildResult, build_tree, preflight
+from pydeclos.build.ownership import owned_directory
+from pydeclos.build.pipeline import BuildResult, build_into, host_ready
 from pydeclos.build.progress import Progress
 
 
@@ -28,12 +30,16 @@ def default_output(system_file: Path) -> Path:
     return Path("out") / system_name(system_file)
 
 
-def evaluate_system(system_file: Path, version: int | None = None) -> dict[str, Any]:
+def evaluate_system(system_file: Path, warn: Callable[[str], None] | None = None,
+                    version: int | None = None) -> dict[str, Any]:
     """The evaluated configuration as plain data (assertions checked), through the one
-    pipeline of `pydeclos.system` that every verb uses."""
+    pipeline of `pydeclos.system` that every verb uses; its warnings go to `warn`."""
     from pydeclos.system import system_config
 
-    config, _ = system_config(system_file, version=version)
+    config, warnings = system_config(system_file, version=version)
+    if warn is not None:
+        for warning in warnings:
+            warn(warning)
     return config
 
 
@@ -62,17 +68,15 @@ def build_system(
 ) -> BuildResult:
     """Evaluate, lower and build `system_file` into `out/<version>/`."""
     progress = progress or Progress(quiet=True)
-    out = out or default_output(system_file)
+    out = (out or default_output(system_file)).resolve()
+    check_output_dir(out)
     progress.phase("evaluate")
-    if version is None:
-        version = next_version(out)
-    check_free(out, version)
-    config = evaluate_system(system_file, version)
-    cache = cache or default_cache()
-    progress.phase("lower")
-    with tempfile.TemporaryDirectory(prefix="pydeclos-tree-") as scratch:
-        tree = Path(scratch) / "tree"
-        lower_to(config, tree)
-        tools = preflight(tree)
-        return build_tree(tree, out, version, progress=progress, verbose=verbose,
-                          cache=cache, tools=tools)
+    config = evaluate_system(system_file, warn=progress.warning)
+    tools = host_ready()
+    with reserve(out, version) as slot, owned_directory("pydeclos-tree-") as scratch:
+        progress.phase("lower")
+        tree = scratch / "tree"
+        lower_to(with_version(config, slot.version), tree)
+        check_mirrors(tree)
+        return build_into(tree, out, slot, progress=progress, verbose=verbose,
+                          cache=cache or default_cache(), tools=tools)

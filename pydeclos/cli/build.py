@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -37,6 +38,7 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
     Packages are cached in /var/cache/pydeclos ($PYDECLOS_CACHE), so a change to /etc
     files or units rebuilds without installing packages again.
     """
+    from pydeclos.build.interrupt import Terminated, sigterm_interrupts
     from pydeclos.build.pipeline import build_tree
     from pydeclos.build.progress import Progress
     from pydeclos.build.system import build_system, default_output, system_name
@@ -49,12 +51,19 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
     if file.is_dir() and out is None:
         raise click.UsageError("building a tree directory needs -o OUT")
     try:
-        if file.is_dir():
-            assert out is not None  # checked above
-            result = build_tree(file, out, version, progress=progress, verbose=verbose)
-        else:
-            result = build_system(file, out or default_output(file), version,
-                                  progress=progress, verbose=verbose)
+        with sigterm_interrupts():
+            if file.is_dir():
+                assert out is not None  # checked above
+                result = build_tree(file, out, version, progress=progress, verbose=verbose)
+            else:
+                result = build_system(file, out or default_output(file), version,
+                                      progress=progress, verbose=verbose)
+    except KeyboardInterrupt as interrupt:
+        progress.abort()
+        signal_name = "SIGTERM" if isinstance(interrupt, Terminated) else "Ctrl-C"
+        click.secho(f"error: build stopped by {signal_name}: mkosi (if it had started) was "
+                    "stopped, and no generation was written", fg="red", err=True)
+        sys.exit(143 if isinstance(interrupt, Terminated) else 130)
     except BaseException:
         progress.abort()
         raise

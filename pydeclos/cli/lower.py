@@ -16,12 +16,16 @@ from pydeclos.errors import PydeclosError
               help="Directory to write the build tree to (replaced atomically).")
 @click.option("--version", "version", type=click.IntRange(min=1), default=None,
               help="Generation number (ImageVersion); overrides image.version.")
-def lower_cmd(file: Path, output: Path, version: int | None) -> None:
+@click.option("--force", is_flag=True,
+              help="Replace DIR even if it holds files pydeclos did not write (they are lost).")
+def lower_cmd(file: Path, output: Path, version: int | None, force: bool) -> None:
     """Write the mkosi build tree for the system declared in FILE (or FILE/system.py).
 
     The tree holds mkosi.conf, the disk layout, and everything shipped in /usr (units,
     users, the managed /etc, update definitions, the generation manifest). Nothing is
-    written unless the whole tree could be produced.
+    written unless the whole tree could be produced. An earlier tree in DIR is replaced only
+    if it holds nothing but what pydeclos wrote there; otherwise the added or changed files
+    are listed and nothing is written, unless --force.
     """
     # Imported here so that `pydeclos --help` stays fast.
     from pydeclos.lower import write_tree
@@ -32,7 +36,7 @@ def lower_cmd(file: Path, output: Path, version: int | None) -> None:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     tree = lower_system(config)
     try:
-        write_tree(tree, output)
+        write_tree(tree, output, force=force)
     except OSError as error:
         raise PydeclosError(f"cannot write the build tree to {output}: {error.strerror} "
                             f"({error.filename}); choose a directory you can write to") from None

@@ -30,15 +30,17 @@ def vm_cmd(target: Path, command: str | None, timeout: float, kvm: bool, persist
     Without --exec the serial console is this terminal (Ctrl-a x quits). The VM has no
     network. A system file is built first unless its newest build is up to date.
     """
+    from pydeclos.build.interrupt import sigterm_interrupts
     from pydeclos.vm.qemu import VmOptions, run_exec, run_interactive
     from pydeclos.vm.target import resolve_image
 
-    image = resolve_image(target, quiet=False)
-    options = VmOptions(kvm=kvm, persist=persist)
-    if command is None:
-        click.echo(f"booting {image} (Ctrl-a x quits)", err=True)
-        sys.exit(run_interactive(image, options))
-    result = run_exec(image, command, options, timeout, console_log)
+    with sigterm_interrupts():  # a build or a qemu started here is stopped, not orphaned
+        image = resolve_image(target, quiet=False)
+        options = VmOptions(kvm=kvm, persist=persist)
+        if command is None:
+            click.echo(f"booting {image} (Ctrl-a x quits)", err=True)
+            sys.exit(run_interactive(image, options))
+        result = run_exec(image, command, options, timeout, console_log)
     report = result.report
     sys.stdout.write(report.stdout)
     sys.stdout.flush()

@@ -1,5 +1,5 @@
-"""The one error lowering can meet that a configuration cannot rule out: a host file named
-by `environment.etc.<path>.source` that cannot be read when the tree is written.
+"""The errors lowering can meet that a configuration cannot rule out: a host file named by
+`environment.etc.<path>.source` that is missing or unsafe to read when the tree is written.
 
 Every other value was checked by its option type where the user wrote it; the serializers'
 own guards raise ValueError, which is a bug in a type, not a user error.
@@ -18,6 +18,10 @@ class LoweringError(PydeclosError):
         self.problem = problem
         self.hint = hint
         super().__init__(f"{option}: {problem}\n  hint: {hint}")
+
+
+class UnsafeValue(LoweringError):
+    """A value that must not be written as it is (a host file of the wrong kind or size)."""
 
 
 class MissingSource(LoweringError):

@@ -11,13 +11,12 @@ modules put theirs (hostname, fstab, locale, ...) beside the user's.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from pydeclos.lower.common import ETC_STORE, EXTRA
-from pydeclos.lower.errors import MissingSource
 from pydeclos.lower.etcfiles import EtcEntry, EtcFile, EtcLink
 from pydeclos.lower.filetree import File, FileTree
+from pydeclos.lower.hostfile import read_host_file
 
 # tmpfiles.d applies the first line for a path in file-name order; the 00- prefix makes the
 # declared /etc win over distribution defaults (Debian links /etc/vconsole.conf elsewhere).
@@ -28,11 +27,7 @@ def _content(option: str, spec: Mapping[str, Any]) -> bytes:
     """The bytes of an entry: its `text`, or its `source` read from the build host."""
     source = spec["source"]
     if source is not None:
-        try:
-            return Path(source).read_bytes()
-        except OSError as error:
-            raise MissingSource(f"{option}.source", f"cannot read {source}: {error.strerror}",
-                                "point source at an existing file on the build host") from None
+        return read_host_file(source, f"{option}.source")
     return str(spec["text"]).encode()
 
 

@@ -17,6 +17,10 @@ class ImageNotFoundError(VmError):
     """The argument names no disk image, build output or system file."""
 
 
+class NotADiskImageError(VmError):
+    """The file to boot is not a raw GPT disk image (empty, text, anything else)."""
+
+
 class BootTimeoutError(VmError):
     """The VM did not finish booting and running the command before the timeout."""
 

@@ -17,7 +17,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydeclos.vm.errors import BootTimeoutError, VmError, VmToolMissingError
+from pydeclos.vm.errors import BootTimeoutError, NotADiskImageError, VmError, VmToolMissingError
 from pydeclos.vm.firmware import Firmware, find_firmware
 from pydeclos.vm.guest_exec import ExecReport, parse_report, smbios_credentials
 
@@ -88,9 +88,26 @@ def qemu_command(
     return command
 
 
+SECTOR_SIZES = (512, 4096)
+HINT = ("pass the .raw disk image of a `pydeclos build` (OUT/<n>/<id>_<n>.raw), its output "
+        "directory, or a system file")
+
+
 def check_image(image: Path) -> None:
+    """Refuse at once what cannot be a bootable raw disk: qemu would take any file and the
+    firmware would wait at the UEFI shell until the timeout."""
     if not image.is_file():
-        raise VmError(f"{image} is not a disk image file")
+        raise NotADiskImageError(f"{image} is not a disk image file; {HINT}")
+    size = image.stat().st_size
+    if size == 0:
+        raise NotADiskImageError(f"{image} is empty, not a disk image; {HINT}")
+    with image.open("rb") as handle:
+        head = handle.read(max(SECTOR_SIZES) + 8)
+    if not any(head[sector:sector + 8] == b"EFI PART" for sector in SECTOR_SIZES):
+        text = head[:512].isascii() and b"\0" not in head[:512]
+        what = "a text file" if text else "a file without a GPT partition table"
+        raise NotADiskImageError(f"{image} is {what}, not a disk image (UEFI boots GPT "
+                                 f"disks); {HINT}")
 
 
 def run_interactive(image: Path, options: VmOptions) -> int:

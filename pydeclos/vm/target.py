@@ -7,10 +7,10 @@ built from exactly the tree it lowers to (then that image is booted as it is).
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 
 from pydeclos.vm.errors import ImageNotFoundError
+from pydeclos.vm.qemu import check_image
 
 MANIFEST = "generation.json"
 
@@ -39,6 +39,7 @@ def is_system_file(path: Path) -> bool:
 def up_to_date_image(system_file: Path, out: Path) -> Path | None:
     """The newest generation's image if it was built from what `system_file` lowers to now."""
     from pydeclos.build.generations import latest
+    from pydeclos.build.ownership import owned_directory
     from pydeclos.build.pipeline import tree_digest
     from pydeclos.build.system import evaluate_system, lower_to, with_version
 
@@ -46,8 +47,8 @@ def up_to_date_image(system_file: Path, out: Path) -> Path | None:
     if newest is None or not (newest / MANIFEST).is_file():
         return None
     manifest = json.loads((newest / MANIFEST).read_text())
-    with tempfile.TemporaryDirectory(prefix="pydeclos-tree-") as scratch:
-        tree = Path(scratch) / "tree"
+    with owned_directory("pydeclos-tree-") as scratch:
+        tree = scratch / "tree"
         lower_to(with_version(evaluate_system(system_file), manifest["version"]), tree)
         if tree_digest(tree) == manifest.get("tree_digest"):
             return newest / str(manifest["artifacts"]["image"])
@@ -57,6 +58,7 @@ def up_to_date_image(system_file: Path, out: Path) -> Path | None:
 def resolve_image(target: Path, quiet: bool = False) -> Path:
     """The disk image to boot for `target`, building a system file when needed."""
     if target.is_file() and not is_system_file(target):
+        check_image(target)
         return target
     if target.is_dir() and not is_system_file(target):
         image = image_in_output(target)
@@ -66,6 +68,7 @@ def resolve_image(target: Path, quiet: bool = False) -> Path:
                 "subdirectory). Pass a disk image, an output directory of `pydeclos build`, "
                 "or a system file."
             )
+        check_image(image)
         return image
     if not target.exists():
         raise ImageNotFoundError(f"{target} does not exist")

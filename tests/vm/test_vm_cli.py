@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,43 @@ def test_credentials_carry_the_command_as_a_unit_qemu_accepts() -> None:
     assert base64.b64encode(command.encode()).decode() in script
 
 
+def not_an_image(target: Path, *phrases: str) -> None:
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["vm", str(target), "--exec", "true", "--timeout", "600"])
+    assert time.monotonic() - started < 10, "it booted instead of refusing"
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert "not a disk image" in result.output or "is empty" in result.output, result.output
+    for phrase in (*phrases, "pydeclos build"):
+        assert phrase in result.output, result.output
+
+
+def test_a_text_file_is_not_booted(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("remember the milk\n" * 100)
+    not_an_image(notes, "is a text file, not a disk image")
+
+
+def test_an_empty_file_is_not_booted(tmp_path: Path) -> None:
+    empty = tmp_path / "disk.raw"
+    empty.touch()
+    not_an_image(empty, "is empty")
+
+
+def test_a_file_without_a_partition_table_is_not_booted(tmp_path: Path) -> None:
+    blank = tmp_path / "zeros.raw"
+    with blank.open("wb") as handle:
+        handle.truncate(64 << 20)
+    not_an_image(blank, "without a GPT partition table")
+
+
+def test_a_generation_whose_image_is_missing_is_explained(tmp_path: Path) -> None:
+    generation = tmp_path / "out" / "1"
+    generation.mkdir(parents=True)
+    (generation / "generation.json").write_text('{"artifacts": {"image": "gone.raw"}}')
+    not_an_image(tmp_path / "out", "gone.raw")
+
+
 def test_missing_image_directory_is_explained(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["vm", str(tmp_path), "--exec", "true"])
     assert result.exit_code == 1
@@ -48,10 +87,13 @@ def test_missing_image_directory_is_explained(tmp_path: Path) -> None:
 
 @pytest.mark.vm
 def test_a_boot_that_hangs_ends_at_the_timeout_with_the_console_tail(tmp_path: Path) -> None:
-    # A blank disk: the firmware finds nothing to boot and never reaches the command.
+    # A disk with an empty GPT: the firmware finds nothing to boot and never reaches the
+    # command.
     blank = tmp_path / "blank.raw"
     with blank.open("wb") as handle:
         handle.truncate(64 << 20)
+    subprocess.run(["sfdisk", "--quiet", str(blank)], input="label: gpt\n", text=True,
+                   check=True)
     result = CliRunner().invoke(main, ["vm", str(blank), "--timeout", "20", "--exec", "true"])
     assert result.exit_code == 1, result.output
     assert "did not finish booting and running the command within 20 s" in result.output
