@@ -3,8 +3,10 @@
 `environment.etc` is the sink for every managed /etc entry: the user's, and those other
 modules render (hostname, fstab, locale.conf, sshd settings, ...). Each entry is shipped
 inside /usr with the generation and linked from /etc, so switching generations switches
-/etc with it. Two modules writing different content to one path is a conflict that names
-both lines; `mk_force` decides it. Variables and aliases become /etc/profile.d/pydeclos.sh.
+/etc with it. /usr is public in every update, so an entry whose mode hides it from other
+users is an error: a secret does not belong in the configuration. Two modules writing
+different content to one path is a conflict that names both lines; `mk_force` decides it.
+Variables and aliases become /etc/profile.d/pydeclos.sh.
 """
 
 import posixpath
@@ -24,7 +26,10 @@ etc_options = {
     "link": option(t.one_line | None, default=None, description=(
         "Make the entry a symbolic link to this target instead of a file (e.g. "
         "`../usr/share/zoneinfo/UTC`).")),
-    "mode": option(t.file_mode, default="0644", description="Octal file mode."),
+    "mode": option(t.file_mode, default="0644", description=(
+        "Octal file mode. It must let everyone read a `text` or `source` entry: the content "
+        "is shipped in /usr, which every update publishes, so a private mode would protect "
+        "nothing. Secrets reach the machine by another path (docs/security.md).")),
     "user": option(t.user_name, default="root", description="Owner."),
     "group": option(t.group_name, default="root", description="Group."),
 }
@@ -50,6 +55,13 @@ def etc_errors(etc) -> list[dict]:
             errors.append({"assertion": False, "options": [where], "message": (
                 f"{where}: give exactly one of `text` or `source` (or `link`), not "
                 f"{' and '.join(given) or 'none'}")})
+        if entry.enable and entry.link is None and not int(entry.mode, 8) & 0o004:
+            errors.append({"assertion": False, "options": [f"{where}.mode"], "message": (
+                f"{where}.mode = {entry.mode!r} is not readable by everyone, but the content "
+                "of an /etc entry is shipped in /usr, which every update publishes: a private "
+                "mode would protect nothing. Keep secrets out of the configuration and put "
+                "them on the machine (e.g. /etc/credstore/, read with LoadCredential=; see "
+                "docs/security.md), or make the entry world-readable (e.g. \"0644\")")})
         parent = next((p for p in _parents(path) if p in etc and etc[p].enable), None)
         if parent is not None and entry.enable:
             errors.append({"assertion": False,

@@ -13,7 +13,8 @@ file_options = {
     "enable": option(bool, default=True, description=(
         "Whether to ship this file; false removes an entry another module made.")),
     "text": option(str, default="", description="The file's content."),
-    "mode": option(t.file_mode, default="0644", description="Octal file mode."),
+    "mode": option(t.public_file_mode, default="0644", description=(
+        "Octal file mode; readable by everyone, since /usr is public in every update.")),
 }
 
 options = {"files": {"usr": option(

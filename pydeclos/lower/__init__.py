@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from pydeclos.lower.common import EXTRA
 from pydeclos.lower.etc import lower_etc
 from pydeclos.lower.files import lower_files
 from pydeclos.lower.filetree import File, FileTree, Symlink, write_tree
@@ -46,4 +47,16 @@ def lower(config: Mapping[str, Any]) -> FileTree:
     for lowering in LOWERINGS:
         tree.merge(lowering(config))
     tree.merge(lower_manifest(config, tree))
+    check_public_usr(tree)
     return tree
+
+
+def check_public_usr(tree: FileTree) -> None:
+    """Everything under /usr is public in every update: a file there that not everyone may
+    read was meant to be secret. The option types refuse such modes at the user's line, so
+    this guard failing is a bug in a type or a module."""
+    for path, entry in tree.items():
+        if path.startswith(f"{EXTRA}/usr/") and isinstance(entry, File) \
+                and not entry.mode & 0o004:
+            raise ValueError(f"{path} would be shipped in the public /usr with mode "
+                             f"{entry.mode:04o}: nothing private may go into the image")

@@ -57,7 +57,8 @@ def test_minimal_gives_what_the_vm_test_checks(evaluated) -> None:
     tree = lower(evaluated["minimal"])
     etc = tree["mkosi.extra/usr/share/pydeclos/etc/hostname"]
     assert isinstance(etc, File) and etc.content == b"minimal\n"
-    assert b"u alice 1000 " in tree["mkosi.extra/usr/lib/sysusers.d/pydeclos.conf"].content
+    # alice gets her uid (1000 on a fresh machine) at boot, from pydeclos-users.service.
+    assert b"u alice - " in tree["mkosi.extra/usr/lib/pydeclos/sysusers-people.conf"].content
     fstab = tree["mkosi.extra/usr/share/pydeclos/etc/fstab"].content.decode()
     assert "tmpfs\t/srv/scratch\ttmpfs\tsize=64M,mode=1777" in fstab
     preset = tree["mkosi.extra/usr/lib/systemd/system-preset/50-pydeclos.preset"].content

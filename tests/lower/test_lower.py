@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from pydeclos.errors import PydeclosError
-from pydeclos.lower import File, Symlink, lower
+from pydeclos.lower import File, FileTree, Symlink, check_public_usr, lower
 from pydeclos.lower.errors import MissingSource
 from pydeclos.lower.sysupdate import suffix_for
 from tests.lower.cases import evaluate_case
@@ -31,45 +31,56 @@ def text(tree, path: str) -> str:
     return entry.content.decode()
 
 
-def test_normal_users_get_ids_from_1000_skipping_explicit_ones() -> None:
+def test_normal_users_without_uid_are_allocated_on_the_machine_not_in_name_order() -> None:
     tree = lower(config({"users": {"users": {
         "carol": dict(is_normal_user=True), "alice": dict(is_normal_user=True, uid=1000),
-        "bob": dict(is_normal_user=True), "daemon1": dict(is_system_user=True)}}}))
+        "bob": dict(is_normal_user=True, extra_groups=["sudo"]),
+        "daemon1": dict(is_system_user=True)}}}))
     lines = text(tree, f"{EXTRA}/usr/lib/sysusers.d/pydeclos.conf").splitlines()
     assert "u alice 1000 - /home/alice /bin/bash" in lines
-    assert "u bob 1001 - /home/bob /bin/bash" in lines
-    assert "u carol 1002 - /home/carol /bin/bash" in lines
     assert "u daemon1 -:nogroup - / /usr/sbin/nologin" in lines
+    assert not [line for line in lines if " bob " in line or " carol " in line], lines
+    people = text(tree, f"{EXTRA}/usr/lib/pydeclos/sysusers-people.conf").splitlines()
+    assert "u bob - - /home/bob /bin/bash" in people
+    assert "u carol - - /home/carol /bin/bash" in people
+    assert "m bob sudo" in people
+    unit = text(tree, f"{UNITS}/pydeclos-users.service")
+    assert "ExecStart=/usr/lib/pydeclos/add-people /usr/lib/pydeclos/sysusers-people.conf" in unit
+    assert "Before=systemd-tmpfiles-setup.service" in unit
     homes = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-users.conf")
     assert "d /home/bob 0700 bob bob -" in homes
     assert "daemon1" not in homes
 
 
-def test_password_hashes_are_shipped_private_and_applied_by_a_unit() -> None:
-    hashed = "$6$salt$" + "x" * 86
-    tree = lower(config({"users": {"users": {"alice": dict(is_normal_user=True,
-                                                             hashed_password=hashed)}}}))
-    passwords = tree[f"{EXTRA}/usr/share/pydeclos/passwords"]
-    assert isinstance(passwords, File) and passwords.mode == 0o600
-    assert passwords.content == f"alice:{hashed}\n".encode()
+def test_password_files_are_named_never_read_and_applied_by_a_unit() -> None:
+    tree = lower(config({"users": {"users": {"alice": dict(
+        is_normal_user=True, hashed_password_file="/etc/credstore/alice.hash")}}}))
     unit = text(tree, f"{UNITS}/pydeclos-passwords.service")
-    assert "ExecStart=/usr/sbin/chpasswd --encrypted" in unit
-    assert "ConditionPathExists=!/var/lib/pydeclos/passwords-applied-" in unit
+    assert "ExecStart=/usr/lib/pydeclos/apply-passwords alice:/etc/credstore/alice.hash" in unit
     assert tree[f"{UNITS}/multi-user.target.wants/pydeclos-passwords.service"] == \
         Symlink("../pydeclos-passwords.service")
-    # Everywhere else, only the hash's digest may appear, never the hash itself.
-    others = [p for p, e in tree.items() if isinstance(e, File) and hashed.encode() in e.content]
-    assert others == [f"{EXTRA}/usr/share/pydeclos/passwords"]
+    script = tree[f"{EXTRA}/usr/lib/pydeclos/apply-passwords"]
+    assert isinstance(script, File) and script.mode == 0o755
+    assert f"{EXTRA}/usr/share/pydeclos/passwords" not in tree
 
 
 def test_immutable_users_get_their_hashes_back_at_every_boot() -> None:
     tree = lower(config({"users": {"mutable": False, "users": {
-        "alice": dict(is_normal_user=True, hashed_password="$6$s$h"),
+        "alice": dict(is_normal_user=True, hashed_password_file="/etc/credstore/alice"),
         "bob": dict(is_normal_user=True)}}}))
-    assert "ConditionPathExists" not in text(tree, f"{UNITS}/pydeclos-passwords.service")
-    assert text(tree, f"{EXTRA}/usr/share/pydeclos/passwords") == "alice:$6$s$h\nbob:!*\n"
+    assert "ExecStart=/usr/lib/pydeclos/apply-passwords --every-boot " \
+        "alice:/etc/credstore/alice bob:" in text(tree, f"{UNITS}/pydeclos-passwords.service")
     mutable = lower(config({"users": {"users": {"bob": dict(is_normal_user=True)}}}))
-    assert f"{EXTRA}/usr/share/pydeclos/passwords" not in mutable
+    assert f"{UNITS}/pydeclos-passwords.service" not in mutable
+
+
+def test_nothing_private_is_shipped_in_usr() -> None:
+    """/usr is public in every update: every file there is world-readable (the lowering
+    guard refuses the rest), whatever the rich case declares."""
+    tree = lower(rich_config())
+    private = [p for p, e in tree.items()
+               if p.startswith(f"{EXTRA}/usr/") and isinstance(e, File) and not e.mode & 0o004]
+    assert private == []
 
 
 def test_units_are_static_and_disabled_ones_absent() -> None:
@@ -103,10 +114,10 @@ def test_etc_entries_link_into_usr_and_foreign_owners_are_copied() -> None:
     lines = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/00-pydeclos-etc.conf").splitlines()
     assert ("L+ /etc/demo/config.ini - - - - /usr/share/pydeclos/etc/demo/config.ini"
             in lines)
-    assert "C+ /etc/demo/secret - - - - /usr/share/pydeclos/etc/demo/secret" in lines
-    assert "z /etc/demo/secret 0640 root deploy -" in lines
-    secret = tree[f"{EXTRA}/usr/share/pydeclos/etc/demo/secret"]
-    assert isinstance(secret, File) and secret.mode == 0o640
+    assert "C+ /etc/demo/shared - - - - /usr/share/pydeclos/etc/demo/shared" in lines
+    assert "z /etc/demo/shared 0664 root deploy -" in lines
+    shared = tree[f"{EXTRA}/usr/share/pydeclos/etc/demo/shared"]
+    assert isinstance(shared, File) and shared.mode == 0o664
     assert "L+ /etc/localtime - - - - ../usr/share/zoneinfo/Europe/Berlin" in lines
 
 
@@ -189,3 +200,13 @@ def test_manifest_describes_the_generation_and_tracks_the_config() -> None:
     assert two["etc"]["hostname"] != one["etc"]["hostname"]
     assert two["units"]["systemd-networkd-wait-online.service.d/50-pydeclos.conf"] == \
         one["units"]["systemd-networkd-wait-online.service.d/50-pydeclos.conf"]
+
+
+def test_the_lowering_guard_refuses_a_private_file_in_usr() -> None:
+    """The types refuse private modes at the user's line; should a module still render one,
+    lowering stops instead of shipping it in the public /usr."""
+    tree = FileTree({f"{EXTRA}/usr/share/app/key": File(b"s3cret", 0o600),
+                     "mkosi.conf": File(b"", 0o600)})
+    with pytest.raises(ValueError, match="usr/share/app/key.*public /usr"):
+        check_public_usr(tree)
+    check_public_usr(FileTree({"mkosi.conf": File(b"", 0o600)}))

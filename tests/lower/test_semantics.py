@@ -10,6 +10,7 @@ from __future__ import annotations
 import configparser
 import json
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
@@ -232,7 +233,22 @@ def config(cfg):
 """
 PASSWORD_SYSTEM = """\
 def config(cfg):
-    return {"users": {"users": {"alice": {"is_normal_user": True, "hashed_password": %r}}}}
+    return {"users": {"mutable": %s, "users": {"alice": {
+        "is_normal_user": True, "hashed_password_file": "/etc/credstore/alice.hash"}}}}
+"""
+HASH_3 = "$y$j9T$Ng9kQ1wqnYh6eJ3/y4PBb.$mC8M2mNGCDT0bVwIcgqv9BMyI3vF3t9nEBm6Z1TqXn5"
+HASH_FILE = "etc/credstore/alice.hash"
+GENERATION_1 = """\
+def config(cfg):
+    return {"users": {"users": {"bob": {"is_normal_user": True},
+                                "carol": {"is_normal_user": True, "extra_groups": ["sudo"]}}}}
+"""
+GENERATION_2 = """\
+def config(cfg):
+    return {"users": {"users": {"alice": {"is_normal_user": True, "extra_groups": ["bob"]},
+                                "bob": {"is_normal_user": True},
+                                "carol": {"is_normal_user": True, "extra_groups": ["sudo"]},
+                                "svc": {"is_system_user": True}}}}
 """
 
 
@@ -248,22 +264,86 @@ def test_uids_stay_unique_when_explicit_and_automatic_ones_mix(tmp_path: Path) -
     assert all(1000 <= uid < 60000 for uid in uids.values()), uids
 
 
-def password_stamp(tree: Path) -> str:
-    """The condition under which the unit that applies the declared hashes runs again."""
-    units = tree / EXTRA / "usr/lib/systemd/system"
-    applying = [u for u in units.glob("*.service") if "chpasswd" in u.read_text()]
-    assert len(applying) == 1, applying
-    conditions = [line for line in applying[0].read_text().splitlines()
-                  if line.startswith("ConditionPathExists=")]
-    assert len(conditions) == 1
-    return conditions[0]
+def next_generation(tree: Path, root: Path) -> None:
+    """What booting (or switching to) a new /usr does to the persistent /etc: the new /usr,
+    then sysusers, pydeclos-users and tmpfiles, as at boot."""
+    shutil.rmtree(root / "usr")
+    shutil.copytree(tree / EXTRA / "usr", root / "usr", symlinks=True)
+    result = tools.run(["systemd-sysusers", f"--root={root}"])
+    assert result.returncode == 0, result.stderr
+    tools.add_people(root)
 
 
-def test_a_changed_password_hash_is_applied_again(tmp_path: Path) -> None:
-    """With users.mutable the hashes are applied once per change: the stamp that says
-    "applied" must change with the hashes, else a new hash never reaches the machine."""
-    first = password_stamp(lower_text(PASSWORD_SYSTEM % HASH_1, tmp_path / "1"))
-    again = password_stamp(lower_text(PASSWORD_SYSTEM % HASH_1, tmp_path / "2"))
-    changed = password_stamp(lower_text(PASSWORD_SYSTEM % HASH_2, tmp_path / "3"))
-    assert first == again
-    assert changed != first
+def test_adding_a_user_renumbers_nobody_and_gets_a_normal_id(tmp_path: Path) -> None:
+    """alice sorts first: once ids were given in name order at lowering time, adding her
+    took bob's uid, and on a running machine sysusers gave her a system one."""
+    tools.need("systemd-sysusers")
+    first = lower_text(GENERATION_1, tmp_path / "1")
+    root = tools.applied_root(first / EXTRA, tmp_path / "root")
+    before = {name: fields[2:4] for name, fields in tools.passwd(root).items()}
+    assert {before["bob"][0], before["carol"][0]} == {"1000", "1001"}
+    next_generation(lower_text(GENERATION_2, tmp_path / "2"), root)
+    after = {name: fields[2:4] for name, fields in tools.passwd(root).items()}
+    assert (after["bob"], after["carol"]) == (before["bob"], before["carol"])
+    assert after["alice"] == ["1002", "1002"], after
+    assert int(after["svc"][0]) < 1000
+    groups = tools.group(root)
+    assert "alice" in groups["bob"][3].split(",") and "carol" in groups["sudo"][3].split(",")
+    assert int(groups["alice"][2]) == 1002
+
+
+def applied_hash(tmp_path: Path, root: Path, mutable: bool) -> str | None:
+    """Runs what pydeclos-passwords.service runs, as at one boot; alice's hash after it."""
+    tree = lower_text(PASSWORD_SYSTEM % mutable, tmp_path / f"tree-{mutable}")
+    unit = (tree / EXTRA / "usr/lib/systemd/system/pydeclos-passwords.service").read_text()
+    command = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    shutil.copy(tree / EXTRA / tools.PASSWORDS_SCRIPT, root / tools.PASSWORDS_SCRIPT)
+    result = tools.apply_passwords(root, command.split()[1:])
+    assert result.returncode == 0, result.stderr  # never fails the boot
+    return tools.shadow(root).get("alice")
+
+
+@pytest.fixture
+def machine(tmp_path: Path) -> Path:
+    tools.need("systemd-sysusers", "chpasswd")
+    if os.geteuid() != 0:
+        unavailable("needs root: chpasswd --root chroots")
+    tree = lower_text(PASSWORD_SYSTEM % True, tmp_path / "tree")
+    return tools.applied_root(tree / EXTRA, tmp_path / "root")
+
+
+def passwd(root: Path, hashed: str) -> None:
+    """What `passwd` on the machine does to alice's entry."""
+    result = tools.run(["chpasswd", f"--root={root}", "--encrypted"], input=f"alice:{hashed}\n")
+    assert result.returncode == 0, result.stderr
+
+
+def set_hash(root: Path, hashed: str) -> None:
+    (root / HASH_FILE).parent.mkdir(parents=True, exist_ok=True)
+    (root / HASH_FILE).write_text(hashed + "\n")
+
+
+def test_a_changed_password_hash_file_is_applied_once(machine: Path, tmp_path: Path) -> None:
+    """users.mutable: the file's hash is applied when it changes, and a passwd on the
+    machine is kept otherwise; a missing file leaves the password and does not fail."""
+    assert applied_hash(tmp_path, machine, True) == "!*"  # missing: unchanged, sysusers' lock
+    set_hash(machine, HASH_1)
+    assert applied_hash(tmp_path, machine, True) == HASH_1
+    passwd(machine, HASH_2)
+    assert applied_hash(tmp_path, machine, True) == HASH_2  # the file did not change: kept
+    set_hash(machine, HASH_3)
+    assert applied_hash(tmp_path, machine, True) == HASH_3  # it changed: applied again
+    (machine / HASH_FILE).unlink()
+    assert applied_hash(tmp_path, machine, True) == HASH_3
+
+
+def test_immutable_users_get_the_file_hash_back_or_are_locked(machine: Path,
+                                                              tmp_path: Path) -> None:
+    set_hash(machine, HASH_1)
+    assert applied_hash(tmp_path, machine, False) == HASH_1
+    passwd(machine, HASH_2)
+    assert applied_hash(tmp_path, machine, False) == HASH_1  # every boot: back to the file
+    (machine / HASH_FILE).write_text("hunter2 with spaces\n")
+    assert applied_hash(tmp_path, machine, False) == "!*"  # not a hash: locked, not set
+    (machine / HASH_FILE).unlink()
+    assert applied_hash(tmp_path, machine, False) == "!*"

@@ -78,7 +78,7 @@ EXPECTED = {
             "profile.d/pydeclos.sh": "/usr/share/pydeclos/etc/profile.d/pydeclos.sh",
         },
         # path -> (content, mode, group): files copied into /etc, not links into /usr
-        "etc_copies": {"demo/secret": (b"s3cret\n", 0o640, "deploy")},
+        "etc_copies": {"demo/shared": (b"shared\n", 0o664, "deploy")},
         "passwords": {"alice": ("$6$pydeclossalt1$HOkx0CxQ4r.YzHDg6y0lYJtUudg989rLr.1VLgS41Ny."
                                 "qBXcOrWUHx/ad.JIhacYmBB4uAzOAvwnGky0hGyZr0")},
         "tcp_ports": [22, 80],
@@ -226,16 +226,22 @@ def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Pat
     managed = {str(p.relative_to(root / "etc")) for p in (root / "etc").rglob("*")
                if p.is_symlink() or (p.is_file() and p.name not in ACCOUNT_FILES)}
     assert managed == set(expected["etc_links"]) | set(expected["etc_copies"])
-    passwords = root / "usr/share/pydeclos/passwords"
-    assert passwords.exists() == bool(expected["passwords"])
-    if passwords.exists():
-        # What pydeclos-passwords.service runs, against the scratch root's shadow file.
+    unit = tree / "mkosi.extra" / tools.UNIT_DIR / "pydeclos-passwords.service"
+    assert unit.exists() == bool(expected["passwords"])
+    if unit.exists():
+        # The hash files exist only on the machine: write them into the scratch root, then
+        # run what pydeclos-passwords.service runs against its shadow file.
         tools.need("chpasswd")
-        with passwords.open() as stdin:
-            result = tools.run(["chpasswd", f"--root={root}", "--encrypted"], stdin=stdin)
+        command = next(line for line in unit.read_text().splitlines()
+                       if line.startswith("ExecStart="))
+        arguments = command.split()[1:]
+        for name, hashed in expected["passwords"].items():
+            file = next(a.split(":", 1)[1] for a in arguments if a.startswith(f"{name}:"))
+            (root / file.lstrip("/")).parent.mkdir(parents=True, exist_ok=True)
+            (root / file.lstrip("/")).write_text(hashed + "\n")
+        result = tools.apply_passwords(root, arguments)
         assert result.returncode == 0, result.stderr
-        shadow = {line.split(":")[0]: line.split(":")[1]
-                  for line in (root / "etc/shadow").read_text().splitlines()}
+        shadow = tools.shadow(root)
         for name, hashed in expected["passwords"].items():
             assert shadow[name] == hashed
 

@@ -12,6 +12,9 @@ from pydeclos.lower import FileTree, write_tree
 from tests.conftest import unavailable
 
 UNIT_DIR = "usr/lib/systemd/system"
+PEOPLE_SCRIPT = "usr/lib/pydeclos/add-people"
+PEOPLE_FILE = "usr/lib/pydeclos/sysusers-people.conf"
+PASSWORDS_SCRIPT = "usr/lib/pydeclos/apply-passwords"
 EXEC_KEYS = re.compile(r"^(ExecStart|ExecStartPre|ExecStartPost|ExecReload|ExecStop|"
                        r"ExecStopPost|ExecCondition)=(.*)$", re.MULTILINE)
 # The accounts a Debian base system has before sysusers runs (base-passwd), trimmed to
@@ -92,11 +95,30 @@ def applied_root(extra: Path, root: Path) -> Path:
     (root / "etc/group").write_text(BASE_GROUP)
     result = run(["systemd-sysusers", f"--root={root}"])
     assert result.returncode == 0, result.stderr
+    add_people(root)
     result = run(["systemd-tmpfiles", f"--root={root}", "--boot", "--create", "--remove",
                   *(f"--exclude-prefix={d}" for d in ("/tmp", "/var/tmp", "/run", "/proc",
                                                         "/sys", "/dev"))])
     assert result.returncode == 0, result.stderr
     return root
+
+
+def add_people(root: Path) -> None:
+    """What pydeclos-users.service runs at boot: the normal users without a uid."""
+    script, people = root / PEOPLE_SCRIPT, f"/{PEOPLE_FILE}"
+    if script.exists():
+        result = run(["sh", script, "--root", root, people])
+        assert result.returncode == 0, result.stderr
+
+
+def apply_passwords(root: Path, arguments: list[str]) -> subprocess.CompletedProcess[str]:
+    """What pydeclos-passwords.service runs, against the scratch root's shadow file."""
+    return run(["sh", root / PASSWORDS_SCRIPT, "--root", root, *arguments])
+
+
+def shadow(root: Path) -> dict[str, str]:
+    return {line.split(":")[0]: line.split(":")[1]
+            for line in (root / "etc/shadow").read_text().splitlines()}
 
 
 def passwd(root: Path) -> dict[str, list[str]]:

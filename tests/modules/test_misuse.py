@@ -19,6 +19,47 @@ ERRORS = [
         ["users.users.alice.hashed_password", "crypt(3) hash", "mkpasswd"],
         id="clear-text-in-hashed_password"),
     pytest.param(
+        '{"users": {"users": {"alice": {"hashed_password": "$6$salt$abcdefgh"}}}}',
+        ["users.users.alice.hashed_password", "shipped in /usr", "hashed_password_file",
+         "passwd.hashed-password.<name>"], id="hash-in-configuration"),
+    pytest.param(
+        '{"users": {"users": {"alice": {"hashed_password_file": "/usr/share/alice.hash"}}}}',
+        ["users.users.alice.hashed_password_file", "inside /usr", "/etc/credstore"],
+        id="hash-file-in-usr"),
+    pytest.param(
+        '{"environment": {"etc": {"app/token": {"text": "s3cret", "mode": "0600"}}}}',
+        ['environment.etc."app/token".mode', "'0600'", "not readable by everyone",
+         "every update publishes", "docs/security.md"], id="etc-private-text"),
+    pytest.param(
+        '{"environment": {"etc": {"app/key": {"source": "/etc/hostname", "mode": "0640",'
+        ' "group": "adm"}}}}',
+        ['environment.etc."app/key".mode', "'0640'", "not readable by everyone"],
+        id="etc-private-source"),
+    pytest.param(
+        '{"files": {"usr": {"share/app/key": {"text": "s3cret", "mode": "0600"}}}}',
+        ["files.usr", "readable by everyone", "/usr is public"], id="usr-private-file"),
+    pytest.param(
+        '{"users": {"users": {"eve": {"is_normal_user": True, "home": "/etc"}}}}',
+        ["users.users.eve.home = '/etc'", "system directory", "under /home/ or /srv/"],
+        id="home-etc"),
+    pytest.param(
+        '{"users": {"users": {"eve": {"is_normal_user": True, "home": "/var/lib/eve"}}}}',
+        ["users.users.eve.home = '/var/lib/eve'", "under /home/ or /srv/"],
+        id="home-var-lib-for-a-person"),
+    pytest.param(
+        '{"users": {"users": {"svc": {"is_system_user": True, "home": "/usr/lib/svc"}}}}',
+        ["users.users.svc.home", "under /var/lib/ (a system user)"], id="home-usr"),
+    pytest.param(
+        '{"users": {"users": {"eve": {"is_normal_user": True, "home": "/root"}}}}',
+        ["users.users.eve.home = '/root'"], id="home-root-for-another-user"),
+    pytest.param(
+        '{"users": {"users": {"eve": {"is_normal_user": True, "home": "/home"}}}}',
+        ["users.users.eve.home = '/home'"], id="home-is-home-itself"),
+    pytest.param(
+        '{"users": {"users": {"svc": {"is_system_user": True, "home": "/",'
+        ' "create_home": True}}}}',
+        ["users.users.svc.home = '/'", "create_home false"], id="home-slash-created"),
+    pytest.param(
         '{"environment": {"etc": {"/etc/motd": {"text": "hi"}}}}',
         ["environment.etc", "/etc/motd", "relative to /etc"], id="etc-absolute"),
     pytest.param(
@@ -132,6 +173,17 @@ def test_clear_text_password_never_reaches_the_configuration(system) -> None:
     with pytest.raises(PydeclosError) as caught:
         system('config = {"users": {"users": {"alice": {"password": "hunter2"}}}}\n').to_data()
     assert "hunter2" not in str(caught.value)
+
+
+def test_homes_where_a_home_belongs_are_accepted(system) -> None:
+    config = system('''config = {"users": {"users": {
+        "alice": {"is_normal_user": True, "home": "/srv/alice"},
+        "bob": {"is_normal_user": True, "home": "/home/staff/bob"},
+        "svc": {"is_system_user": True, "home": "/var/lib/svc", "create_home": True},
+        "nobody2": {"is_system_user": True, "home": "/nonexistent"},
+        "root": {"home": "/root"},
+    }}}\n''').to_data()
+    assert config["users"]["users"]["svc"]["home"] == "/var/lib/svc"
 
 
 WARNINGS = [

@@ -1,10 +1,6 @@
 """A system that touches every option family, for the tests that feed the generated files to
 the tools that read them (mkosi, systemd-analyze, sysusers, tmpfiles, nft, repart)."""
 
-ALICE_HASH = ("$6$pydeclossalt1$HOkx0CxQ4r.YzHDg6y0lYJtUudg989rLr.1VLgS41Ny.qBXcOrWUHx/"
-              "ad.JIhacYmBB4uAzOAvwnGky0hGyZr0")
-
-
 def config(cfg):
     return {
         "image": {"version": 7, "id": "demo"},
@@ -16,7 +12,8 @@ def config(cfg):
             "groups": {"deploy": {"gid": 2000}},
             "users": {
                 "alice": {"is_normal_user": True, "extra_groups": ["sudo", "deploy"],
-                          "description": "Alice (admin)", "hashed_password": ALICE_HASH},
+                          "description": "Alice (admin)",
+                          "hashed_password_file": "/etc/credstore/alice.hash"},
                 "bob": {"is_normal_user": True, "uid": 1500},
                 "svc": {"is_system_user": True},
             },
@@ -60,7 +57,7 @@ def config(cfg):
                                                       "servers": ["ntp.example.org"]}},
         "environment": {
             "etc": {"demo/config.ini": {"text": "[main]\nvalue = 1\n"},
-                    "demo/secret": {"text": "s3cret\n", "mode": "0640", "group": "deploy"}},
+                    "demo/shared": {"text": "shared\n", "mode": "0664", "group": "deploy"}},
             "variables": {"EDITOR": "vim"}, "shell_aliases": {"ll": "ls -l"},
         },
     }
