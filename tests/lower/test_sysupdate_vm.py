@@ -3,8 +3,9 @@
 Generation 1 of examples/minimal boots with the artifacts of generation 2 on a second
 disk mounted where the transfers look (/var/lib/pydeclos/updates); `systemd-sysupdate
 update` must fill the empty B slot and install the UKI with boot counting, keeping the
-booted version. Generation 2 is examples/minimal plus a password hash for alice, which
-must reach /etc/shadow once generation 2 runs.
+booted version. Generation 2 is examples/minimal plus a `hashed_password_file` for alice:
+the hash itself is written on the machine while generation 1 runs (it is in no image or
+update), and must reach /etc/shadow once generation 2 runs.
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from tests.lower.test_semantics import HASH_1
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
+HASH_FILE = "/etc/credstore/alice.hash"
 COMMAND = rf"""
 set -u
+mkdir -p /etc/credstore && (umask 077 && echo '{HASH_1}' >{HASH_FILE})
 mkdir -p {SOURCE_DIR}
 mount -o ro /dev/disk/by-label/pdupdates {SOURCE_DIR}
 /usr/lib/systemd/systemd-sysupdate update >/run/update.log 2>&1
@@ -38,7 +41,7 @@ imports = [{str(MINIMAL)!r}]
 
 
 def config(cfg):
-    return {{"users": {{"users": {{"alice": {{"hashed_password": {HASH_1!r}}}}}}}}}
+    return {{"users": {{"users": {{"alice": {{"hashed_password_file": {HASH_FILE!r}}}}}}}}}
 """
 
 
@@ -110,4 +113,4 @@ def test_the_updated_image_boots_generation_2_from_slot_b(minimal_build, second_
     assert "usr /dev/mapper/usr" in lines
     assert f"usrhash {second_build.usrhash}" in lines
     assert "state running" in lines
-    assert f"shadow {HASH_1}" in lines  # generation 2's new hash was applied
+    assert f"shadow {HASH_1}" in lines  # generation 2 applied the file on the machine

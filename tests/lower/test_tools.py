@@ -63,7 +63,8 @@ EXPECTED = {
     },
     "rich": {
         "image_id": "demo", "version": "7", "layout": "usr", "hostname": "demo",
-        "packages": [*BASE_PACKAGES, "tzdata", "systemd-timesyncd", "nftables",
+        # passwd (chpasswd) for alice's hashed_password_file.
+        "packages": [*BASE_PACKAGES, "tzdata", "systemd-timesyncd", "passwd", "nftables",
                      "openssh-server"],
         # A list definition replaces the option's default list (console=ttyS0) in NixOS
         # semantics: the system file declares only this parameter.
