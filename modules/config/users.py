@@ -21,7 +21,6 @@ Homes are tmpfiles `d` lines, refused where they would take over a system direct
 `ssh_authorized_keys` are shipped by the openssh module.
 """
 
-import posixpath
 
 from pydeclos import option
 from pydeclos import types as t
@@ -136,10 +135,9 @@ SECRET_HINT = ("a password hash in the configuration would be shipped in /usr, w
                "/etc/credstore/alice.hash) and set `hashed_password_file` to its path, or pass "
                "it as the systemd credential passwd.hashed-password.<name> when the machine "
                "first creates the user (docs/topics/users.md)")
-# Where a home may be: a person's under /home or /srv, a service account's also under
-# /var/lib; `/` and /nonexistent mean "no home" and are never created.
+# Where a home may be: a person's under /home or /srv, a service account's also in its own
+# /var/lib/<name>; `/` and /nonexistent mean "no home" and are never created.
 HOME_ROOTS = ("/home/", "/srv/")
-SYSTEM_HOME_ROOTS = ("/var/lib/",)
 NO_HOME = ("/", "/nonexistent")
 REJECTED = "<clear-text password rejected>"
 
@@ -162,8 +160,8 @@ user_options = {
         example=["sudo"]),
     "home": option(t.absolute_path | None, default=None, description=(
         "Home directory; None means `/home/<name>` for normal users and `/` otherwise. "
-        "Allowed: under /home or /srv; under /var/lib for system users; /root for root; `/` "
-        "or /nonexistent (no home, never created).")),
+        "Allowed: under /home or /srv; /var/lib/<name> or below for system users; /root for "
+        "root; `/` or /nonexistent (no home, never created).")),
     "create_home": option(bool | None, default=None, description=(
         "Whether to create the home directory; None means yes for normal users.")),
     "shell": option(t.absolute_path | None, default=None, description=(
@@ -219,23 +217,9 @@ def user_errors(name, user, known_groups) -> list[dict]:
         # No `options`: listing where it was defined would print the password itself.
         errors.append((f"{where}.password: clear-text passwords are not accepted (they would "
                        f"end up in the image and the build logs); {HASH_HINT}", None))
-    if user.hashed_password is not None:
-        errors.append((f"{where}.hashed_password: {SECRET_HINT}", f"{where}.hashed_password"))
-    file = user.hashed_password_file
-    if file is not None and (file == "/usr" or file.startswith("/usr/")):
-        errors.append((f"{where}.hashed_password_file = {file!r} is inside /usr, which is "
-                       "the public image; use a path on the machine's persistent root such as "
-                       f"/etc/credstore/{name}.hash", f"{where}.hashed_password_file"))
+    errors += secret_errors(name, user)
     if user.home is not None and not home_allowed(name, user):
-        places = "under /home/ or /srv/"
-        if not user.is_normal_user:
-            places += ", under /var/lib/ (a system user)"
-        if name == "root":
-            places += ", /root"
-        errors.append((f"{where}.home = {user.home!r} would make a system directory this "
-                       "user's home (created 0700 and owned by it at boot). Allowed: "
-                       f"{places}, or `/` or /nonexistent with create_home false (no home)",
-                       f"{where}.home"))
+        errors.append((home_error(name, user), f"{where}.home"))
     if user.is_normal_user and user.is_system_user:
         errors.append((f"{where}: is_normal_user and is_system_user are both true; choose one",
                        f"{where}.is_system_user"))
@@ -255,15 +239,42 @@ def user_errors(name, user, known_groups) -> list[dict]:
     return [{"assertion": False, "message": m, "options": [o] if o else []} for m, o in errors]
 
 
+def secret_errors(name, user) -> list[tuple[str, str]]:
+    """A hash never goes into the configuration, and its file never into /usr."""
+    where = f"users.users.{name}"
+    errors = []
+    if user.hashed_password is not None:
+        errors.append((f"{where}.hashed_password: {SECRET_HINT}", f"{where}.hashed_password"))
+    file = user.hashed_password_file
+    if file is not None and (file == "/usr" or file.startswith("/usr/")):
+        errors.append((f"{where}.hashed_password_file = {file!r} is inside /usr, which is "
+                       "the public image; use a path on the machine's persistent root such as "
+                       f"/etc/credstore/{name}.hash", f"{where}.hashed_password_file"))
+    return errors
+
+
 def home_allowed(name, user) -> bool:
+    """A home is created 0700 and owned by its user: never a system directory."""
     home = user.home.rstrip("/") or "/"
     if home in NO_HOME:
         return not user.create_home
     if name == "root" and home == "/root":
         return True
-    roots = HOME_ROOTS + (() if user.is_normal_user else SYSTEM_HOME_ROOTS)
-    return any(home.startswith(root) and posixpath.normpath(home) == home
-               for root in roots)
+    if any(home.startswith(root) for root in HOME_ROOTS):
+        return True
+    own = f"/var/lib/{name}"
+    return not user.is_normal_user and (home == own or home.startswith(f"{own}/"))
+
+
+def home_error(name, user) -> str:
+    places = "under /home/ or /srv/"
+    if not user.is_normal_user:
+        places += f", /var/lib/{name} or under it (a system user's own state directory)"
+    if name == "root":
+        places += ", /root"
+    return (f"users.users.{name}.home = {user.home!r} would make a system directory this "
+            "user's home (created 0700 and owned by it at boot). Allowed: "
+            f"{places}, or `/` or /nonexistent with create_home false (no home)")
 
 
 def is_person(user) -> bool:

@@ -4,6 +4,7 @@ Every configuration here is a real system file evaluated with the standard libra
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -210,3 +211,24 @@ def test_the_lowering_guard_refuses_a_private_file_in_usr() -> None:
     with pytest.raises(ValueError, match="usr/share/app/key.*public /usr"):
         check_public_usr(tree)
     check_public_usr(FileTree({"mkosi.conf": File(b"", 0o600)}))
+
+
+def test_every_digest_in_the_manifest_is_of_public_content() -> None:
+    """generation.json's plain sha256 per /etc file leaks nothing only if that content is
+    itself public in /usr: check it for every entry kind of the rich case."""
+    tree = lower(rich_config())
+    manifest = json.loads(text(tree, f"{EXTRA}/usr/share/pydeclos/generation.json"))
+    kinds = set()
+    for path, entry in manifest["etc"].items():
+        if "link" in entry:
+            kinds.add("link")
+            continue
+        stored = tree[f"{EXTRA}/usr/share/pydeclos/etc/{path}"]
+        assert isinstance(stored, File) and stored.mode & 0o004, path
+        assert hashlib.sha256(stored.content).hexdigest() == entry["sha256"]
+        kinds.add("copy" if entry["user"] != "root" or entry["group"] != "root" else "file")
+    assert kinds == {"link", "copy", "file"}
+    for unit, digest in manifest["units"].items():
+        stored = tree[f"{UNITS}/{unit}"]
+        assert isinstance(stored, File) and stored.mode & 0o004
+        assert hashlib.sha256(stored.content).hexdigest() == digest

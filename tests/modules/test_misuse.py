@@ -48,7 +48,11 @@ ERRORS = [
         id="home-var-lib-for-a-person"),
     pytest.param(
         '{"users": {"users": {"svc": {"is_system_user": True, "home": "/usr/lib/svc"}}}}',
-        ["users.users.svc.home", "under /var/lib/ (a system user)"], id="home-usr"),
+        ["users.users.svc.home", "/var/lib/svc or under it"], id="home-usr"),
+    pytest.param(
+        '{"users": {"users": {"svc": {"is_system_user": True, "home": "/var/lib/dpkg"}}}}',
+        ["users.users.svc.home = '/var/lib/dpkg'", "/var/lib/svc or under it"],
+        id="home-another-state-directory"),
     pytest.param(
         '{"users": {"users": {"eve": {"is_normal_user": True, "home": "/root"}}}}',
         ["users.users.eve.home = '/root'"], id="home-root-for-another-user"),
