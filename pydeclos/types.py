@@ -49,7 +49,8 @@ __all__ = [
     # Linux domain types
     "unit_name", "unit_prefix", "unit_file", "drop_in_name", "user_name", "group_name",
     "host_name", "domain_name", "server_name", "etc_path", "usr_path", "absolute_path",
-    "file_mode", "public_file_mode", "size", "image_id", "release", "mirror_url", "component", "kernel_param",
+    "passwd_path", "file_mode", "public_file_mode", "size", "image_id", "release", "mirror_url",
+    "component", "kernel_param",
     "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword",
     "job_name", "ini_value", "unit_line", "crypt_hash", "gecos", "tmpfiles_rule", "system_id",
@@ -144,6 +145,11 @@ usr_path = Matching(_RELATIVE, "a path relative to /usr such as 'lib/sysctl.d/50
 absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+)+",
                          "an absolute, normalised path without spaces or quotes, such as "
                          "'/srv/data'", example="/srv/data")
+# /etc/passwd separates its fields with ':', so a home or a shell cannot hold one.
+passwd_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=~-]+)+",
+                       "an absolute, normalised path without spaces, quotes or ':' (which "
+                       "separates /etc/passwd fields), such as '/home/alice'",
+                       example="/home/alice")
 file_mode = Matching(r"0?[0-7]{3}|[0-7]{4}", "an octal file mode such as '0644'", example="0644")
 # /usr is public (every update carries it): a file there must not pretend to be private.
 public_file_mode = Matching(r"0?[0-7]{2}[4-7]|[0-7]{3}[4-7]",

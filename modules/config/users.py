@@ -158,13 +158,13 @@ user_options = {
         "Supplementary groups: declared in `users.groups`, another user's own group, or a "
         "group every Debian system has (e.g. `sudo`, `adm`, `systemd-journal`)."),
         example=["sudo"]),
-    "home": option(t.absolute_path | None, default=None, description=(
+    "home": option(t.passwd_path | None, default=None, description=(
         "Home directory; None means `/home/<name>` for normal users and `/` otherwise. "
         "Allowed: under /home or /srv; /var/lib/<name> or below for system users; /root for "
         "root; `/` or /nonexistent (no home, never created).")),
     "create_home": option(bool | None, default=None, description=(
         "Whether to create the home directory; None means yes for normal users.")),
-    "shell": option(t.absolute_path | None, default=None, description=(
+    "shell": option(t.passwd_path | None, default=None, description=(
         "Login shell; None means /bin/bash for normal users and /usr/sbin/nologin otherwise.")),
     "is_normal_user": option(bool, default=False, description=(
         "A person's account: uid from 1000, own group, home under /home, a login shell.")),
@@ -307,7 +307,8 @@ def render_sysusers(users, groups) -> tuple[str, str]:
         uid = "-" if user.uid is None else str(user.uid)
         explicit_group = user.group is not None or not user.is_normal_user
         ident = f"{uid}:{primary_group(name, user)}" if explicit_group else uid
-        gecos = f'"{user.description}"' if user.description else "-"
+        # sysusers expands %-specifiers in the GECOS field: `%a` would become the architecture.
+        gecos = f'"{user.description.replace("%", "%%")}"' if user.description else "-"
         shell = user.shell or ("/bin/bash" if user.is_normal_user else "/usr/sbin/nologin")
         (own if name in people else lines).append(
             f"u {name} {ident} {gecos} {home_of(name, user)} {shell}")

@@ -347,3 +347,36 @@ def test_immutable_users_get_the_file_hash_back_or_are_locked(machine: Path,
     assert applied_hash(tmp_path, machine, False) == "!*"  # not a hash: locked, not set
     (machine / HASH_FILE).unlink()
     assert applied_hash(tmp_path, machine, False) == "!*"
+
+
+GECOS_SYSTEM = """\
+def config(cfg):
+    return {"users": {"users": {"ops": {"is_system_user": True,
+                                        "description": "100% uptime, %a and %% kept"}}}}
+"""
+
+
+def test_a_full_name_with_percent_signs_reaches_passwd_as_declared(tmp_path: Path) -> None:
+    """sysusers expands %-specifiers in the GECOS field; pydeclos escapes them."""
+    tools.need("systemd-sysusers")
+    tree = lower_text(GECOS_SYSTEM, tmp_path)
+    root = tools.applied_root(tree / EXTRA, tmp_path / "root")
+    assert tools.passwd(root)["ops"][4] == "100% uptime, %a and %% kept"
+
+
+COLON_SYSTEM = """\
+def config(cfg):
+    return {"users": {"users": {"bob": {
+        "is_normal_user": True, "FIELD": "/home/b:ob"}}}}
+"""
+
+
+@pytest.mark.parametrize("field", ["home", "shell"])
+def test_a_colon_in_a_passwd_path_is_refused_at_the_users_line(field: str, tmp_path: Path) -> None:
+    system = tmp_path / "system.py"
+    system.write_text(COLON_SYSTEM.replace("FIELD", field))
+    result = CliRunner().invoke(main, ["lower", str(system), "-o", str(tmp_path / "tree")])
+    assert result.exit_code == 1
+    assert f"users.users.bob.{field}" in result.output and "system.py:3" in result.output
+    assert "separates /etc/passwd fields" in result.output
+    assert not (tmp_path / "tree").exists()
