@@ -9,6 +9,7 @@ MODULES: list[str] = [
     "system/boot.py",
     "system/image.py",
     "system/packages.py",
+    "system/pydeclos.py",
     "system/systemd.py",
     # keep-sorted end
     # keep-sorted start

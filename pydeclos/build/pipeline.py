@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from pydeclos.build.mkosi import (
     summary,
 )
 from pydeclos.build.progress import Progress
+from pydeclos.build.self_copy import extra_tree_options
 
 MANIFEST = "generation.json"
 LOG = "build.log"
@@ -124,10 +126,10 @@ def build_tree(
         with exclusive(cache, progress):
             progress.advance_to("install packages")
             incremental = incremental_dir(cache, info)
-            status, lines = run_build(
-                build_command(tree, stage, version, tools, cache, incremental),
-                tools, log, progress, verbose,
-            )
+            command = build_command(tree, stage, version, tools, cache, incremental)
+            with tempfile.TemporaryDirectory(prefix="pydeclos-self-") as scratch:
+                command[-1:-1] = extra_tree_options(tree, Path(scratch))
+                status, lines = run_build(command, tools, log, progress, verbose)
         if status != 0:
             if not any(incremental.iterdir()):  # keep the slot for package sets that built
                 incremental.rmdir()

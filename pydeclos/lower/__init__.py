@@ -17,6 +17,7 @@ from pydeclos.lower.kernel import lower_kernel
 from pydeclos.lower.manifest import lower_manifest
 from pydeclos.lower.mkosi_conf import lower_mkosi_conf
 from pydeclos.lower.networking import lower_networking
+from pydeclos.lower.on_machine import lower_on_machine
 from pydeclos.lower.presets import lower_presets
 from pydeclos.lower.repart import lower_repart
 from pydeclos.lower.sysupdate import lower_sysupdate
@@ -40,6 +41,7 @@ LOWERINGS: tuple[Callable[[Mapping[str, Any]], FileTree], ...] = (
     lower_tmpfiles,
     lower_sysupdate,
     lower_manifest,
+    lower_on_machine,
 )
 
 
