@@ -1,0 +1,27 @@
+"""The two generations of tests/switch/systems, built once per test session into one OUT."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+SYSTEMS = Path(__file__).resolve().parent / "systems"
+
+
+@dataclass(frozen=True)
+class SwitchBuilds:
+    out: Path
+    v1: Path
+    v2: Path
+
+
+@functools.cache
+def switch_builds_in(base: Path) -> SwitchBuilds:
+    """Build v1 and v2 into `base`/switch-out (cached: the plan and VM tests share them)."""
+    from pydeclos.build.system import build_system
+
+    out = base / "switch-out"
+    first = build_system(SYSTEMS / "v1.py", out, version=1)
+    second = build_system(SYSTEMS / "v2.py", out, version=2)
+    return SwitchBuilds(out, first.directory, second.directory)

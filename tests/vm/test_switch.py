@@ -1,0 +1,203 @@
+"""`pydeclos switch` and `rollback` inside a VM: generation 1 -> 2 without a kernel reboot, back.
+
+One qemu process per run; the exec unit (passed as credentials) is created again after
+each soft-reboot, so the guest script keeps its stage in /var (the persistent root):
+
+- run 1 (boot v1): edit a managed /etc file by hand, `switch --from` the second disk
+  (OUT/2 of the switch builds); after the soft-reboot the same unit probes generation 2;
+- run 2 (a full boot): generation 2 boots from its slot and is marked good; `rollback`
+  soft-reboots into generation 1, which is probed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.switch.builds import SwitchBuilds, switch_builds_in
+
+pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
+
+COMMON = r"""
+set -u
+S=/var/lib/swtest
+mkdir -p $S
+p() { printf '%s\t%s\n' "$1" "$2"; }
+probe() {
+  p version "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
+  p boot_id "$(cat /proc/sys/kernel/random/boot_id)"
+  p soft_reboots "$(systemctl show -P SoftRebootsCount)"
+  p usr "$(findmnt -n -o SOURCE /usr)"
+  p hello "$(systemctl is-active swtest-hello.service)"
+  p tree "$(command -v tree || echo missing)"
+  p changed "$(cat /etc/swtest/changed.conf 2>&1)"
+  p removed "$(test -e /etc/swtest/removed.conf -o -L /etc/swtest/removed.conf && echo present || echo gone)"
+  p edited "$(cat /etc/swtest/edited.conf 2>&1)"
+  p status "$(pydeclos status --json | base64 -w0)"
+  p generations "$(pydeclos generations --json | base64 -w0)"
+  p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+}
+"""
+
+SWITCH = COMMON + r"""
+if [ ! -e $S/switched ]; then
+  touch $S/switched
+  p boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/before
+  p version_before "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/before
+  p pydeclos_version "$(pydeclos --version)" >> $S/before
+  p status_before "$(pydeclos status --json | base64 -w0)" >> $S/before
+  rm /etc/swtest/edited.conf && echo "edited by hand" > /etc/swtest/edited.conf
+  mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
+  p plan "$(pydeclos switch --from /mnt/out --dry-run --json | base64 -w0)" >> $S/before
+  pydeclos switch --from /mnt/out --yes > $S/switch.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/before; cat $S/switch.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+cat $S/before
+p switch_log "$(base64 -w0 < $S/switch.log)"
+p kept "$(cat /var/lib/pydeclos/etc-kept/*/swtest/edited.conf 2>&1)"
+probe
+"""
+
+ROLLBACK = COMMON + r"""
+if [ ! -e $S/rolled-back ]; then
+  touch $S/rolled-back
+  probe | sed 's/^/rebooted_/' > $S/rebooted
+  pydeclos rollback --yes > $S/rollback.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/rebooted; cat $S/rollback.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+cat $S/rebooted
+p rollback_log "$(base64 -w0 < $S/rollback.log)"
+probe
+"""
+
+
+def fields(stdout: str) -> dict[str, str]:
+    found = {}
+    for line in stdout.splitlines():
+        key, sep, value = line.partition("\t")
+        if sep:
+            found[key] = value
+    return found
+
+
+def decoded(value: str) -> dict:
+    import base64
+
+    return json.loads(base64.b64decode(value))
+
+
+@pytest.fixture(scope="module")
+def switch_builds(tmp_path_factory: pytest.TempPathFactory) -> SwitchBuilds:
+    return switch_builds_in(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="module")
+def update_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """OUT/2 without its disk image, on an ext4 disk labelled pdout."""
+    files = tmp_path_factory.mktemp("out-files")
+    shutil.copytree(switch_builds.v2, files / "2", ignore=shutil.ignore_patterns("*.raw"))
+    disk = tmp_path_factory.mktemp("out-disk") / "out.img"
+    subprocess.run(["mkfs.ext4", "-q", "-L", "pdout", "-d", str(files), str(disk), "700M"],
+                   check=True)
+    return disk
+
+
+@pytest.fixture(scope="module")
+def scenario(switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactory):
+    from pydeclos.vm.qemu import VmOptions, run_exec
+    from pydeclos.vm.target import image_of_generation
+
+    work = tmp_path_factory.mktemp("switch-vm")
+    image = work / "disk.raw"
+    subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
+                    str(image)], check=True)
+    first = run_exec(image, SWITCH, VmOptions(extra_disks=[update_disk], persist=True),
+                     timeout=1500, console_log=work / "console-1.log")
+    assert first.report.status == 0, first.report.stdout + first.report.stderr
+    second = run_exec(image, ROLLBACK, VmOptions(persist=True), timeout=1500,
+                      console_log=work / "console-2.log")
+    assert second.report.status == 0, second.report.stdout + second.report.stderr
+    return fields(first.report.stdout), fields(second.report.stdout)
+
+
+def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
+    switched, _ = scenario
+    assert switched["version_before"] == "1"
+    assert switched["version"] == "2"
+    assert switched["boot_id"] == switched["boot_id_before"]
+    assert switched["soft_reboots"] == "1"
+    assert switched["hello"] == "active"
+    assert switched["tree"] != "missing"
+    assert switched["changed"] == "version 2"
+    assert switched["removed"] == "gone"
+    assert switched["failed"].strip() == ""
+
+
+def test_the_plan_was_shown_and_followed(scenario) -> None:
+    switched, _ = scenario
+    plan = decoded(switched["plan"])
+    assert plan["method"] == "soft-reboot"
+    assert plan["units"]["added"] == ["swtest-hello.service"]
+    assert "tree" in plan["packages"]["added"]
+    assert plan["etc"]["removed"] == ["swtest/removed.conf"]
+
+
+def test_a_hand_edit_is_reported_and_kept(scenario) -> None:
+    import base64
+
+    switched, _ = scenario
+    log = base64.b64decode(switched["switch_log"]).decode()
+    assert "/etc/swtest/edited.conf was edited by hand" in log, log
+    assert "/var/lib/pydeclos/etc-kept/" in log
+    assert switched["kept"] == "edited by hand"
+    assert switched["edited"] == "declared in both"
+
+
+def test_status_reads_the_usr_actually_mounted(scenario) -> None:
+    switched, _ = scenario
+    before = decoded(switched["status_before"])
+    after = decoded(switched["status"])
+    assert before["usr"]["data"] == "swtest_1" and before["version"] == 1
+    assert after["usr"]["data"] == "swtest_2" and after["version"] == 2
+    assert after["usr"]["dm_name"] == "pydeclos-usr-2"
+    assert "swtest/edited.conf" not in after["etc"]["edited"]
+
+
+def test_generations_after_the_switch(scenario) -> None:
+    switched, _ = scenario
+    data = decoded(switched["generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert data["running"] == 2 and data["boots_next"] == 2
+    assert rows[1]["slot"] == "swtest_1" and rows[2]["slot"] == "swtest_2"
+    assert rows[2]["state"] == "counting" and rows[2]["tries_left"] == 3
+
+
+def test_a_full_reboot_boots_generation_2_and_marks_it_good(scenario) -> None:
+    _, rolled = scenario
+    assert rolled["rebooted_version"] == "2"
+    assert rolled["rebooted_usr"] == "/dev/mapper/usr"
+    data = decoded(rolled["rebooted_generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[2]["state"] == "good", data
+
+
+def test_rollback_returns_to_generation_1_without_a_kernel_reboot(scenario) -> None:
+    _, rolled = scenario
+    assert rolled["version"] == "1"
+    assert rolled["boot_id"] == rolled["rebooted_boot_id"]
+    assert rolled["hello"] != "active"
+    assert rolled["removed"] == "present"
+    assert rolled["changed"] == "version 1"
+    data = decoded(rolled["generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[2]["state"] == "bad" and data["boots_next"] == 1
