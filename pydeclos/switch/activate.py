@@ -25,6 +25,9 @@ from pydeclos.switch.pe import split_uki
 LOCK = Path("/run/pydeclos/switch.lock")
 NEXTROOT = Path("/run/nextroot")
 UPDATES = Path("/var/lib/pydeclos/updates")  # where the image's transfers read (lower/sysupdate)
+# Says "this generation came by a soft-reboot switch" to the health-check revert unit
+# (modules/system/pydeclos.py); /run survives a soft-reboot but not a boot.
+SOFT_SWITCH_MARKER = Path("/run/pydeclos/soft-switch")
 
 
 @contextmanager
@@ -132,7 +135,14 @@ def guard(root: Path, image_id: str, version: int, check_kernel: bool) -> None:
             "would leave it without drivers. Use --method kexec or --method reboot")
 
 
-def soft_reboot() -> None:
+def soft_reboot(from_version: int | None) -> None:
+    """Soft-reboot into /run/nextroot; `from_version` set marks a switch the health checks
+    may revert (a rollback passes None, so a failing old generation does not bounce back)."""
+    SOFT_SWITCH_MARKER.parent.mkdir(parents=True, exist_ok=True)
+    if from_version is None:
+        SOFT_SWITCH_MARKER.unlink(missing_ok=True)
+    else:
+        SOFT_SWITCH_MARKER.write_text(f"{from_version}\n")
     run(["systemctl", "soft-reboot", "--no-block"])
 
 

@@ -155,15 +155,6 @@ def _sys_block(name: str) -> Path:
     return Path("/sys/class/block") / name
 
 
-def _partname(node: str) -> str | None:
-    uevent = _sys_block(node) / "uevent"
-    if uevent.is_file():
-        for line in uevent.read_text().splitlines():
-            if line.startswith("PARTNAME="):
-                return line.removeprefix("PARTNAME=")
-    return None
-
-
 def usr_source() -> UsrSource:
     """The device mounted at /usr and, through device-mapper, the slot partitions under it."""
     device = run(["findmnt", "-n", "-o", "SOURCE", "/usr"], check=False).strip()
@@ -179,10 +170,15 @@ def usr_source() -> UsrSource:
         if (_sys_block(node) / "slaves").is_dir() else [node]
     data_label = disk = None
     for slave in slaves:
-        label = _partname(slave)
-        if label and not label.endswith("_verity"):
-            data_label = label
-            disk = Path(os.path.realpath(_sys_block(slave))).parent.name
+        number_file = _sys_block(slave) / "partition"
+        if not number_file.is_file():
+            continue
+        parent = Path(os.path.realpath(_sys_block(slave))).parent.name
+        # The GPT, not the kernel's PARTNAME: sysupdate relabels slots while they are in use.
+        labels = {p.number: p.label for p in partitions(parent)}
+        label = labels.get(int(number_file.read_text()))
+        if label and not label.endswith("_verity") and label != "_empty":
+            data_label, disk = label, parent
     return UsrSource(device, dm_name, data_label, disk)
 
 

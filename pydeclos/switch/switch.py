@@ -62,6 +62,14 @@ def plan_switch(source: Path, method: str, allow_downgrade: bool = False,
     return plan, output
 
 
+def remember_installed(version: int) -> None:
+    """Before the first switch: the persistent root's dpkg database describes `version`."""
+    marker = machine.STATE_DIR / "installed-from"
+    if not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{version}\n")
+
+
 def _disk() -> str:
     source = machine.usr_source()
     if source.disk is None:
@@ -77,6 +85,7 @@ def switch(source: Path, method: str, allow_downgrade: bool = False,
         plan, output = plan_switch(source, method, allow_downgrade, allow_other_image)
         verify(output)
         disk = _disk()
+        remember_installed(plan.current.version)
         target = plan.target
         with activate.source_mounted(output.directory):
             activate.install(target.version)
@@ -92,18 +101,18 @@ def switch(source: Path, method: str, allow_downgrade: bool = False,
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
         outcome = Outcome(plan, installed=True)
-        _activate(outcome, slot, output.artifact("uki"))
+        _activate(outcome, slot, output.artifact("uki"), revertible=True)
         return outcome
 
 
-def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None) -> None:
+def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool) -> None:
     plan = outcome.plan
     target = plan.target
     if plan.method == "soft-reboot":
         activate.prepare_nextroot(slot, target.image_id, check_kernel=True)
     outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
     if plan.method == "soft-reboot":
-        activate.soft_reboot()
+        activate.soft_reboot(plan.current.version if revertible else None)
         outcome.activated = "soft-reboot"
     elif plan.method == "kexec":
         if uki is None:
@@ -147,7 +156,7 @@ def rollback(method: str) -> Outcome:
         activate.mark_good(plan.target.version, plan.target.image_id)
         uki = next((e.path for e in machine.boot_entries(plan.target.image_id)
                     if e.version == plan.target.version), None)
-        _activate(outcome, slot, uki)
+        _activate(outcome, slot, uki, revertible=False)
         return outcome
 
 
