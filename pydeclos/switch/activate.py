@@ -28,6 +28,8 @@ UPDATES = Path("/var/lib/pydeclos/updates")  # where the image's transfers read 
 # Says "this generation came by a soft-reboot switch" to the health-check revert unit
 # (modules/system/pydeclos.py); /run survives a soft-reboot but not a boot.
 SOFT_SWITCH_MARKER = Path("/run/pydeclos/soft-switch")
+BOOT_COUNT_VARIABLE = Path(
+    "/sys/firmware/efi/efivars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f")
 
 
 @contextmanager
@@ -138,12 +140,30 @@ def guard(root: Path, image_id: str, version: int, check_kernel: bool) -> None:
 def soft_reboot(from_version: int | None) -> None:
     """Soft-reboot into /run/nextroot; `from_version` set marks a switch the health checks
     may revert (a rollback passes None, so a failing old generation does not bounce back)."""
+    forget_boot_count()
     SOFT_SWITCH_MARKER.parent.mkdir(parents=True, exist_ok=True)
     if from_version is None:
         SOFT_SWITCH_MARKER.unlink(missing_ok=True)
     else:
         SOFT_SWITCH_MARKER.write_text(f"{from_version}\n")
     run(["systemctl", "soft-reboot", "--no-block"])
+
+
+def forget_boot_count() -> None:
+    """Keep the next userspace from judging this boot's ESP entry.
+
+    systemd-boot tells the booted system which entry it counts (LoaderBootCountPath), and
+    systemd-bless-boot marks that entry good at boot-complete.target; after a soft-reboot
+    that would bless (or un-mark) the entry of the generation booted before, not the one
+    now running. The variable is volatile, so the next real boot sets it again.
+    """
+    if BOOT_COUNT_VARIABLE.exists():
+        run(["chattr", "-i", str(BOOT_COUNT_VARIABLE)], check=False)
+        try:
+            BOOT_COUNT_VARIABLE.unlink()
+        except OSError as error:
+            raise SwitchError(f"cannot remove {BOOT_COUNT_VARIABLE} ({error.strerror}); "
+                              "the running system is unchanged") from None
 
 
 def kexec(uki: Path) -> None:
@@ -171,6 +191,13 @@ def mark_bad(version: int, image_id: str) -> None:
         if entry.version == version and entry.state != "bad":
             done = entry.tries_done or 0
             entry.path.rename(entry.path.with_name(f"{image_id}_{version}+0-{max(done, 1)}.efi"))
+
+
+def retry(version: int, image_id: str) -> None:
+    """Give a generation marked bad (by a rollback) fresh tries when switched to again."""
+    for entry in machine.boot_entries(image_id):
+        if entry.version == version and entry.state == "bad":
+            entry.path.rename(entry.path.with_name(f"{image_id}_{version}+3-0.efi"))
 
 
 def mark_good(version: int, image_id: str) -> None:

@@ -102,7 +102,7 @@ def describe_root(root: Path, where: str, kernel_release: str | None = None) -> 
     system = read_system_manifest(root)
     version = int(release.get("IMAGE_VERSION") or system.get("version") or 0)
     packages = recorded_packages(version)
-    if packages is None and root == Path("/") and version == first_installed_version():
+    if packages is None and version == first_installed_version():
         packages = dpkg_packages()
     return Description(
         image_id=release.get("IMAGE_ID") or str(system.get("image_id", "")),

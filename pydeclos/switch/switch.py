@@ -89,6 +89,7 @@ def switch(source: Path, method: str, allow_downgrade: bool = False,
         target = plan.target
         with activate.source_mounted(output.directory):
             activate.install(target.version)
+        activate.retry(target.version, target.image_id)
         manifest = output.artifact("package_manifest")
         activate.record(output.directory, target.version,
                         ["generation.json", "SHA256SUMS"] + ([manifest.name] if manifest else []))

@@ -6,7 +6,9 @@ each soft-reboot, so the guest script keeps its stage in /var (the persistent ro
 - run 1 (boot v1): edit a managed /etc file by hand, `switch --from` the second disk
   (OUT/2 of the switch builds); after the soft-reboot the same unit probes generation 2;
 - run 2 (a full boot): generation 2 boots from its slot and is marked good; `rollback`
-  soft-reboots into generation 1, which is probed.
+  soft-reboots into generation 1, which is probed;
+- run 3: `switch --method kexec` to generation 2 again (already in its slot): a new boot
+  without firmware, on the kernel and command line of generation 2's UKI.
 """
 
 from __future__ import annotations
@@ -80,6 +82,24 @@ p rollback_log "$(base64 -w0 < $S/rollback.log)"
 probe
 """
 
+KEXEC = COMMON + r"""
+if [ ! -e $S/kexeced ]; then
+  touch $S/kexeced
+  p kexec_boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/kexec
+  p kexec_version_before "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/kexec
+  mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
+  pydeclos switch --from /mnt/out --method kexec --yes > $S/kexec.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/kexec; cat $S/kexec.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+cat $S/kexec
+p kexec_log "$(base64 -w0 < $S/kexec.log)"
+p cmdline_usrhash "$(tr ' ' '\n' </proc/cmdline | sed -n 's/^usrhash=//p')"
+probe
+"""
+
 
 def fields(stdout: str) -> dict[str, str]:
     found = {}
@@ -127,11 +147,11 @@ def scenario(switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactor
     second = run_exec(image, ROLLBACK, VmOptions(persist=True), timeout=1500,
                       console_log=work / "console-2.log")
     assert second.report.status == 0, second.report.stdout + second.report.stderr
-    return fields(first.report.stdout), fields(second.report.stdout)
+    return fields(first.report.stdout), fields(second.report.stdout), image
 
 
 def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
-    switched, _ = scenario
+    switched, _, _ = scenario
     assert switched["version_before"] == "1"
     assert switched["version"] == "2"
     assert switched["boot_id"] == switched["boot_id_before"]
@@ -144,7 +164,7 @@ def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
 
 
 def test_the_plan_was_shown_and_followed(scenario) -> None:
-    switched, _ = scenario
+    switched, _, _ = scenario
     plan = decoded(switched["plan"])
     assert plan["method"] == "soft-reboot"
     assert plan["units"]["added"] == ["swtest-hello.service"]
@@ -155,7 +175,7 @@ def test_the_plan_was_shown_and_followed(scenario) -> None:
 def test_a_hand_edit_is_reported_and_kept(scenario) -> None:
     import base64
 
-    switched, _ = scenario
+    switched, _, _ = scenario
     log = base64.b64decode(switched["switch_log"]).decode()
     assert "/etc/swtest/edited.conf was edited by hand" in log, log
     assert "/var/lib/pydeclos/etc-kept/" in log
@@ -164,7 +184,7 @@ def test_a_hand_edit_is_reported_and_kept(scenario) -> None:
 
 
 def test_status_reads_the_usr_actually_mounted(scenario) -> None:
-    switched, _ = scenario
+    switched, _, _ = scenario
     before = decoded(switched["status_before"])
     after = decoded(switched["status"])
     assert before["usr"]["data"] == "swtest_1" and before["version"] == 1
@@ -174,7 +194,7 @@ def test_status_reads_the_usr_actually_mounted(scenario) -> None:
 
 
 def test_generations_after_the_switch(scenario) -> None:
-    switched, _ = scenario
+    switched, _, _ = scenario
     data = decoded(switched["generations"])
     rows = {row["version"]: row for row in data["generations"]}
     assert data["running"] == 2 and data["boots_next"] == 2
@@ -183,7 +203,7 @@ def test_generations_after_the_switch(scenario) -> None:
 
 
 def test_a_full_reboot_boots_generation_2_and_marks_it_good(scenario) -> None:
-    _, rolled = scenario
+    _, rolled, _ = scenario
     assert rolled["rebooted_version"] == "2"
     assert rolled["rebooted_usr"] == "/dev/mapper/usr"
     data = decoded(rolled["rebooted_generations"])
@@ -192,7 +212,7 @@ def test_a_full_reboot_boots_generation_2_and_marks_it_good(scenario) -> None:
 
 
 def test_rollback_returns_to_generation_1_without_a_kernel_reboot(scenario) -> None:
-    _, rolled = scenario
+    _, rolled, _ = scenario
     assert rolled["version"] == "1"
     assert rolled["boot_id"] == rolled["rebooted_boot_id"]
     assert rolled["hello"] != "active"
@@ -201,3 +221,28 @@ def test_rollback_returns_to_generation_1_without_a_kernel_reboot(scenario) -> N
     data = decoded(rolled["generations"])
     rows = {row["version"]: row for row in data["generations"]}
     assert rows[2]["state"] == "bad" and data["boots_next"] == 1
+
+
+@pytest.fixture(scope="module")
+def kexeced(scenario, switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactory):
+    from pydeclos.vm.qemu import VmOptions, run_exec
+
+    image = scenario[2]
+    third = run_exec(image, KEXEC, VmOptions(extra_disks=[update_disk], persist=True),
+                     timeout=1500, console_log=image.with_name("console-3.log"))
+    assert third.report.status == 0, third.report.stdout + third.report.stderr
+    console = image.with_name("console-3.log").read_bytes().decode(errors="replace")
+    return {**fields(third.report.stdout),
+            "firmware_starts": str(console.count("BdsDxe: starting"))}
+
+
+def test_kexec_switches_with_a_new_boot_and_the_new_command_line(kexeced, switch_builds) -> None:
+    from pydeclos.switch.source import open_output
+
+    assert kexeced["kexec_version_before"] == "1"
+    assert kexeced["version"] == "2"
+    assert kexeced["boot_id"] != kexeced["kexec_boot_id_before"]
+    assert kexeced["cmdline_usrhash"] == open_output(switch_builds.v2).describe().usrhash
+    assert kexeced["usr"] == "/dev/mapper/usr"
+    assert kexeced["hello"] == "active"
+    assert kexeced["firmware_starts"] == "1"  # only the first boot went through the firmware
