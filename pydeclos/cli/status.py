@@ -11,7 +11,7 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_cmd(as_json: bool) -> None:
     """The running generation, the device actually mounted at /usr (not /proc/cmdline, which
-    a soft-reboot does not change), failed units and /etc drift."""
+    a soft-reboot does not change), failed units, the health checks' result, /etc drift."""
     from pydeclos.switch.switch import status
 
     data = status()
@@ -24,6 +24,7 @@ def status_cmd(as_json: bool) -> None:
                + (f" on partition {usr['data']} of /dev/{usr['disk']}" if usr["data"] else ""))
     failed = data["failed_units"]
     click.echo(f"failed units: {', '.join(failed) if failed else 'none'}")
+    click.echo(f"health checks: {data['health_check']}")
     etc = data["etc"]
     drifted = [f"{kind} {', '.join('/etc/' + n for n in etc[kind])}"
                for kind in ("edited", "missing", "stale") if etc[kind]]

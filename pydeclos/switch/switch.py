@@ -161,6 +161,19 @@ def rollback(method: str) -> Outcome:
         return outcome
 
 
+HEALTH_UNIT = "pydeclos-health-check.service"  # see modules/system/pydeclos.py
+
+
+def health_check() -> str:
+    """`passed`, `failed`, `pending`, or `none` when the generation declares no checks."""
+    shown = machine.run(["systemctl", "show", "-P", "LoadState,ActiveState", HEALTH_UNIT],
+                        check=False).split()
+    if not shown or shown[0] != "loaded":
+        return "none"
+    state = shown[1] if len(shown) > 1 else ""
+    return {"active": "passed", "failed": "failed"}.get(state, "pending")
+
+
 def status() -> dict[str, Any]:
     current = machine.running()
     source = machine.usr_source()
@@ -172,6 +185,7 @@ def status() -> dict[str, Any]:
         "kernel": current.kernel_release,
         "usr": source.to_json(),
         "failed_units": [line.split()[0] for line in failed.splitlines() if line.strip()],
+        "health_check": health_check(),
         "etc": drift(current.etc).to_json(),
     }
 

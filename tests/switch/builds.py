@@ -25,3 +25,12 @@ def switch_builds_in(base: Path) -> SwitchBuilds:
     first = build_system(SYSTEMS / "v1.py", out, version=1)
     second = build_system(SYSTEMS / "v2.py", out, version=2)
     return SwitchBuilds(out, first.directory, second.directory)
+
+
+@functools.cache
+def third_build_in(base: Path) -> Path:
+    """Generation 3 (a failing health check) in the same OUT, after 1 and 2."""
+    from pydeclos.build.system import build_system
+
+    builds = switch_builds_in(base)
+    return build_system(SYSTEMS / "v3.py", builds.out, version=3).directory

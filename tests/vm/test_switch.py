@@ -8,7 +8,9 @@ each soft-reboot, so the guest script keeps its stage in /var (the persistent ro
 - run 2 (a full boot): generation 2 boots from its slot and is marked good; `rollback`
   soft-reboots into generation 1, which is probed;
 - run 3: `switch --method kexec` to generation 2 again (already in its slot): a new boot
-  without firmware, on the kernel and command line of generation 2's UKI.
+  without firmware, on the kernel and command line of generation 2's UKI;
+- run 4: `switch` to generation 3, whose health check fails: after the soft-reboot the
+  revert unit rolls back to generation 2 with nobody logged in.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.switch.builds import SwitchBuilds, switch_builds_in
+from tests.switch.builds import SwitchBuilds, switch_builds_in, third_build_in
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
@@ -97,6 +99,28 @@ fi
 cat $S/kexec
 p kexec_log "$(base64 -w0 < $S/kexec.log)"
 p cmdline_usrhash "$(tr ' ' '\n' </proc/cmdline | sed -n 's/^usrhash=//p')"
+probe
+"""
+
+REVERT = COMMON + r"""
+if [ ! -e $S/v3 ]; then
+  touch $S/v3
+  p revert_boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/revert
+  mkdir -p /mnt/out3 && mount -o ro /dev/disk/by-label/pdout3 /mnt/out3
+  pydeclos switch --from /mnt/out3 --yes > $S/v3.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/revert; cat $S/v3.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+if [ "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" = 3 ]; then
+  sleep 300  # the failed health check's revert soft-reboots this away
+  systemctl status pydeclos-health-check pydeclos-health-revert --no-pager
+  exit 1
+fi
+cat $S/revert
+p v3_log "$(base64 -w0 < $S/v3.log)"
+p revert_journal "$(journalctl -u pydeclos-health-revert --no-pager -o cat | base64 -w0)"
 probe
 """
 
@@ -190,6 +214,7 @@ def test_status_reads_the_usr_actually_mounted(scenario) -> None:
     assert before["usr"]["data"] == "swtest_1" and before["version"] == 1
     assert after["usr"]["data"] == "swtest_2" and after["version"] == 2
     assert after["usr"]["dm_name"] == "pydeclos-usr-2"
+    assert after["health_check"] == "none"
     assert "swtest/edited.conf" not in after["etc"]["edited"]
 
 
@@ -246,3 +271,35 @@ def test_kexec_switches_with_a_new_boot_and_the_new_command_line(kexeced, switch
     assert kexeced["usr"] == "/dev/mapper/usr"
     assert kexeced["hello"] == "active"
     assert kexeced["firmware_starts"] == "1"  # only the first boot went through the firmware
+
+
+@pytest.fixture(scope="module")
+def reverted(kexeced, scenario, tmp_path_factory: pytest.TempPathFactory):
+    from pydeclos.vm.qemu import VmOptions, run_exec
+
+    third = third_build_in(tmp_path_factory.getbasetemp())
+    files = tmp_path_factory.mktemp("out3-files")
+    shutil.copytree(third, files / "3", ignore=shutil.ignore_patterns("*.raw"))
+    disk = tmp_path_factory.mktemp("out3-disk") / "out3.img"
+    subprocess.run(["mkfs.ext4", "-q", "-L", "pdout3", "-d", str(files), str(disk), "700M"],
+                   check=True)
+    image = scenario[2]
+    fourth = run_exec(image, REVERT, VmOptions(extra_disks=[disk], persist=True),
+                      timeout=1500, console_log=image.with_name("console-4.log"))
+    assert fourth.report.status == 0, fourth.report.stdout + fourth.report.stderr
+    return fields(fourth.report.stdout)
+
+
+def test_a_failing_health_check_reverts_a_soft_reboot_switch(reverted) -> None:
+    import base64
+
+    log = base64.b64decode(reverted["v3_log"]).decode()
+    assert "activating generation 3 by soft-reboot" in log, log
+    assert reverted["version"] == "2"
+    assert reverted["boot_id"] == reverted["revert_boot_id_before"]
+    assert reverted["soft_reboots"] == "2"  # into 3, and back to 2
+    journal = base64.b64decode(reverted["revert_journal"]).decode()
+    assert "rollback: swtest generation 3" in journal, journal
+    data = decoded(reverted["generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[3]["state"] == "bad" and data["boots_next"] == 2
