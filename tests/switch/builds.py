@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import shutil
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,3 +36,14 @@ def third_build_in(base: Path) -> Path:
 
     builds = switch_builds_in(base)
     return build_system(SYSTEMS / "v3.py", builds.out, version=3).directory
+
+
+def update_disk(generation: Path, label: str, disk: Path) -> Path:
+    """An ext4 disk image labelled `label` holding `generation`'s directory without its
+    disk image: what an admin copies to a machine to switch it."""
+    files = disk.with_name(disk.name + ".files")
+    shutil.copytree(generation, files / generation.name, ignore=shutil.ignore_patterns("*.raw"))
+    subprocess.run(["mkfs.ext4", "-q", "-L", label, "-d", str(files), str(disk), "700M"],
+                   check=True)
+    shutil.rmtree(files)
+    return disk

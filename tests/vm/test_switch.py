@@ -16,13 +16,13 @@ each soft-reboot, so the guest script keeps its stage in /var (the persistent ro
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests.switch.builds import SwitchBuilds, switch_builds_in, third_build_in
+from tests.switch.builds import update_disk as make_update_disk
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
@@ -148,12 +148,7 @@ def switch_builds(tmp_path_factory: pytest.TempPathFactory) -> SwitchBuilds:
 @pytest.fixture(scope="module")
 def update_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """OUT/2 without its disk image, on an ext4 disk labelled pdout."""
-    files = tmp_path_factory.mktemp("out-files")
-    shutil.copytree(switch_builds.v2, files / "2", ignore=shutil.ignore_patterns("*.raw"))
-    disk = tmp_path_factory.mktemp("out-disk") / "out.img"
-    subprocess.run(["mkfs.ext4", "-q", "-L", "pdout", "-d", str(files), str(disk), "700M"],
-                   check=True)
-    return disk
+    return make_update_disk(switch_builds.v2, "pdout", tmp_path_factory.mktemp("out") / "out.img")
 
 
 @pytest.fixture(scope="module")
@@ -278,11 +273,7 @@ def reverted(kexeced, scenario, tmp_path_factory: pytest.TempPathFactory):
     from pydeclos.vm.qemu import VmOptions, run_exec
 
     third = third_build_in(tmp_path_factory.getbasetemp())
-    files = tmp_path_factory.mktemp("out3-files")
-    shutil.copytree(third, files / "3", ignore=shutil.ignore_patterns("*.raw"))
-    disk = tmp_path_factory.mktemp("out3-disk") / "out3.img"
-    subprocess.run(["mkfs.ext4", "-q", "-L", "pdout3", "-d", str(files), str(disk), "700M"],
-                   check=True)
+    disk = make_update_disk(third, "pdout3", tmp_path_factory.mktemp("out3") / "out3.img")
     image = scenario[2]
     fourth = run_exec(image, REVERT, VmOptions(extra_disks=[disk], persist=True),
                       timeout=1500, console_log=image.with_name("console-4.log"))
