@@ -111,6 +111,8 @@ def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible
     target = plan.target
     if plan.method == "soft-reboot":
         activate.prepare_nextroot(slot, target.image_id, check_kernel=True)
+    else:  # a mounted /run/nextroot would turn `systemctl reboot` into a soft-reboot
+        activate.teardown_nextroot()
     outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
     if plan.method == "soft-reboot":
         activate.soft_reboot(plan.current.version if revertible else None)
