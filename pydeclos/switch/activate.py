@@ -28,8 +28,7 @@ UPDATES = Path("/var/lib/pydeclos/updates")  # where the image's transfers read 
 # Says "this generation came by a soft-reboot switch" to the health-check revert unit
 # (modules/system/pydeclos.py); /run survives a soft-reboot but not a boot.
 SOFT_SWITCH_MARKER = Path("/run/pydeclos/soft-switch")
-BOOT_COUNT_VARIABLE = Path(
-    "/sys/firmware/efi/efivars/LoaderBootCountPath-4a67b082-0a4c-41cf-b6c7-440b29bb8c4f")
+BLESS_BOOT = "systemd-bless-boot.service"
 
 
 @contextmanager
@@ -155,15 +154,10 @@ def forget_boot_count() -> None:
     systemd-boot tells the booted system which entry it counts (LoaderBootCountPath), and
     systemd-bless-boot marks that entry good at boot-complete.target; after a soft-reboot
     that would bless (or un-mark) the entry of the generation booted before, not the one
-    now running. The variable is volatile, so the next real boot sets it again.
+    now running. The variable cannot be deleted (EINVAL), so the service is masked in
+    /run, which a soft-reboot keeps and the next real boot clears.
     """
-    if BOOT_COUNT_VARIABLE.exists():
-        run(["chattr", "-i", str(BOOT_COUNT_VARIABLE)], check=False)
-        try:
-            BOOT_COUNT_VARIABLE.unlink()
-        except OSError as error:
-            raise SwitchError(f"cannot remove {BOOT_COUNT_VARIABLE} ({error.strerror}); "
-                              "the running system is unchanged") from None
+    run(["systemctl", "mask", "--runtime", "--quiet", BLESS_BOOT], check=False)
 
 
 def kexec(uki: Path) -> None:
