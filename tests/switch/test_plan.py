@@ -65,3 +65,15 @@ def test_switch_dry_run_off_a_pydeclos_machine_says_so(switch_builds) -> None:
     assert result.exit_code == 1
     assert "not a /usr built by pydeclos" in result.output
     assert "Traceback" not in result.output
+
+
+def test_kexec_loads_exactly_the_ukis_kernel_initrd_and_command_line(switch_builds, tmp_path) -> None:
+    """kexec-tools cannot load a UKI; its sections must be the build's kernel and initrd."""
+    from pydeclos.switch.pe import split_uki
+    from pydeclos.switch.source import open_output
+
+    output = open_output(switch_builds.v2)
+    kernel, initrd, cmdline = split_uki(output.artifact("uki"), tmp_path)
+    assert kernel.read_bytes() == output.artifact("kernel").read_bytes()
+    assert initrd.read_bytes() == output.artifact("initrd").read_bytes()
+    assert f"usrhash={output.manifest['usrhash']}" in cmdline.split()
