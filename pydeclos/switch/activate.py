@@ -91,18 +91,30 @@ def teardown_nextroot() -> None:
 
 
 def open_slot(slot: Slot) -> Path:
-    """The slot's verity device, opened with its root hash (the PARTUUIDs concatenated)."""
+    """The slot's verity device, opened with its root hash (the PARTUUIDs concatenated).
+
+    A slot still mapped (by the initrd as `usr`, or by an earlier switch) is reused:
+    veritysetup refuses to map a partition a second time.
+    """
+    existing = mapped_verity(slot)
+    if existing is not None:
+        return existing
     name = f"pydeclos-usr-{slot.version}"
-    device = Path("/dev/mapper") / name
-    if not device.exists():
-        run(["veritysetup", "open", slot.data.node, name, slot.hash.node, slot.roothash])
-    return device
+    run(["veritysetup", "open", slot.data.node, name, slot.hash.node, slot.roothash])
+    return Path("/dev/mapper") / name
 
 
-def close_slot(slot: Slot) -> None:
-    name = f"pydeclos-usr-{slot.version}"
-    if (Path("/dev/mapper") / name).exists():
-        run(["veritysetup", "close", name], check=False)
+def mapped_verity(slot: Slot) -> Path | None:
+    """The device-mapper device over the slot's data partition with its root hash, if any."""
+    holders = Path("/sys/class/block") / Path(slot.data.node).name / "holders"
+    for holder in sorted(holders.iterdir()) if holders.is_dir() else []:
+        name_file = holder / "dm" / "name"
+        if not name_file.is_file():
+            continue
+        name = name_file.read_text().strip()
+        if slot.roothash in run(["dmsetup", "table", name], check=False):
+            return Path("/dev/mapper") / name
+    return None
 
 
 def prepare_nextroot(slot: Slot, image_id: str, check_kernel: bool) -> Path:
