@@ -22,9 +22,10 @@ SCRIPT = COMMON + r"""
 if [ ! -e $S/cut ]; then
   mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
   pydeclos switch --from /mnt/out --yes > $S/first.log 2>&1 &
-  for i in $(seq 600); do pgrep -f systemd-import >/dev/null && break; sleep 0.2; done
+  importing() { grep -qsx systemd-import /proc/[0-9]*/comm; }  # no pgrep in the image
+  for i in $(seq 600); do importing && break; sleep 0.2; done
   sleep 4
-  p writing_when_cut "$(pgrep -f systemd-import >/dev/null && echo yes || echo no)" > $S/cut
+  p writing_when_cut "$(importing && echo yes || echo no)" > $S/cut
   sync $S/cut
   echo b > /proc/sysrq-trigger
   sleep 600
