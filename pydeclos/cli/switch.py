@@ -20,12 +20,11 @@ METHOD = click.option("--method", type=click.Choice(METHODS), default="auto", sh
                            "line stay, else kexec, else reboot.")
 
 
-def _require_root(verb: str) -> None:
+def _require_root(verb: str, hint: str = "") -> None:
     from pydeclos.switch.errors import SwitchError
 
     if os.geteuid() != 0:
-        raise SwitchError(f"`pydeclos {verb}` changes the machine and must run as root "
-                          f"(sudo pydeclos {verb} …); --dry-run shows the plan as any user")
+        raise SwitchError(f"`pydeclos {verb}` must run as root (sudo pydeclos {verb} …){hint}")
 
 
 def _confirm(yes: bool, what: str) -> None:
@@ -78,7 +77,7 @@ def switch_cmd(source: Path, dry_run: bool, as_json: bool, method: str, yes: boo
         plan, _ = plan_switch(source, method, allow_downgrade, allow_other_image)
         click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
         return
-    _require_root("switch")
+    _require_root("switch", "; --dry-run shows the plan as any user")
     plan, _ = plan_switch(source, method, allow_downgrade, allow_other_image)
     if not as_json:
         click.echo(render_plan(plan))
@@ -104,7 +103,7 @@ def rollback_cmd(dry_run: bool, as_json: bool, method: str, yes: bool) -> None:
     from pydeclos.switch.render import render_plan
     from pydeclos.switch.switch import plan_rollback, rollback
 
-    _require_root("rollback")
+    _require_root("rollback", "; it opens the other slot's /usr, also for --dry-run")
     if dry_run:
         plan, _ = plan_rollback(method)
         click.echo(json.dumps(plan.to_json(), indent=2) if as_json
