@@ -31,11 +31,11 @@ def switch_builds_in(base: Path) -> SwitchBuilds:
 
 @functools.cache
 def third_build_in(base: Path) -> Path:
-    """Generation 3 (a failing health check) in the same OUT, after 1 and 2."""
+    """Generation 3 (a failing health check), in an OUT of its own so that the newest
+    generation of the shared OUT stays 2 whichever test runs first."""
     from pydeclos.build.system import build_system
 
-    builds = switch_builds_in(base)
-    return build_system(SYSTEMS / "v3.py", builds.out, version=3).directory
+    return build_system(SYSTEMS / "v3.py", base / "switch-out-3", version=3).directory
 
 
 def update_disk(generation: Path, label: str, disk: Path) -> Path:
