@@ -10,6 +10,7 @@ MODULES: list[str] = [
     "system/files.py",
     "system/image.py",
     "system/packages.py",
+    "system/pydeclos.py",
     "system/systemd.py",
     # keep-sorted end
     # keep-sorted start

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,7 @@ from pydeclos.build.mkosi import (
     summary,
 )
 from pydeclos.build.progress import Progress
+from pydeclos.build.self_copy import extra_tree_options
 from pydeclos.build.space import CACHE_NEEDED, Need, check_space, output_need
 
 MANIFEST = "generation.json"
@@ -158,10 +160,12 @@ def build_into(
         progress.advance_to("install packages")
         check_space(needs)  # again: another build may have used the space while we waited
         incremental = incremental_dir(cache, info)
-        status, lines = run_build(
-            build_command(tree, stage, version, tools, cache, incremental),
-            tools, log, progress, verbose, watch=needs,
-        )
+        command = build_command(tree, stage, version, tools, cache, incremental)
+        with tempfile.TemporaryDirectory(prefix="pydeclos-self-") as scratch:
+            command[-1:-1] = extra_tree_options(tree, Path(scratch))
+            status, lines = run_build(
+                command, tools, log, progress, verbose, watch=needs,
+            )
     if status != 0:
         if not any(incremental.iterdir()):  # keep the slot for package sets that built
             incremental.rmdir()

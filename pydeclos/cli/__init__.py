@@ -26,8 +26,10 @@ VERBS: dict[str, tuple[str, str, str]] = {
     "vm": ("pydeclos.cli.vm", "vm_cmd", "Boot an image (or a system file) in qemu."),
     "switch": ("pydeclos.cli.switch", "switch_cmd", "Stage a new generation and move to it."),
     "rollback": ("pydeclos.cli.switch", "rollback_cmd", "Go back to the previous generation."),
-    "generations": ("pydeclos.cli.switch", "generations_cmd", "List the generations on this machine."),
-    "diff": ("pydeclos.cli.switch", "diff_cmd", "Show what changes between two generations."),
+    "generations": ("pydeclos.cli.generations", "generations_cmd",
+                    "List the generations on this machine."),
+    "status": ("pydeclos.cli.status", "status_cmd", "Show the running generation and its /usr."),
+    "diff": ("pydeclos.cli.diff", "diff_cmd", "Show what changes between two generations."),
 }
 
 

@@ -1,8 +1,120 @@
-"""`pydeclos switch`, `rollback`, `generations`, `diff`: on the running system."""
+"""`pydeclos switch --from SOURCE` and `pydeclos rollback`: on the running system, as root."""
 
-from pydeclos.cli import not_implemented
+from __future__ import annotations
 
-switch_cmd = not_implemented("switch")
-rollback_cmd = not_implemented("rollback")
-generations_cmd = not_implemented("generations")
-diff_cmd = not_implemented("diff")
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from pydeclos.switch.plan import METHODS
+
+if TYPE_CHECKING:
+    from pydeclos.switch.switch import Outcome
+
+METHOD = click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
+                      help="How to activate: auto picks soft-reboot when kernel and command "
+                           "line stay, else kexec, else reboot.")
+
+
+def _require_root(verb: str, hint: str = "") -> None:
+    from pydeclos.switch.errors import SwitchError
+
+    if os.geteuid() != 0:
+        raise SwitchError(f"`pydeclos {verb}` must run as root (sudo pydeclos {verb} …){hint}")
+
+
+def _confirm(yes: bool, what: str) -> None:
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{what} needs --yes when not run from a terminal")
+    click.confirm(f"{what}?", abort=True)
+
+
+def _finish(outcome: Outcome, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(outcome.to_json(), indent=2))
+    else:
+        for name, copy in sorted(outcome.etc.kept.items()):
+            click.echo(f"/etc/{name} was edited by hand; your version is kept in {copy} "
+                       "and the declared content restored")
+        for name in outcome.etc.removed:
+            click.echo(f"/etc/{name}: removed (the new generation no longer declares it)")
+        if outcome.activated == "reboot needed":
+            click.echo(f"generation {outcome.plan.target.version} is installed; a reboot is "
+                       f"needed to run it ({outcome.plan.why}): systemctl reboot")
+        else:
+            click.echo(f"activating generation {outcome.plan.target.version} by "
+                       f"{outcome.activated}…")
+    sys.stdout.flush()
+
+
+@click.command("switch")
+@click.option("--from", "source", required=True, type=click.Path(path_type=Path),
+              help="A build output: OUT/ (its newest generation) or OUT/<n>/.")
+@click.option("--dry-run", is_flag=True, help="Only print the plan.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and outcome) as JSON.")
+@METHOD
+@click.option("--yes", is_flag=True, help="Do not ask before changing the machine.")
+@click.option("--allow-downgrade", is_flag=True, help="Accept a generation older than the running one.")
+@click.option("--allow-other-image", is_flag=True, help="Accept a build of another image id.")
+def switch_cmd(source: Path, dry_run: bool, as_json: bool, method: str, yes: bool,
+               allow_downgrade: bool, allow_other_image: bool) -> None:
+    """Install the newest generation in SOURCE into the free /usr slot and move to it.
+
+    Soft-reboots into it when the kernel stays (same boot, no firmware), kexecs when the
+    kernel changes, else says a reboot is needed (and reboots with --method reboot).
+    Hand-edited managed /etc files are kept under /var/lib/pydeclos/etc-kept/.
+    """
+    from pydeclos.switch.render import render_plan
+    from pydeclos.switch.switch import plan_switch, switch
+
+    if dry_run:
+        plan, _ = plan_switch(source, method, allow_downgrade, allow_other_image)
+        click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
+        return
+    _require_root("switch", "; --dry-run shows the plan as any user")
+    plan, _ = plan_switch(source, method, allow_downgrade, allow_other_image)
+    if not as_json:
+        click.echo(render_plan(plan))
+    _confirm(yes, f"switch to generation {plan.target.version}")
+    outcome = switch(source, method, allow_downgrade, allow_other_image)
+    _finish(outcome, as_json)
+    if outcome.activated == "reboot needed" and method == "reboot":
+        from pydeclos.switch.activate import reboot
+
+        reboot()
+
+
+@click.command("rollback")
+@click.option("--dry-run", is_flag=True, help="Only print the plan.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and outcome) as JSON.")
+@METHOD
+@click.option("--yes", is_flag=True, help="Do not ask before changing the machine.")
+def rollback_cmd(dry_run: bool, as_json: bool, method: str, yes: bool) -> None:
+    """Go back to the generation in the other /usr slot, the way `switch` moves forward.
+
+    The running generation's boot entry is marked bad, so a later reboot stays back too.
+    """
+    from pydeclos.switch.render import render_plan
+    from pydeclos.switch.switch import plan_rollback, rollback
+
+    _require_root("rollback", "; it opens the other slot's /usr, also for --dry-run")
+    if dry_run:
+        plan, _ = plan_rollback(method)
+        click.echo(json.dumps(plan.to_json(), indent=2) if as_json
+                   else render_plan(plan, "rollback"))
+        return
+    _confirm(yes, "roll back")
+    outcome = rollback(method)
+    if not as_json:
+        click.echo(render_plan(outcome.plan, "rollback"))
+    _finish(outcome, as_json)
+    if outcome.activated == "reboot needed" and method == "reboot":
+        from pydeclos.switch.activate import reboot
+
+        reboot()

@@ -33,6 +33,8 @@ BASE_PACKAGES = [
     "linux-image-cloud-amd64", "systemd", "systemd-sysv", "systemd-boot", "systemd-boot-efi",
     "systemd-container", "systemd-cryptsetup", "systemd-repart", "udev", "dbus",
     "cryptsetup-bin", "kexec-tools", "util-linux", "mount", "e2fsprogs",
+    # pydeclos.on_machine: the pydeclos on the machine runs on Debian's python3
+    "python3", "python3-click", "python3-networkx", "python3-typeguard",
     "systemd-resolved",  # networking (resolved), then time (timesyncd), then the firewall
 ]
 DEFAULT_ETC_LINKS = {

@@ -1,0 +1,104 @@
+"""Downtime of `pydeclos switch` by soft-reboot against a full reboot, in the same VM.
+
+    sudo .venv/bin/python benchmarks/switch_downtime.py [--out OUT]
+
+OUT holds generations 1 and 2 of tests/switch/systems (built into a temporary directory
+when --out is not given). One qemu process boots generation 1, then inside it:
+`pydeclos switch` to 2 (soft-reboot), then `systemctl reboot`. Downtime is from the moment
+the machine starts going down (after sysupdate, for the switch) until generation 2's
+service `swtest-hello` is active again, read from the guest's wall clock (qemu's RTC follows
+the host's, so it is comparable across the reboot). The aim: soft-reboot downtime at most
+25 % of a reboot's. Bytes transferred: the update artifacts sysupdate read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+AIM = 0.25
+
+SCRIPT = r"""
+set -u
+S=/var/lib/bench
+mkdir -p $S
+now() { date +%s.%N; }
+active_at() { date -d "$(systemctl show -P ActiveEnterTimestamp --timestamp=us+utc swtest-hello)" +%s.%N; }
+if [ ! -e $S/stage ]; then
+  echo switched > $S/stage
+  mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
+  echo "switch_start $(now)" > $S/times
+  pydeclos switch --from /mnt/out --yes > $S/switch.log 2>&1 || { cat $S/switch.log; exit 1; }
+  echo "soft_down $(now)" >> $S/times
+  sleep 600; exit 1
+fi
+if [ "$(cat $S/stage)" = switched ]; then
+  echo "soft_up $(active_at)" >> $S/times
+  echo rebooted > $S/stage
+  echo "reboot_down $(now)" >> $S/times
+  systemctl reboot --no-block
+  sleep 600; exit 1
+fi
+echo "reboot_up $(active_at)" >> $S/times
+cat $S/times
+"""
+
+
+def build(out: Path) -> None:
+    from pydeclos.build.system import build_system
+
+    systems = ROOT / "tests" / "switch" / "systems"
+    build_system(systems / "v1.py", out, version=1)
+    build_system(systems / "v2.py", out, version=2)
+
+
+def main() -> int:
+    from pydeclos.switch.source import open_output
+    from pydeclos.vm.qemu import VmOptions, run_exec
+    from pydeclos.vm.target import image_of_generation
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, help="OUT holding generations 1 and 2")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pydeclos-bench-", dir="/var/tmp") as scratch:
+        root = Path(scratch)
+        out = args.out or root / "out"
+        if args.out is None:
+            build(out)
+        second = open_output(out / "2")
+        files = root / "files"
+        shutil.copytree(second.directory, files / "2", ignore=shutil.ignore_patterns("*.raw"))
+        disk = root / "out.img"
+        subprocess.run(["mkfs.ext4", "-q", "-L", "pdout", "-d", str(files), str(disk), "700M"],
+                       check=True)
+        image = root / "disk.raw"
+        subprocess.run(["cp", "--sparse=always", str(image_of_generation(out / "1")), str(image)],
+                       check=True)
+        result = run_exec(image, SCRIPT, VmOptions(extra_disks=[disk], persist=True), timeout=2400)
+        if result.report.status != 0:
+            print(result.report.stdout, result.report.stderr)
+            return 1
+        times = {k: float(v) for k, v in (line.split() for line in result.report.stdout.split("\n")
+                                          if line.count(" ") == 1)}
+        soft = times["soft_up"] - times["soft_down"]
+        full = times["reboot_up"] - times["reboot_down"]
+        total = times["soft_up"] - times["switch_start"]
+        sent = sum((second.artifact(role) or Path("/dev/null")).stat().st_size
+                   for role in ("usr", "usr_verity", "uki"))
+        print(f"switch (sysupdate + soft-reboot) until the service answers: {total:.1f} s")
+        print(f"downtime, soft-reboot: {soft:.1f} s")
+        print(f"downtime, full reboot: {full:.1f} s")
+        print(f"bytes read by sysupdate: {sent / 2**20:.1f} MiB")
+        ratio = soft / full
+        print(f"soft-reboot / reboot = {ratio:.0%} (aim: at most {AIM:.0%})")
+        return 0 if ratio <= AIM else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+"""`pydeclos status [--json]`: the running generation and where its /usr really comes from."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def status_cmd(as_json: bool) -> None:
+    """The running generation, the device actually mounted at /usr (not /proc/cmdline, which
+    a soft-reboot does not change), failed units, the health checks' result, /etc drift."""
+    from pydeclos.switch.switch import status
+
+    data = status()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    usr = data["usr"]
+    click.echo(f"{data['image_id']} generation {data['version']}, kernel {data['kernel']}")
+    click.echo(f"/usr: {usr['device']}" + (f" (dm {usr['dm_name']})" if usr["dm_name"] else "")
+               + (f" on partition {usr['data']} of /dev/{usr['disk']}" if usr["data"] else ""))
+    failed = data["failed_units"]
+    click.echo(f"failed units: {', '.join(failed) if failed else 'none'}")
+    click.echo(f"health checks: {data['health_check']}")
+    etc = data["etc"]
+    drifted = [f"{kind} {', '.join('/etc/' + n for n in etc[kind])}"
+               for kind in ("edited", "missing", "stale") if etc[kind]]
+    click.echo(f"/etc: {'; '.join(drifted) if drifted else 'as declared'}")

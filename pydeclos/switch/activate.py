@@ -1,0 +1,213 @@
+"""Changing the machine: install a generation with systemd-sysupdate, then activate it.
+
+Activation is the lightest method the plan allows: soft-reboot into /run/nextroot (the
+persistent root with the new verity /usr on it, checked by its os-release first, since a
+bad nextroot silently soft-reboots the old system), kexec with the new UKI's kernel,
+initrd and command line, or a reboot through systemd-boot.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pydeclos.switch import machine
+from pydeclos.switch.errors import BusyError, SwitchError
+from pydeclos.switch.machine import SYSUPDATE, Slot, os_release, run
+from pydeclos.switch.pe import split_uki
+
+LOCK = Path("/run/pydeclos/switch.lock")
+NEXTROOT = Path("/run/nextroot")
+UPDATES = Path("/var/lib/pydeclos/updates")  # where the image's transfers read (lower/sysupdate)
+# Says "this generation came by a soft-reboot switch" to the health-check revert unit
+# (modules/system/pydeclos.py); /run survives a soft-reboot but not a boot.
+SOFT_SWITCH_MARKER = Path("/run/pydeclos/soft-switch")
+BLESS_BOOT = "systemd-bless-boot.service"
+
+
+@contextmanager
+def exclusive() -> Iterator[None]:
+    """One switch or rollback at a time on a machine."""
+    LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with LOCK.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BusyError(
+                "another `pydeclos switch` or `rollback` is running on this machine; wait for "
+                f"it to finish (it holds {LOCK}). Nothing was changed") from None
+        yield
+
+
+def _is_mountpoint(path: Path) -> bool:
+    return subprocess.run(["mountpoint", "-q", str(path)]).returncode == 0
+
+
+@contextmanager
+def source_mounted(directory: Path) -> Iterator[None]:
+    """The generation directory, read-only, where the image's transfer files look for it."""
+    UPDATES.mkdir(parents=True, exist_ok=True)
+    while _is_mountpoint(UPDATES):
+        run(["umount", str(UPDATES)])
+    run(["mount", "--bind", str(directory), str(UPDATES)])
+    try:
+        run(["mount", "-o", "remount,bind,ro", str(UPDATES)], check=False)
+        yield
+    finally:
+        run(["umount", str(UPDATES)], check=False)
+
+
+def install(version: int) -> str:
+    """systemd-sysupdate writes `version` into the free slot and its UKI with boot counting."""
+    done = subprocess.run([SYSUPDATE, "update", str(version)], capture_output=True, text=True)
+    output = (done.stdout + done.stderr).strip()
+    if done.returncode != 0:
+        raise SwitchError(
+            f"systemd-sysupdate could not install generation {version} (status "
+            f"{done.returncode}); the running system is unchanged:\n{output[-3000:]}")
+    return output
+
+
+def record(output_directory: Path, version: int, names: list[str]) -> None:
+    """Keep the generation's small metadata (manifests, checksums) for later plans."""
+    target = machine.RECORDS / str(version)
+    target.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        source = output_directory / name
+        if source.is_file():
+            shutil.copyfile(source, target / name)
+
+
+def teardown_nextroot() -> None:
+    for path in (NEXTROOT / "usr", NEXTROOT):
+        if _is_mountpoint(path):
+            run(["umount", str(path)], check=False)
+
+
+def open_slot(slot: Slot) -> Path:
+    """The slot's verity device, opened with its root hash (the PARTUUIDs concatenated).
+
+    A slot still mapped (by the initrd as `usr`, or by an earlier switch) is reused:
+    veritysetup refuses to map a partition a second time.
+    """
+    existing = mapped_verity(slot)
+    if existing is not None:
+        return existing
+    name = f"pydeclos-usr-{slot.version}"
+    run(["veritysetup", "open", slot.data.node, name, slot.hash.node, slot.roothash])
+    return Path("/dev/mapper") / name
+
+
+def mapped_verity(slot: Slot) -> Path | None:
+    """The device-mapper device over the slot's data partition with its root hash, if any."""
+    holders = Path("/sys/class/block") / Path(slot.data.node).name / "holders"
+    for holder in sorted(holders.iterdir()) if holders.is_dir() else []:
+        name_file = holder / "dm" / "name"
+        if not name_file.is_file():
+            continue
+        name = name_file.read_text().strip()
+        if slot.roothash in run(["dmsetup", "table", name], check=False):
+            return Path("/dev/mapper") / name
+    return None
+
+
+def prepare_nextroot(slot: Slot, image_id: str, check_kernel: bool) -> Path:
+    """/run/nextroot = the persistent root with the slot's /usr; checked before it is used."""
+    teardown_nextroot()
+    device = open_slot(slot)
+    NEXTROOT.mkdir(parents=True, exist_ok=True)
+    run(["mount", "--bind", "/", str(NEXTROOT)])
+    try:
+        run(["mount", "-o", "ro", str(device), str(NEXTROOT / "usr")])
+        guard(NEXTROOT, image_id, slot.version, check_kernel)
+    except BaseException:
+        teardown_nextroot()
+        raise
+    return NEXTROOT
+
+
+def guard(root: Path, image_id: str, version: int, check_kernel: bool) -> None:
+    """Refuse a next root that would not come up as the wanted version on this kernel."""
+    release = os_release(root)
+    found = (release.get("IMAGE_ID"), release.get("IMAGE_VERSION"))
+    if found != (image_id, str(version)):
+        raise SwitchError(
+            f"{root}/usr/lib/os-release says {found[0]} version {found[1]}, not {image_id} "
+            f"version {version}; refusing to soft-reboot into it (it would come back as the "
+            "old system). The running system is unchanged")
+    kernel = os.uname().release
+    if check_kernel and not (root / "usr/lib/modules" / kernel).is_dir():
+        raise SwitchError(
+            f"the new /usr has no modules for the running kernel {kernel}; a soft-reboot "
+            "would leave it without drivers. Use --method kexec or --method reboot")
+
+
+def soft_reboot(from_version: int | None) -> None:
+    """Soft-reboot into /run/nextroot; `from_version` set marks a switch the health checks
+    may revert (a rollback passes None, so a failing old generation does not bounce back)."""
+    forget_boot_count()
+    SOFT_SWITCH_MARKER.parent.mkdir(parents=True, exist_ok=True)
+    if from_version is None:
+        SOFT_SWITCH_MARKER.unlink(missing_ok=True)
+    else:
+        SOFT_SWITCH_MARKER.write_text(f"{from_version}\n")
+    run(["systemctl", "soft-reboot", "--no-block"])
+
+
+def forget_boot_count() -> None:
+    """Keep the next userspace from judging this boot's ESP entry.
+
+    systemd-boot tells the booted system which entry it counts (LoaderBootCountPath), and
+    systemd-bless-boot marks that entry good at boot-complete.target; after a soft-reboot
+    that would bless (or un-mark) the entry of the generation booted before, not the one
+    now running. The variable cannot be deleted (EINVAL), so the service is masked in
+    /run, which a soft-reboot keeps and the next real boot clears.
+    """
+    run(["systemctl", "mask", "--runtime", "--quiet", BLESS_BOOT], check=False)
+
+
+def kexec(uki: Path) -> None:
+    """Load the UKI's kernel, initrd and command line, then let systemd kexec into them."""
+    with tempfile.TemporaryDirectory(prefix="pydeclos-kexec-") as scratch:
+        kernel, initrd, cmdline = split_uki(uki, Path(scratch))
+        run(["kexec", "--load", str(kernel), f"--initrd={initrd}", f"--append={cmdline}"])
+    run(["systemctl", "kexec", "--no-block"])
+
+
+def reboot() -> None:
+    run(["systemctl", "reboot", "--no-block"])
+
+
+def kexec_available() -> bool:
+    if shutil.which("kexec") is None:
+        return False
+    disabled = Path("/proc/sys/kernel/kexec_load_disabled")
+    return not (disabled.is_file() and disabled.read_text().strip() == "1")
+
+
+def mark_bad(version: int, image_id: str) -> None:
+    """Make systemd-boot try `version` last: its UKI gets zero tries left."""
+    for entry in machine.boot_entries(image_id):
+        if entry.version == version and entry.state != "bad":
+            done = entry.tries_done or 0
+            entry.path.rename(entry.path.with_name(f"{image_id}_{version}+0-{max(done, 1)}.efi"))
+
+
+def retry(version: int, image_id: str) -> None:
+    """Give a generation marked bad (by a rollback) fresh tries when switched to again."""
+    for entry in machine.boot_entries(image_id):
+        if entry.version == version and entry.state == "bad":
+            entry.path.rename(entry.path.with_name(f"{image_id}_{version}+3-0.efi"))
+
+
+def mark_good(version: int, image_id: str) -> None:
+    """Make systemd-boot treat `version` as a working entry (no counter)."""
+    for entry in machine.boot_entries(image_id):
+        if entry.version == version and entry.state == "bad":
+            entry.path.rename(entry.path.with_name(f"{image_id}_{version}.efi"))

@@ -1,0 +1,217 @@
+"""`switch` and `rollback`: plan from the running system to a generation, then carry it out.
+
+Order of a switch, each step refusing before anything changes where it can: lock; read
+and verify SOURCE (checksums); refuse a downgrade or another image id; plan; install
+with systemd-sysupdate into the free slot; find the slot the new version landed in and
+check its root hash against the build's; keep hand-edited /etc files and remove dropped
+links; activate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydeclos.switch import activate, machine
+from pydeclos.switch.description import Description
+from pydeclos.switch.errors import NotOnPydeclosError, RefusedError, SwitchError
+from pydeclos.switch.etc import EtcReport, drift, prepare
+from pydeclos.switch.plan import Plan, make_plan
+from pydeclos.switch.source import BuildOutput, open_output, verify
+
+
+@dataclass
+class Outcome:
+    """What a switch or rollback did (printed before the machine goes away)."""
+
+    plan: Plan
+    etc: EtcReport = field(default_factory=EtcReport)
+    installed: bool = False
+    activated: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"plan": self.plan.to_json(), "etc": self.etc.to_json(),
+                "installed": self.installed, "activated": self.activated}
+
+
+def check_target(current: Description, target: Description, allow_downgrade: bool,
+                 allow_other_image: bool) -> None:
+    if target.image_id != current.image_id and not allow_other_image:
+        raise RefusedError(
+            f"{target.where} is image {target.image_id!r}, but this machine runs "
+            f"{current.image_id!r}; pass --allow-other-image if you really mean to replace it")
+    if target.version == current.version:
+        raise RefusedError(f"generation {target.version} is already running; build a new one "
+                           "with `pydeclos build` (it numbers generations itself)")
+    if target.version < current.version and not allow_downgrade:
+        raise RefusedError(
+            f"{target.where} is generation {target.version}, older than the running "
+            f"{current.version}; use `pydeclos rollback` to go back to the other slot, or "
+            "pass --allow-downgrade")
+
+
+def plan_switch(source: Path, method: str, allow_downgrade: bool = False,
+                allow_other_image: bool = False) -> tuple[Plan, BuildOutput]:
+    output = open_output(source)
+    current = machine.running()
+    target = output.describe()
+    check_target(current, target, allow_downgrade, allow_other_image)
+    plan = make_plan(current, target, requested=method,
+                     kexec_available=activate.kexec_available())
+    return plan, output
+
+
+def remember_installed(version: int) -> None:
+    """Before the first switch: the persistent root's dpkg database describes `version`."""
+    marker = machine.STATE_DIR / "installed-from"
+    if not marker.exists():
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.write_text(f"{version}\n")
+
+
+def _disk() -> str:
+    source = machine.usr_source()
+    if source.disk is None:
+        raise NotOnPydeclosError(
+            f"/usr is mounted from {source.device}, not from an A/B slot partition; "
+            "switch works on pydeclos images with the `usr` layout")
+    return source.disk
+
+
+def switch(source: Path, method: str, allow_downgrade: bool = False,
+           allow_other_image: bool = False) -> Outcome:
+    with activate.exclusive():
+        plan, output = plan_switch(source, method, allow_downgrade, allow_other_image)
+        verify(output)
+        disk = _disk()
+        remember_installed(plan.current.version)
+        target = plan.target
+        with activate.source_mounted(output.directory):
+            activate.install(target.version)
+        activate.retry(target.version, target.image_id)
+        manifest = output.artifact("package_manifest")
+        activate.record(output.directory, target.version,
+                        ["generation.json", "SHA256SUMS"] + ([manifest.name] if manifest else []))
+        slot = machine.slots(disk, target.image_id).get(target.version)
+        if slot is None:
+            raise SwitchError(f"systemd-sysupdate reported success, but no slot is labelled "
+                              f"{target.image_id}_{target.version}; the running system is "
+                              "unchanged")
+        if target.usrhash and slot.roothash != target.usrhash:
+            raise SwitchError(f"the slot of generation {target.version} has root hash "
+                              f"{slot.roothash}, the build says {target.usrhash}")
+        outcome = Outcome(plan, installed=True)
+        _activate(outcome, slot, output.artifact("uki"), revertible=True)
+        return outcome
+
+
+def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool) -> None:
+    plan = outcome.plan
+    target = plan.target
+    if plan.method == "soft-reboot":
+        activate.prepare_nextroot(slot, target.image_id, check_kernel=True)
+    else:  # a mounted /run/nextroot would turn `systemctl reboot` into a soft-reboot
+        activate.teardown_nextroot()
+    outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
+    if plan.method == "soft-reboot":
+        activate.soft_reboot(plan.current.version if revertible else None)
+        outcome.activated = "soft-reboot"
+    elif plan.method == "kexec":
+        if uki is None:
+            raise SwitchError(f"no UKI for generation {target.version} found on the ESP")
+        activate.kexec(uki)
+        outcome.activated = "kexec"
+    else:
+        outcome.activated = "reboot needed"
+
+
+def rollback_target() -> tuple[Description, machine.Slot, str]:
+    current = machine.running()
+    disk = _disk()
+    on_disk = machine.slots(disk, current.image_id)
+    others = [v for v in on_disk if v != current.version]
+    if not others:
+        raise SwitchError(f"no other generation of {current.image_id} is on this disk (slots "
+                          f"hold {', '.join(map(str, on_disk)) or 'nothing'}); nothing to roll "
+                          "back to")
+    slot = on_disk[max(others)]
+    return current, slot, disk
+
+
+def plan_rollback(method: str) -> tuple[Plan, machine.Slot]:
+    current, slot, _ = rollback_target()
+    root = activate.prepare_nextroot(slot, current.image_id, check_kernel=False)
+    try:
+        target = machine.describe_root(root, f"slot {slot.data.label}")
+    finally:
+        activate.teardown_nextroot()
+    plan = make_plan(current, target, requested=method,
+                     kexec_available=activate.kexec_available())
+    return plan, slot
+
+
+def rollback(method: str) -> Outcome:
+    with activate.exclusive():
+        plan, slot = plan_rollback(method)
+        outcome = Outcome(plan)
+        activate.mark_bad(plan.current.version, plan.current.image_id)
+        activate.mark_good(plan.target.version, plan.target.image_id)
+        uki = next((e.path for e in machine.boot_entries(plan.target.image_id)
+                    if e.version == plan.target.version), None)
+        _activate(outcome, slot, uki, revertible=False)
+        return outcome
+
+
+HEALTH_UNIT = "pydeclos-health-check.service"  # see modules/system/pydeclos.py
+
+
+def health_check() -> str:
+    """`passed`, `failed`, `pending`, or `none` when the generation declares no checks."""
+    shown = machine.run(["systemctl", "show", "-P", "LoadState,ActiveState", HEALTH_UNIT],
+                        check=False).split()
+    if not shown or shown[0] != "loaded":
+        return "none"
+    state = shown[1] if len(shown) > 1 else ""
+    return {"active": "passed", "failed": "failed"}.get(state, "pending")
+
+
+def status() -> dict[str, Any]:
+    current = machine.running()
+    source = machine.usr_source()
+    failed = machine.run(["systemctl", "list-units", "--failed", "--plain", "--no-legend",
+                          "--no-pager"], check=False)
+    return {
+        "image_id": current.image_id,
+        "version": current.version,
+        "kernel": current.kernel_release,
+        "usr": source.to_json(),
+        "failed_units": [line.split()[0] for line in failed.splitlines() if line.strip()],
+        "health_check": health_check(),
+        "etc": drift(current.etc).to_json(),
+    }
+
+
+def generations() -> dict[str, Any]:
+    current = machine.running()
+    source = machine.usr_source()
+    on_disk = machine.slots(source.disk, current.image_id) if source.disk else {}
+    entries = machine.boot_entries(current.image_id)
+    boots_next = entries[0].version if entries else None
+    versions = sorted(set(on_disk) | {e.version for e in entries} | {current.version})
+    rows = []
+    for version in versions:
+        slot = on_disk.get(version)
+        entry = next((e for e in entries if e.version == version), None)
+        rows.append({
+            "version": version,
+            "slot": slot.data.label if slot else None,
+            "partition": slot.data.node if slot else None,
+            "esp_entry": entry.path.name if entry else None,
+            "tries_left": entry.tries_left if entry else None,
+            "state": entry.state if entry else None,
+            "running": version == current.version,
+            "boots_next": version == boots_next,
+        })
+    return {"image_id": current.image_id, "running": current.version, "boots_next": boots_next,
+            "generations": rows}

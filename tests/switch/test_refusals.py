@@ -1,0 +1,56 @@
+"""Refusals that leave the machine untouched: a second switch at once, downgrades, other images."""
+
+from __future__ import annotations
+
+import fcntl
+from pathlib import Path
+
+import pytest
+
+from pydeclos.switch import activate
+from pydeclos.switch.description import Description
+from pydeclos.switch.errors import BusyError, RefusedError
+from pydeclos.switch.switch import check_target
+
+
+def gen(version: int, image_id: str = "img") -> Description:
+    return Description(image_id, version, f"OUT/{version}")
+
+
+def test_a_second_switch_at_the_same_time_is_refused(tmp_path: Path, monkeypatch) -> None:
+    lock = tmp_path / "switch.lock"
+    monkeypatch.setattr(activate, "LOCK", lock)
+    with lock.open("a+") as other:  # another process's switch holds the lock
+        fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(BusyError, match="another `pydeclos switch` or `rollback` is running"):
+            with activate.exclusive():
+                pytest.fail("entered while another switch held the lock")
+    with activate.exclusive():  # released: the next one goes ahead
+        pass
+
+
+def test_downgrade_other_image_and_same_version_are_refused() -> None:
+    with pytest.raises(RefusedError, match="older than the running 3.*rollback.*--allow-downgrade"):
+        check_target(gen(3), gen(2), allow_downgrade=False, allow_other_image=False)
+    check_target(gen(3), gen(2), allow_downgrade=True, allow_other_image=False)
+    with pytest.raises(RefusedError, match="image 'web'.*--allow-other-image"):
+        check_target(gen(1), gen(2, "web"), allow_downgrade=False, allow_other_image=False)
+    with pytest.raises(RefusedError, match="already running"):
+        check_target(gen(2), gen(2), allow_downgrade=False, allow_other_image=False)
+
+
+def test_switch_without_root_says_so(tmp_path: Path) -> None:
+    import os
+
+    from click.testing import CliRunner
+
+    from pydeclos.cli import main
+    from tests.conftest import unprivileged
+
+    if os.geteuid() != 0:
+        result = CliRunner().invoke(main, ["switch", "--from", str(tmp_path), "--yes"])
+    else:
+        with unprivileged():
+            result = CliRunner().invoke(main, ["switch", "--from", str(tmp_path), "--yes"])
+    assert result.exit_code == 1
+    assert "must run as root" in result.output and "Traceback" not in result.output

@@ -1,0 +1,301 @@
+"""`pydeclos switch` and `rollback` inside a VM: generation 1 -> 2 without a kernel reboot, back.
+
+One qemu process per run; the exec unit (passed as credentials) is created again after
+each soft-reboot, so the guest script keeps its stage in /var (the persistent root):
+
+- run 1 (boot v1): edit a managed /etc file by hand, `switch --from` the second disk
+  (OUT/2 of the switch builds); after the soft-reboot the same unit probes generation 2;
+- run 2 (a full boot): generation 2 boots from its slot and is marked good; `rollback`
+  soft-reboots into generation 1, which is probed;
+- run 3: `switch --method kexec` to generation 2 again (already in its slot): a new boot
+  without firmware, on the kernel and command line of generation 2's UKI;
+and in a fresh VM, generation 1 switched to generation 3, whose health check fails: after
+the soft-reboot the revert unit rolls back to generation 1 with nobody logged in.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.switch.builds import SwitchBuilds, switch_builds_in, third_build_in
+from tests.switch.builds import update_disk as make_update_disk
+
+pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
+
+COMMON = r"""
+set -u
+S=/var/lib/swtest
+mkdir -p $S
+p() { printf '%s\t%s\n' "$1" "$2"; }
+probe() {
+  p version "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
+  p boot_id "$(cat /proc/sys/kernel/random/boot_id)"
+  p soft_reboots "$(systemctl show -P SoftRebootsCount)"
+  p usr "$(findmnt -n -o SOURCE /usr)"
+  p hello "$(systemctl is-active swtest-hello.service)"
+  p tree "$(command -v tree || echo missing)"
+  p changed "$(cat /etc/swtest/changed.conf 2>&1)"
+  p removed "$(test -e /etc/swtest/removed.conf -o -L /etc/swtest/removed.conf && echo present || echo gone)"
+  p edited "$(cat /etc/swtest/edited.conf 2>&1)"
+  p status "$(pydeclos status --json | base64 -w0)"
+  p generations "$(pydeclos generations --json | base64 -w0)"
+  p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+}
+"""
+
+SWITCH = COMMON + r"""
+if [ ! -e $S/switched ]; then
+  touch $S/switched
+  p boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/before
+  p version_before "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/before
+  p pydeclos_version "$(pydeclos --version)" >> $S/before
+  p status_before "$(pydeclos status --json | base64 -w0)" >> $S/before
+  rm /etc/swtest/edited.conf && echo "edited by hand" > /etc/swtest/edited.conf
+  mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
+  p plan "$(pydeclos switch --from /mnt/out --dry-run --json | base64 -w0)" >> $S/before
+  pydeclos switch --from /mnt/out --yes > $S/switch.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/before; cat $S/switch.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+cat $S/before
+p switch_log "$(base64 -w0 < $S/switch.log)"
+p kept "$(cat /var/lib/pydeclos/etc-kept/*/swtest/edited.conf 2>&1)"
+probe
+"""
+
+ROLLBACK = COMMON + r"""
+if [ ! -e $S/rolled-back ]; then
+  touch $S/rolled-back
+  probe | sed 's/^/rebooted_/' > $S/rebooted
+  pydeclos rollback --yes > $S/rollback.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/rebooted; cat $S/rollback.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+cat $S/rebooted
+p rollback_log "$(base64 -w0 < $S/rollback.log)"
+probe
+"""
+
+KEXEC = COMMON + r"""
+if [ ! -e $S/kexeced ]; then
+  touch $S/kexeced
+  p kexec_boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/kexec
+  p kexec_version_before "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/kexec
+  mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
+  pydeclos switch --from /mnt/out --method kexec --yes > $S/kexec.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/kexec; cat $S/kexec.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+cat $S/kexec
+p kexec_log "$(base64 -w0 < $S/kexec.log)"
+p cmdline_usrhash "$(tr ' ' '\n' </proc/cmdline | sed -n 's/^usrhash=//p')"
+probe
+"""
+
+REVERT = COMMON + r"""
+if [ ! -e $S/v3 ]; then
+  touch $S/v3
+  p revert_boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/revert
+  mkdir -p /mnt/out3 && mount -o ro /dev/disk/by-label/pdout3 /mnt/out3
+  pydeclos switch --from /mnt/out3 --yes > $S/v3.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/revert; cat $S/v3.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+if [ "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" = 3 ]; then
+  sleep 300  # the failed health check's revert soft-reboots this away
+  systemctl status pydeclos-health-check pydeclos-health-revert --no-pager
+  exit 1
+fi
+cat $S/revert
+p v3_log "$(base64 -w0 < $S/v3.log)"
+p revert_journal "$(journalctl -u pydeclos-health-revert --no-pager -o cat | base64 -w0)"
+probe
+"""
+
+
+def fields(stdout: str) -> dict[str, str]:
+    found = {}
+    for line in stdout.splitlines():
+        key, sep, value = line.partition("\t")
+        if sep:
+            found[key] = value
+    return found
+
+
+def decoded(value: str) -> dict:
+    import base64
+
+    return json.loads(base64.b64decode(value))
+
+
+@pytest.fixture(scope="module")
+def switch_builds(tmp_path_factory: pytest.TempPathFactory) -> SwitchBuilds:
+    return switch_builds_in(tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(scope="module")
+def update_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """OUT/2 without its disk image, on an ext4 disk labelled pdout."""
+    return make_update_disk(switch_builds.v2, "pdout", tmp_path_factory.mktemp("out") / "out.img")
+
+
+@pytest.fixture(scope="module")
+def scenario(switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactory):
+    from pydeclos.vm.qemu import VmOptions, run_exec
+    from pydeclos.vm.target import image_of_generation
+
+    work = tmp_path_factory.mktemp("switch-vm")
+    image = work / "disk.raw"
+    subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
+                    str(image)], check=True)
+    first = run_exec(image, SWITCH, VmOptions(extra_disks=[update_disk], persist=True),
+                     timeout=1500, console_log=work / "console-1.log")
+    assert first.report.status == 0, first.report.stdout + first.report.stderr
+    second = run_exec(image, ROLLBACK, VmOptions(persist=True), timeout=1500,
+                      console_log=work / "console-2.log")
+    assert second.report.status == 0, second.report.stdout + second.report.stderr
+    return fields(first.report.stdout), fields(second.report.stdout), image
+
+
+def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
+    switched, _, _ = scenario
+    assert switched["version_before"] == "1"
+    assert switched["version"] == "2"
+    assert switched["boot_id"] == switched["boot_id_before"]
+    assert switched["soft_reboots"] == "1"
+    assert switched["hello"] == "active"
+    assert switched["tree"] != "missing"
+    assert switched["changed"] == "version 2"
+    assert switched["removed"] == "gone"
+    assert switched["failed"].strip() == ""
+
+
+def test_the_plan_was_shown_and_followed(scenario) -> None:
+    switched, _, _ = scenario
+    plan = decoded(switched["plan"])
+    assert plan["method"] == "soft-reboot"
+    assert plan["units"]["added"] == ["swtest-hello.service"]
+    assert "tree" in plan["packages"]["added"]
+    assert plan["etc"]["removed"] == ["swtest/removed.conf"]
+
+
+def test_a_hand_edit_is_reported_and_kept(scenario) -> None:
+    import base64
+
+    switched, _, _ = scenario
+    log = base64.b64decode(switched["switch_log"]).decode()
+    assert "/etc/swtest/edited.conf was edited by hand" in log, log
+    assert "/var/lib/pydeclos/etc-kept/" in log
+    assert switched["kept"] == "edited by hand"
+    assert switched["edited"] == "declared in both"
+
+
+def test_status_reads_the_usr_actually_mounted(scenario) -> None:
+    switched, _, _ = scenario
+    before = decoded(switched["status_before"])
+    after = decoded(switched["status"])
+    assert before["usr"]["data"] == "swtest_1" and before["version"] == 1
+    assert after["usr"]["data"] == "swtest_2" and after["version"] == 2
+    assert after["usr"]["dm_name"] == "pydeclos-usr-2"
+    assert after["health_check"] == "none"
+    assert "swtest/edited.conf" not in after["etc"]["edited"]
+
+
+def test_generations_after_the_switch(scenario) -> None:
+    switched, _, _ = scenario
+    data = decoded(switched["generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert data["running"] == 2 and data["boots_next"] == 2
+    assert rows[1]["slot"] == "swtest_1" and rows[2]["slot"] == "swtest_2"
+    assert rows[2]["state"] == "counting" and rows[2]["tries_left"] == 3
+
+
+def test_a_full_reboot_boots_generation_2_and_marks_it_good(scenario) -> None:
+    _, rolled, _ = scenario
+    assert rolled["rebooted_version"] == "2"
+    assert rolled["rebooted_usr"] == "/dev/mapper/usr"
+    data = decoded(rolled["rebooted_generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[2]["state"] == "good", data
+
+
+def test_rollback_returns_to_generation_1_without_a_kernel_reboot(scenario) -> None:
+    _, rolled, _ = scenario
+    assert rolled["version"] == "1"
+    assert rolled["boot_id"] == rolled["rebooted_boot_id"]
+    assert rolled["hello"] != "active"
+    assert rolled["removed"] == "present"
+    assert rolled["changed"] == "version 1"
+    data = decoded(rolled["generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[2]["state"] == "bad" and data["boots_next"] == 1
+
+
+@pytest.fixture(scope="module")
+def kexeced(scenario, switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactory):
+    from pydeclos.vm.qemu import VmOptions, run_exec
+
+    image = scenario[2]
+    third = run_exec(image, KEXEC, VmOptions(extra_disks=[update_disk], persist=True),
+                     timeout=1500, console_log=image.with_name("console-3.log"))
+    assert third.report.status == 0, third.report.stdout + third.report.stderr
+    console = image.with_name("console-3.log").read_bytes().decode(errors="replace")
+    return {**fields(third.report.stdout),
+            "firmware_starts": str(console.count("BdsDxe: starting"))}
+
+
+def test_kexec_switches_with_a_new_boot_and_the_new_command_line(kexeced, switch_builds) -> None:
+    from pydeclos.switch.source import open_output
+
+    assert kexeced["kexec_version_before"] == "1"
+    assert kexeced["version"] == "2"
+    assert kexeced["boot_id"] != kexeced["kexec_boot_id_before"]
+    assert kexeced["cmdline_usrhash"] == open_output(switch_builds.v2).describe().usrhash
+    assert kexeced["usr"] == "/dev/mapper/usr"
+    assert kexeced["hello"] == "active"
+    assert kexeced["firmware_starts"] == "1"  # only the first boot went through the firmware
+
+
+@pytest.fixture(scope="module")
+def reverted(switch_builds, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh generation 1 switched to generation 3, whose health check fails."""
+    from pydeclos.vm.qemu import VmOptions, run_exec
+    from pydeclos.vm.target import image_of_generation
+
+    third = third_build_in(tmp_path_factory.getbasetemp())
+    work = tmp_path_factory.mktemp("revert-vm")
+    disk = make_update_disk(third, "pdout3", work / "out3.img")
+    image = work / "disk.raw"
+    subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
+                    str(image)], check=True)
+    run = run_exec(image, REVERT, VmOptions(extra_disks=[disk], persist=True),
+                   timeout=1500, console_log=work / "console.log")
+    assert run.report.status == 0, run.report.stdout + run.report.stderr
+    return fields(run.report.stdout)
+
+
+def test_a_failing_health_check_reverts_a_soft_reboot_switch(reverted) -> None:
+    import base64
+
+    log = base64.b64decode(reverted["v3_log"]).decode()
+    assert "activating generation 3 by soft-reboot" in log, log
+    assert reverted["version"] == "1"
+    assert reverted["boot_id"] == reverted["revert_boot_id_before"]
+    assert reverted["soft_reboots"] == "2"  # into 3, and back to 1
+    journal = base64.b64decode(reverted["revert_journal"]).decode()
+    assert "rollback: swtest generation 3" in journal, journal
+    data = decoded(reverted["generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[3]["state"] == "bad" and data["boots_next"] == 1
