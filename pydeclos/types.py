@@ -99,7 +99,8 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # /etc files that belong to the running machine, not to a /usr version.
 ETC_RESERVED = ("passwd", "group", "shadow", "gshadow", "machine-id", "subuid", "subgid",
                 "shadow-", "passwd-", "group-", "gshadow-", "adjtime", "os-release", "mtab")
-_COMPONENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+"
+# A component is a file name: at most 255 bytes (NAME_MAX), or writing the tree fails.
+_COMPONENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]{1,255}"
 _RELATIVE = rf"{_COMPONENT}(?:/{_COMPONENT})*"
 # Parameters mkosi computes itself: it adds usrhash=/roothash= for the slot being booted.
 RESERVED_PARAMS = ("mount.usr=", "mount.usrfstype=", "usrhash=", "roothash=")
@@ -152,7 +153,7 @@ etc_path = Matching(
     f"({', '.join(ETC_RESERVED[:5])}, ...)", example="motd")
 usr_path = Matching(_RELATIVE, "a path relative to /usr such as 'lib/sysctl.d/50-x.conf' "
                     "(normalised, without '..', spaces or quotes)", example="lib/x.conf")
-absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+)+",
+absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]{1,255})+",
                          "an absolute, normalised path without spaces or quotes, such as "
                          "'/srv/data'", example="/srv/data")
 file_mode = Matching(r"0?[0-7]{3}|[0-7]{4}", "an octal file mode such as '0644'", example="0644")

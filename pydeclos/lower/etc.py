@@ -43,7 +43,10 @@ def etc_entries(cfg: Mapping[str, Any]) -> dict[str, EtcEntry]:
         if spec["link"] is not None:
             entries[path] = EtcLink(spec["link"], option)
             continue
-        entries[path] = EtcFile(content=_content(option, spec), origin=option,
+        # The option path as the user's error shows it and the engine reads it back (an
+        # /etc path holds dots but no quotes): `environment.etc."app.conf".source`.
+        entries[path] = EtcFile(content=_content(f'environment.etc."{path}"', spec),
+                                origin=option,
                                 mode=int(spec["mode"], 8), user=spec["user"],
                                 group=spec["group"])
     return entries

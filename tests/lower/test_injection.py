@@ -46,6 +46,20 @@ REFUSED = [
     pytest.param(SSH + '"services.openssh.settings": {"Banner\\n": "/etc/issue"}',
                  "services.openssh.settings", id="sshd-key-trailing-newline"),
     pytest.param('"packages": ["htop\\n"]', "packages", id="package-trailing-newline"),
+    # A control character in a "word" type crashed a module's renderer (no line named).
+    pytest.param('"time.ntp.servers": ["pool.ntp.org\\x00"]', "time.ntp.servers",
+                 id="ntp-server-nul"),
+    pytest.param('"systemd.sockets.x": {"listen_stream": ["/run/x.sock\\x00"]}',
+                 "listen_stream", id="socket-address-nul"),
+    pytest.param('"systemd.mounts": {"/srv/x": {"what": "/dev/vdb\\x1b", "type": "ext4"}}',
+                 "what", id="mount-what-escape"),
+    pytest.param('"boot.kernel_params": ["quiet\\x00"]', "boot.kernel_params",
+                 id="kernel-param-nul"),
+    # Found by the fuzzer on the contract: refused only by a module's line, or by the disk.
+    pytest.param(ALICE + '"services.cron_jobs": {"b": {"command": "tar\\x7f"}}',
+                 "services.cron_jobs", id="cron-command-delete-char"),
+    pytest.param('"environment.etc": {"d/' + "x" * 256 + '": {"text": "x"}}',
+                 "environment.etc", id="etc-file-name-too-long"),
     pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"proxy_pass": '
                  '"http://127.0.0.1:8080%"}}', "proxy_pass", id="nginx-proxy-pass-bad-port"),
     pytest.param('"users.users.eve": {"is_normal_user": True, "shell": "/bin/sh:0"}',
