@@ -33,6 +33,9 @@ REFUSED = [
                  "services.nginx.virtual_hosts", id="nginx-server-name-trailing-newline"),
     pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"root": "/srv", '
                  '"server_aliases": ["b.org;"]}}', "server_aliases", id="nginx-alias-semicolon"),
+    pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"root": "/srv", '
+                 '"server_aliases": ["~a\\\\"]}}', "server_aliases",
+                 id="nginx-regex-name-escapes-the-semicolon"),
     pytest.param(SSH + '"services.openssh.settings": {"Banner": "/etc/issue\\r"}',
                  "services.openssh.settings", id="sshd-value-cr"),
     pytest.param(SSH + '"services.openssh.settings": {"Banner": "/etc/issue\\x00"}',
@@ -138,7 +141,8 @@ def test_full_name_with_percent_reaches_passwd_as_written(tmp_path: Path,
 def test_nginx_and_sshd_accept_what_pydeclos_writes(tmp_path: Path) -> None:
     """The checks above refuse only what would break the file: ordinary values pass."""
     body = (NGINX + SSH + '"services.nginx.virtual_hosts": {"a.org": {"root": "/srv/www", '
-            '"server_aliases": ["www.a.org", "*.a.org"]}, "b.org": {"proxy_pass": '
+            '"server_aliases": ["www.a.org", "*.a.org", "~^w[0-9]+\\\\.a\\\\.org$"]}, '
+            '"b.org": {"proxy_pass": '
             '"http://127.0.0.1:8080/app/"}, "c.org": {"proxy_pass": "unix:/run/app.sock"}},\n'
             '"services.openssh.settings": {"Banner": '
             '"/etc/issue.net", "AllowUsers": ["alice", "bob"], "X11Forwarding": False}')
