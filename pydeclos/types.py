@@ -142,7 +142,7 @@ server_name = Matching(
     "'~regex' without spaces, quotes, ';' or braces (a '\\' escapes the next character)",
     example="www.example.org")
 nginx_backend = Matching(
-    r"https?://(?:[A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?"
+    rf"https?://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?"
     r"(?:/[^\s\x00-\x1f\x7f;{}'\"#$\\]*)?|unix:/[^\s\x00-\x1f\x7f;{}'\"#$\\:]+",
     "an http://host[:port][/path] or unix:/path address without spaces, quotes, ';', "
     "braces, '#', '$' or '\\'", example="http://127.0.0.1:8080")

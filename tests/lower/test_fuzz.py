@@ -335,6 +335,11 @@ LONG_GAPS = {
     "systemd.sockets.<name>.listen_stream", "systemd.sockets.<name>.listen_datagram",
     "systemd.timers.<name>.on_calendar", "systemd.timers.<name>.on_boot_sec",
     "environment.etc.<name>.group",
+    # Values only their program can judge: nginx -t resolves a proxy_pass host name (one that
+    # does not resolve fails); sshd knows its keywords and how many arguments each takes
+    # (`settings` is verbatim, an unknown keyword or extra word makes sshd refuse the file).
+    "services.nginx.virtual_hosts.<name>.proxy_pass", "services.openssh.settings",
+    "services.openssh.settings{key}",
     # sysusers expands `%` in these fields: users.py's escape is pending the secrets merge.
     "users.users.<name>.description", "users.users.<name>.home", "users.users.<name>.shell",
     # Refused by a module assertion (the module's line, not the user's), as UNLOCATED.

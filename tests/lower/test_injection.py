@@ -33,6 +33,8 @@ REFUSED = [
                  "services.nginx.virtual_hosts", id="nginx-server-name-trailing-newline"),
     pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"root": "/srv", '
                  '"server_aliases": ["b.org;"]}}', "server_aliases", id="nginx-alias-semicolon"),
+    pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"proxy_pass": '
+                 '"http://127...0.0.1:8080"}}', "proxy_pass", id="nginx-proxy-pass-empty-label"),
     pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"root": "/srv", '
                  '"server_aliases": ["~a\\\\"]}}', "server_aliases",
                  id="nginx-regex-name-escapes-the-semicolon"),
