@@ -334,6 +334,7 @@ LONG_GAPS = {
     "systemd.services.<name>.restart_sec", "systemd.services.<name>.working_directory",
     "systemd.sockets.<name>.listen_stream", "systemd.sockets.<name>.listen_datagram",
     "systemd.timers.<name>.on_calendar", "systemd.timers.<name>.on_boot_sec",
+    "services.cron_jobs.<name>.schedule",
     "environment.etc.<name>.group",
     # Values only their program can judge: nginx -t resolves a proxy_pass host name (one that
     # does not resolve fails); sshd knows its keywords and how many arguments each takes
