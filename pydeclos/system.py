@@ -7,11 +7,15 @@ these functions, so that they all see the same module library, the same
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydeclos.errors import PydeclosError
 from pydeclos.modsys import Evaluation, Module, evaluate, mk_override
+
+if TYPE_CHECKING:
+    from pydeclos.lower.errors import LoweringError
 
 # Above mk_force (50): `--version N` wins over any image.version in the system file.
 VERSION_PRIORITY = 10
@@ -59,3 +63,17 @@ def lower_system(config: dict[str, Any]) -> Any:
     from pydeclos.lower import lower
 
     return lower(config)
+
+
+def located(error: LoweringError, evaluation: Evaluation) -> PydeclosError:
+    """A lowering error with the place the user wrote its value (`system.py:N`): the option
+    itself, else the nearest enclosing one that has a definition (`x.extra_groups[0]` is
+    found through `x.extra_groups`, `environment.etc.motd.source` through the entry)."""
+    from pydeclos.modsys.assertions import where_defined
+
+    text = re.sub(r"\[\d+\]$", "", error.option)
+    while True:
+        found = where_defined(text, evaluation.evaluator)
+        if " is defined in " in found or "." not in text:
+            return PydeclosError(f"{error}\n  {found}")
+        text = re.sub(r"\[\d+\]$", "", text.rsplit(".", 1)[0])

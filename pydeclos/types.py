@@ -52,7 +52,8 @@ __all__ = [
     "passwd_path", "file_mode", "public_file_mode", "size", "image_id", "release", "mirror_url",
     "component", "kernel_param",
     "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
-    "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword",
+    "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword", "ssh_value",
+    "nginx_backend",
     "job_name", "ini_value", "unit_line", "crypt_hash", "gecos", "tmpfiles_rule", "system_id",
     "ip_address", "ip_interface", "entry_path", "Parsed",
 ]
@@ -99,7 +100,8 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 # /etc files that belong to the running machine, not to a /usr version.
 ETC_RESERVED = ("passwd", "group", "shadow", "gshadow", "machine-id", "subuid", "subgid",
                 "shadow-", "passwd-", "group-", "gshadow-", "adjtime", "os-release", "mtab")
-_COMPONENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+"
+# A component is a file name: at most 255 bytes (NAME_MAX), or writing the tree fails.
+_COMPONENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]{1,255}"
 _RELATIVE = rf"{_COMPONENT}(?:/{_COMPONENT})*"
 # Parameters mkosi computes itself: it adds usrhash=/roothash= for the slot being booted.
 RESERVED_PARAMS = ("mount.usr=", "mount.usrfstype=", "usrhash=", "roothash=")
@@ -131,10 +133,20 @@ host_name = Matching(_LABEL, "a host name: one label of letters, digits and '-',
                      "63 characters (put the rest in networking.domain)", example="web1")
 domain_name = Matching(rf"(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*",
                        "a DNS domain of dot-separated labels", example="example.org")
+# One nginx token: white space, quotes, ';' and braces end the directive or the block; a
+# backslash escapes the next character, so each one must escape a plain one.
+_NGINX_CHAR = r"[^\s\x00-\x1f\x7f;{}'\"\\]"
 server_name = Matching(
-    r"(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:\.\*)?|~[^\s;{}'\"]+",
+    rf"(?:\*\.)?[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:\.\*)?"
+    rf"|~(?:{_NGINX_CHAR}|\\{_NGINX_CHAR})+",
     "a server name: a host name, optionally with a leading '*.' or trailing '.*', or a "
-    "'~regex' without spaces, ';' or braces", example="www.example.org")
+    "'~regex' without spaces, quotes, ';' or braces (a '\\' escapes the next character)",
+    example="www.example.org")
+nginx_backend = Matching(
+    rf"https?://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{{1,5}})?"
+    r"(?:/[^\s\x00-\x1f\x7f;{}'\"#$\\]*)?|unix:/[^\s\x00-\x1f\x7f;{}'\"#$\\:]+",
+    "an http://host[:port][/path] or unix:/path address without spaces, quotes, ';', "
+    "braces, '#', '$' or '\\'", example="http://127.0.0.1:8080")
 etc_path = Matching(
     rf"(?!(?:{'|'.join(ETC_RESERVED)})(?:/|$)){_RELATIVE}",
     "a path relative to /etc such as 'ssh/sshd_config.d/local.conf': normalised, without "
@@ -142,7 +154,7 @@ etc_path = Matching(
     f"({', '.join(ETC_RESERVED[:5])}, ...)", example="motd")
 usr_path = Matching(_RELATIVE, "a path relative to /usr such as 'lib/sysctl.d/50-x.conf' "
                     "(normalised, without '..', spaces or quotes)", example="lib/x.conf")
-absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]+)+",
+absolute_path = Matching(r"/|(?:/(?!\.\.?(?:/|$))[A-Za-z0-9_.@+,=:~-]{1,255})+",
                          "an absolute, normalised path without spaces or quotes, such as "
                          "'/srv/data'", example="/srv/data")
 # /etc/passwd separates its fields with ':', so a home or a shell cannot hold one.
@@ -165,12 +177,13 @@ release = Matching(
     rf"(?!(?:{'|'.join(OLD_RELEASES)})$)[a-z][a-z0-9-]*",
     "a Debian code name of trixie or newer (older releases ship a systemd too old for "
     "A/B updates)", example="trixie")
-mirror_url = Matching(r"(?:https?|file)://[^\s\"'\\]+",
+mirror_url = Matching(r"(?:https?|file)://[^\s\x00-\x1f\x7f\"'\\]+",
                       "an http://, https:// or file:// URL", example="http://deb.debian.org/debian")
 component = Matching(r"[a-z][a-z0-9-]*", "an archive component such as 'main'",
                      example="main")
 kernel_param = Matching(
-    rf"(?!{'|'.join(p.replace('.', '[.]') for p in RESERVED_PARAMS)})[^\s\"'\\%]+",
+    rf"(?!{'|'.join(p.replace('.', '[.]') for p in RESERVED_PARAMS)})"
+    r"[^\s\x00-\x1f\x7f\"'\\%]+",
     "one kernel parameter without spaces or quotes, and not one that chooses the /usr slot "
     "(mkosi adds usrhash=/roothash= itself)", example="quiet")
 kernel_module = Matching(r"[A-Za-z0-9_-]+", "a kernel module name without '.ko', such as "
@@ -191,13 +204,21 @@ variable_name = Matching(r"[A-Za-z_][A-Za-z0-9_]*", "a variable name (letters, d
                          "'_', not starting with a digit)", example="EDITOR")
 alias_name = Matching(r"[A-Za-z0-9_.+-]+", "an alias name (letters, digits and '_.+-')",
                       example="ll")
-word = Matching(r"[^\s\"'\\]+", "one word without spaces or quotes", example="defaults")
-mount_option = Matching(r"[^\s,\"'\\]+", "one mount option, without commas or spaces "
+word = Matching(r"[^\s\x00-\x1f\x7f\"'\\]+", "one word without spaces, quotes or control "
+                "characters", example="defaults")
+mount_option = Matching(r"[^\s\x00-\x1f\x7f,\"'\\]+", "one mount option, without commas or "
+                        "spaces "
                         "(one list entry per option)", example="noatime")
 ini_key = Matching(r"[A-Za-z][A-Za-z0-9_-]*", "a setting name (letters, digits, '-' and "
                    "'_', e.g. 'Nice')", example="Nice")
 ssh_keyword = Matching(r"[A-Za-z][A-Za-z0-9]*", "an sshd_config keyword (letters and "
                        "digits)", example="X11Forwarding")
+# sshd reads quotes, backslashes and '#' (a comment) itself; a line break, NUL or '\r'
+# would cut the line or make sshd refuse the whole file (a remote lockout).
+ssh_value = Matching(r"[^\x00-\x1f\x7f#'\"\\]*[^\s\x00-\x1f\x7f#'\"\\]"
+                     r"[^\x00-\x1f\x7f#'\"\\]*",
+                     "an sshd_config value: one non-empty line without quotes, '#' or "
+                     "backslashes (a list gives several words)", example="/etc/issue.net")
 job_name = Matching(r"[A-Za-z0-9_.-]+", "a job name (letters, digits and '_.-')",
                     example="backup")
 ini_value = Matching(r"(?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\])?",
@@ -211,7 +232,8 @@ crypt_hash = Matching(r"!|!\*|\*|\$[0-9a-z]+\$[./A-Za-z0-9$=,]+",
                       example="!*")
 gecos = Matching(r"[^\x00-\x1f\x7f\":\\]*", "a description on one line without '\"', ':' "
                  "or '\\'", example="Alice")
-tmpfiles_rule = Matching(r"[^#\s][^\x00-\x1f\x7f]*[ \t]+[^\s][^\x00-\x1f\x7f]*",
+tmpfiles_rule = Matching(r"[^#\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*[ \t]+[^\s\x00-\x1f\x7f]"
+                         r"[^\x00-\x1f\x7f]*",
                          "one tmpfiles.d line: 'Type Path [Mode User Group Age Argument]', "
                          "e.g. 'd /srv/data 0755 root root -'", example="d /srv 0755 - - -")
 system_id = IntRange(1, 65533, "user or group id from 1 to 65533")

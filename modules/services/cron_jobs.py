@@ -8,12 +8,18 @@ machine was off happens at the next boot.
 from pydeclos import option
 from pydeclos import types as t
 
+# Newlines and tabs are escaped for systemd below; any other control character would be
+# refused by ExecStart='s type at this module's line instead of at the user's.
+COMMAND = t.matching(r"[^\x00-\x08\x0b-\x1f\x7f]*", "shell commands without control "
+                     "characters other than newlines and tabs", example="/usr/local/bin/backup")
+
+
 job_options = {
     "schedule": option(t.unit_line, default="daily", description=(
         "When to run, as a systemd calendar expression (`hourly`, `daily`, "
         "`Mon..Fri 08:00`, `*-*-* 03:30:00`; check with `systemd-analyze calendar`)."),
         example="*-*-* 03:30:00"),
-    "command": option(t.lines, default="", description=(
+    "command": option(COMMAND, default="", description=(
         "Shell command (run by /bin/sh -c)."), example="tar czf /srv/backup/etc.tgz /etc"),
     "user": option(t.user_name, default="root", description="User the job runs as."),
     "description": option(t.ini_value, default="", description="What the job does."),
@@ -30,7 +36,7 @@ options = {"services": {"cron_jobs": option(
 def exec_line(command: str) -> str:
     """/bin/sh -c '<command>', escaped for systemd's command-line parser."""
     escaped = (command.strip().replace("\\", "\\\\").replace("'", "\\'")
-               .replace("%", "%%").replace("$", "$$").replace("\n", "\\n"))
+               .replace("%", "%%").replace("$", "$$").replace("\n", "\\n").replace("\t", "\\t"))
     return f"/bin/sh -c '{escaped}'"
 
 

@@ -8,13 +8,10 @@ place; it only answers requests for names no virtual host claims.
 from pydeclos import option
 from pydeclos import types as t
 
-BACKEND = t.matching(r"(?:https?://|unix:)[^\s;{}'\"\\]+", "an http://, https:// or unix: "
-                     "address, such as 'http://127.0.0.1:8080'", example="http://127.0.0.1:8080")
-
 vhost_options = {
-    "root": option(t.Path | None, default=None, description=(
+    "root": option(t.absolute_path | None, default=None, description=(
         "Directory whose files are served."), example="/srv/www"),
-    "proxy_pass": option(BACKEND | None, default=None, description=(
+    "proxy_pass": option(t.nginx_backend | None, default=None, description=(
         "Backend URL requests are forwarded to, instead of serving `root`."),
         example="http://127.0.0.1:8080"),
     "port": option(t.Port, default=80, description="Port this virtual host listens on."),
@@ -38,7 +35,10 @@ options = {"services": {"nginx": {
 def render_server(name: str, vhost) -> str:
     names = " ".join([name, *vhost.server_aliases])
     if vhost.proxy_pass:
-        location = [f"        proxy_pass {vhost.proxy_pass};",
+        # nginx names a unix socket backend `http://unix:/path:` (a bare `unix:` is refused).
+        backend = (f"http://{vhost.proxy_pass}:" if vhost.proxy_pass.startswith("unix:")
+                   else vhost.proxy_pass)
+        location = [f"        proxy_pass {backend};",
                     "        proxy_set_header Host $host;",
                     "        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
                     "        proxy_set_header X-Forwarded-Proto $scheme;"]

@@ -29,7 +29,8 @@ options = {"services": {"openssh": {
         Literal["yes", "no", "prohibit-password", "forced-commands-only"],
         default="prohibit-password", description=(
             "Whether root may log in, and how (`prohibit-password`: with a key only).")),
-    "settings": option(dict[t.ssh_keyword, t.one_line | int | bool | list[t.word]], default={}, description=(
+    "settings": option(dict[t.ssh_keyword, t.ssh_value | int | bool | list[t.ssh_value]],
+                       default={}, description=(
         "Further sshd_config keywords, verbatim (see sshd_config(5)); booleans become "
         "yes/no, lists are joined with spaces."),
         example={"X11Forwarding": False, "AllowUsers": ["alice", "bob"]}),

@@ -158,7 +158,7 @@ def path_options() -> dict:
 def mount_options() -> dict:
     return {
         **common_options([]),
-        "what": option(t.matching(r"[^\s\"'\\]*", "a device without spaces or quotes",
+        "what": option(t.matching(r"[^\s\x00-\x1f\x7f\"'\\]*", "a device without spaces or quotes",
                                   "tmpfs"),
                        default="", description="What=: the device, or `tmpfs`, etc."),
         "type": option(t.matching(r"[a-z0-9._-]*", "a file system type such as 'ext4'", "ext4"),

@@ -24,7 +24,7 @@ FS_TOOLS = {"xfs": "xfsprogs", "btrfs": "btrfs-progs", "vfat": "dosfstools",
             "f2fs": "f2fs-tools", "ntfs3": "ntfs-3g"}
 
 FSCK_TYPES = ("ext2", "ext3", "ext4")
-DEVICE = t.matching(r"[^\s\"'\\]*", "a device without spaces or quotes (`/dev/vdb1`, "
+DEVICE = t.matching(r"[^\s\x00-\x1f\x7f\"'\\]*", "a device without spaces or quotes (`/dev/vdb1`, "
                     "`LABEL=data`, `tmpfs`)", example="LABEL=data")
 
 fs_options = {

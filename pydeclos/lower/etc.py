@@ -17,6 +17,7 @@ from pydeclos.lower.common import ETC_STORE, EXTRA
 from pydeclos.lower.etcfiles import EtcEntry, EtcFile, EtcLink
 from pydeclos.lower.filetree import File, FileTree
 from pydeclos.lower.hostfile import read_host_file
+from pydeclos.modsys.paths import show_path
 
 # tmpfiles.d applies the first line for a path in file-name order; the 00- prefix makes the
 # declared /etc win over distribution defaults (Debian links /etc/vconsole.conf elsewhere).
@@ -43,7 +44,10 @@ def etc_entries(cfg: Mapping[str, Any]) -> dict[str, EtcEntry]:
         if spec["link"] is not None:
             entries[path] = EtcLink(spec["link"], option)
             continue
-        entries[path] = EtcFile(content=_content(option, spec), origin=option,
+        # The option path as the engine shows it and reads it back, so that an error can
+        # name the user's line: `environment.etc."app.conf".source`.
+        entries[path] = EtcFile(content=_content(show_path(("environment", "etc", path)), spec),
+                                origin=option,
                                 mode=int(spec["mode"], 8), user=spec["user"],
                                 group=spec["group"])
     return entries

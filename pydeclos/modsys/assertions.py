@@ -59,6 +59,12 @@ def _assertion_sites(source: DefinitionSource) -> dict[str, str]:
     return sites
 
 
+def where_defined(text: str, source: DefinitionSource) -> str:
+    """Where the option (or the place in a dict option) `text` was defined, for errors
+    found after evaluation: '`a.b` is defined in `system.py:3` (1)', or why it is not."""
+    return _where_defined(text, source)
+
+
 def _where_defined(text: str, source: DefinitionSource) -> str:
     """'`a.b` is defined in `system.py:3` (1), `lib.py:9` (2)', or why it is not."""
     path = tuple(split_path(text))

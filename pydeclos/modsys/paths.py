@@ -20,7 +20,7 @@ def show_path(path: Iterable[str]) -> str:
         if part.startswith("[") and part.endswith("]"):
             text += part
             continue
-        shown = part if _PLAIN_NAME.match(part) or part in ("*", "<name>") else json.dumps(part)
+        shown = part if _PLAIN_NAME.fullmatch(part) or part in ("*", "<name>") else json.dumps(part)
         text = f"{text}.{shown}" if text else shown
     return text
 

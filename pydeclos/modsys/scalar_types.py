@@ -108,7 +108,7 @@ class Package(Type):
     description = "package"
 
     def check(self, value: Any) -> bool:
-        return isinstance(value, str) and bool(_PACKAGE_NAME.match(value))
+        return isinstance(value, str) and bool(_PACKAGE_NAME.fullmatch(value))
 
     def explain(self, value: Any) -> str:
         if isinstance(value, str):

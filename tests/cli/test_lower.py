@@ -31,7 +31,8 @@ def test_dev_zero_as_source_fails_at_once_without_traceback(tmp_path: Path) -> N
     )
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
-    assert "environment.etc.app.conf.source: /dev/zero is a character device" in result.stderr
+    assert 'environment.etc."app.conf".source: /dev/zero is a character device' in result.stderr
+    assert "system.py:2" in result.stderr, "the error names the user's line of `source`"
     assert not (tmp_path / "tree").exists()
 
 

@@ -19,7 +19,7 @@ from pydeclos.lower.errors import LoweringError, MissingSource
 from pydeclos.lower.hostfile import MAX_SOURCE_BYTES
 from tests.lower.cases import evaluate_definitions as config
 
-OPTION = "environment.etc.app.conf.source"
+OPTION = 'environment.etc."app.conf".source'
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 
 from pydeclos.cli import main
 from tests.conftest import unavailable
-from tests.lower import tools
+from tests.lower import tools, validators
 
 CASES = Path(__file__).resolve().parent / "tool_cases"
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -122,6 +122,8 @@ EXPECTED |= {
         "etc_copies": {}, "passwords": {}, "tcp_ports": [22, 80],
     },
 }
+# Values `sshd -T` prints under another of their names.
+SSHD_ALIASES = {"prohibit-password": "without-password"}
 ETC_CONTENT = {"minimal": {"hostname": b"minimal\n"}, "server": {"hostname": b"web1\n"},
                "rich": {"demo/config.ini": b"[main]\nvalue = 1\n", "hostname": b"demo\n"},
                "empty": {"hostname": b"pydeclos\n"}, "root-layout": {"hostname": b"pydeclos\n"}}
@@ -180,21 +182,10 @@ def test_mkosi_sees_a_version_override(tmp_path: Path) -> None:
 
 
 def test_systemd_accepts_every_unit(lowered, tmp_path: Path) -> None:
-    tools.need("systemd-analyze")
     expected, tree = lowered
-    units = [u.name for u in tools.unit_files(tree / "mkosi.extra")]
     # Drop-ins are checked through the unit they extend (a template through an instance).
-    drop_in_dirs = sorted((tree / "mkosi.extra" / tools.UNIT_DIR).glob("*.d"))
-    units += [d.name.removesuffix(".d").replace("@.", "@tty1.") for d in drop_in_dirs]
-    assert units, "every case has units (at least the defaults' ones)"
-    root = tools.verify_root(tree / "mkosi.extra", tmp_path / "root")
-    result = tools.run(["systemd-analyze", "verify", f"--root={root}", "--man=no",
-                        "--recursive-errors=no", *units])
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    ours = [line for line in output.splitlines()
-            if any(f"/{u}" in line for u in units) or "pydeclos" in line]
-    assert not [line for line in ours if "Unknown" in line or "ignoring" in line], output
+    assert validators.unit_names(tree), "every case has units (at least the defaults' ones)"
+    assert validators.units(tree, tmp_path) is None
 
 
 def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Path) -> None:
@@ -251,16 +242,36 @@ def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Pat
 
 def test_nft_loads_the_firewall(lowered) -> None:
     """nft accepts the rules even without /etc/protocols (images lack netbase)."""
-    tools.need("nft", "unshare")
-    if os.geteuid() != 0:
-        unavailable("needs root: nft -c and a private mount namespace need root")
     expected, tree = lowered
-    rules = tree / "mkosi.extra/usr/share/pydeclos/etc/nftables.conf"
-    hide = "mount --bind /dev/null /etc/protocols && " if Path("/etc/protocols").exists() else ""
-    result = tools.run(["unshare", "--mount", "sh", "-c", f'{hide}exec nft -c -f "$0"', rules])
-    assert result.returncode == 0, result.stderr
+    rules = tree / validators.NFT_CONF
+    assert validators.nft(rules) is None
     for port in expected["tcp_ports"]:
         assert str(port) in rules.read_text()
+
+
+def test_nginx_accepts_the_virtual_hosts(lowered, tmp_path: Path) -> None:
+    """`nginx -t` on the generated conf.d file, included as Debian's nginx.conf does."""
+    expected, tree = lowered
+    conf = tree / validators.NGINX_CONF
+    if "nginx" not in expected["packages"]:
+        assert not conf.exists()
+        return
+    assert validators.nginx(conf, tmp_path) is None
+
+
+def test_sshd_accepts_the_settings(lowered, tmp_path: Path) -> None:
+    """`sshd -t` on a main sshd_config that includes ours, as Debian's does."""
+    expected, tree = lowered
+    conf = tree / validators.SSHD_CONF
+    if not conf.exists():  # services.openssh off (the package may still be installed)
+        return
+    assert validators.sshd(conf, tmp_path) is None
+    effective = validators.sshd_effective(conf, tmp_path)
+    for line in conf.read_text().splitlines():
+        if line and not line.startswith("#"):
+            key, value = line.split(" ", 1)
+            word = SSHD_ALIASES.get(value.split()[0].lower(), value.split()[0].lower())
+            assert word in effective.get(key.lower(), []), (line, effective)
 
 
 def test_declared_etc_wins_over_distribution_tmpfiles(lowered, tmp_path: Path) -> None:
