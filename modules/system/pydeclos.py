@@ -11,6 +11,7 @@ so after a switch by soft-reboot a failed check starts `pydeclos rollback` inste
 """
 
 from pydeclos import option
+from pydeclos import types as t
 
 # What pydeclos imports, as trixie packages (see pyproject.toml's dependencies).
 RUNTIME_PACKAGES = ["python3", "python3-click", "python3-networkx", "python3-typeguard"]
@@ -40,11 +41,11 @@ options = {"pydeclos": {
         "so `pydeclos switch`, `rollback`, `generations` and `status` work on the machine. "
         "Costs about 60 MB of /usr, most of it python3.")),
     "health_checks": {
-        "commands": option(list[str], default=[], description=(
+        "commands": option(list[t.non_empty_line], default=[], description=(
             "Shell commands (run by /bin/sh as root) that must all exit 0 for a generation "
             "to count as working. They run once per boot, before boot-complete.target."),
             example=["curl -fsS http://localhost/healthz"]),
-        "units": option(list[str], default=[], description=(
+        "units": option(list[t.unit_name], default=[], description=(
             "Units that must be active once the boot has finished, for a generation to count "
             "as working."), example=["nginx.service"]),
         "revert": option(bool, default=True, description=(

@@ -89,8 +89,9 @@ EXCLUDED = {
     "systemd.drop_ins", "systemd.tmpfiles.rules", "networking.firewall.extra_rules",
     # A host file name, read while lowering (the hardening branch's host-file rules).
     "environment.etc.<name>.source",
-    # Always refused: it exists only to explain that clear-text passwords are not taken.
-    "users.users.<name>.password",
+    # Always refused: they exist only to explain that clear-text passwords and hashes in the
+    # configuration are not taken (docs/security.md).
+    "users.users.<name>.password", "users.users.<name>.hashed_password",
     # Not written into any file.
     "assertions.*.message", "assertions.*.options", "warnings",
 }
@@ -341,8 +342,6 @@ LONG_GAPS = {
     # (`settings` is verbatim, an unknown keyword or extra word makes sshd refuse the file).
     "services.nginx.virtual_hosts.<name>.proxy_pass", "services.openssh.settings",
     "services.openssh.settings{key}",
-    # sysusers expands `%` in these fields: users.py's escape is pending the secrets merge.
-    "users.users.<name>.description", "users.users.<name>.home", "users.users.<name>.shell",
     # Refused by a module assertion (the module's line, not the user's), as UNLOCATED.
     "users.users.<name>.ssh_authorized_keys",
 }

@@ -16,8 +16,6 @@ from tests.lower import tools, validators
 NGINX = '"services.nginx.enable": True,\n'
 SSH = '"services.openssh.enable": True,\n'
 ALICE = '"users.users.alice": {"is_normal_user": True},\n'
-# modules/config/users.py is being rewritten on another branch; its fixes come after.
-USERS_PENDING = "users: % escape pending the secrets merge"
 
 # (what is set, on line 3 of system.py; the option path the error must name)
 REFUSED = [
@@ -68,8 +66,7 @@ REFUSED = [
     pytest.param(NGINX + '"services.nginx.virtual_hosts": {"a.org": {"proxy_pass": '
                  '"http://127.0.0.1:8080%"}}', "proxy_pass", id="nginx-proxy-pass-bad-port"),
     pytest.param('"users.users.eve": {"is_normal_user": True, "shell": "/bin/sh:0"}',
-                 "users.users.eve.shell", id="passwd-field-separator-in-shell",
-                 marks=pytest.mark.xfail(strict=True, reason=USERS_PENDING)),
+                 "users.users.eve.shell", id="passwd-field-separator-in-shell"),
     # Refused while lowering: the CLI finds the user's line of the option the error names.
     pytest.param('"users.users.eve": {"description": "x\\" 0 /root /bin/sh"}',
                  "users.users.eve.description", id="lowering-error-gecos-quote"),
@@ -124,9 +121,7 @@ def test_name_with_trailing_newline_is_refused_at_eval(tmp_path: Path, body: str
 
 
 @pytest.mark.parametrize("description", [
-    "Alice 100%",
-    *(pytest.param(d, marks=pytest.mark.xfail(strict=True, reason=USERS_PENDING))
-      for d in ("Alice %a", "%%", "50% off %H")),
+    "Alice 100%", "Alice %a", "%%", "50% off %H",
 ])
 def test_full_name_with_percent_reaches_passwd_as_written(tmp_path: Path,
                                                           description: str) -> None:
