@@ -10,7 +10,6 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from pydeclos.build.mkosi import (
     run_build,
     summary,
 )
+from pydeclos.build.ownership import owned_directory
 from pydeclos.build.progress import Progress
 from pydeclos.build.self_copy import extra_tree_options
 from pydeclos.build.space import CACHE_NEEDED, Need, check_space, output_need
@@ -161,8 +161,9 @@ def build_into(
         check_space(needs)  # again: another build may have used the space while we waited
         incremental = incremental_dir(cache, info)
         command = build_command(tree, stage, version, tools, cache, incremental)
-        with tempfile.TemporaryDirectory(prefix="pydeclos-self-") as scratch:
-            command[-1:-1] = extra_tree_options(tree, Path(scratch))
+        # Owned like the tree directory: the next build sweeps it if this one is killed.
+        with owned_directory("pydeclos-self-") as scratch:
+            command[-1:-1] = extra_tree_options(tree, scratch)
             status, lines = run_build(
                 command, tools, log, progress, verbose, watch=needs,
             )
