@@ -8,12 +8,12 @@ is written to the machine.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydeclos.build.artifacts import sha256
 from pydeclos.switch.description import Description, kernel_release_of
 from pydeclos.switch.errors import CorruptArtifactError, NotABuildOutputError
 
@@ -107,14 +107,6 @@ def open_output(source: Path, version: int | None = None) -> BuildOutput:
     return output
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify(output: BuildOutput, roles: tuple[str, ...] = UPDATE_ROLES) -> None:
     """Check the artifacts a switch installs against SHA256SUMS; refuse any mismatch."""
     sums_path = output.directory / CHECKSUMS
@@ -130,7 +122,7 @@ def verify(output: BuildOutput, roles: tuple[str, ...] = UPDATE_ROLES) -> None:
         expected = sums.get(path.name)
         if expected is None:
             raise CorruptArtifactError(f"{sums_path} does not list {path.name}")
-        actual = _sha256(path)
+        actual = sha256(path)
         if actual != expected:
             raise CorruptArtifactError(
                 f"{path} does not match {sums_path} (sha256 {actual[:16]}…, expected "
