@@ -21,10 +21,22 @@ class NotADiskImageError(VmError):
     """The file to boot is not a raw GPT disk image (empty, text, anything else)."""
 
 
-class BootTimeoutError(VmError):
-    """The VM did not finish booting and running the command before the timeout."""
+class VmConsoleError(VmError):
+    """A run that ended badly; the last console lines say what the guest was doing."""
 
     def __init__(self, message: str, console_tail: list[str]) -> None:
         tail = "\n".join(f"    {line}" for line in console_tail) or "    (no console output)"
         super().__init__(f"{message}\nlast console lines:\n{tail}")
         self.console_tail = console_tail
+
+
+class BootTimeoutError(VmConsoleError):
+    """The VM did not finish booting and running the command before the timeout."""
+
+
+class GuestPanicError(VmConsoleError):
+    """The guest's kernel panicked: waiting longer cannot help, so the run ends at once."""
+
+    def __init__(self, message: str, console_tail: list[str], emulator_fault: bool) -> None:
+        super().__init__(message, console_tail)
+        self.emulator_fault = emulator_fault  # the panic is qemu's fault, not the image's

@@ -7,6 +7,7 @@ test then asserts one thing a user of the image would notice.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,15 @@ def test_second_build_with_one_changed_setting_is_generation_2(
     v1_uki = (minimal_build.directory / minimal_build.artifacts["uki"]).read_bytes()
     assert Path(data["paths"]["uki"]).read_bytes() != v1_uki
     assert (out / "1" / minimal_build.artifacts["image"]).is_file()  # generation 1 stays
+
+
+def test_a_guest_kernel_panic_ends_the_run_at_once(minimal_build) -> None:
+    image = minimal_build.directory / minimal_build.artifacts["image"]
+    started = time.monotonic()
+    result = CliRunner().invoke(
+        main, ["vm", str(image), "--timeout", "900", "--exec", "echo c > /proc/sysrq-trigger"])
+    assert result.exit_code == 1, result.output
+    assert "the VM's kernel panicked before the command finished" in result.output
+    assert "Kernel panic - not syncing" in result.output  # the console tail shows it
+    assert "Traceback" not in result.output
+    assert time.monotonic() - started < 600  # not the 900 s timeout

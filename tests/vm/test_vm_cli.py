@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from pydeclos.cli import main
 from pydeclos.vm.guest_exec import exec_unit, parse_report, smbios_credentials
+from pydeclos.vm.qemu import ConsoleWatch
 
 
 def test_report_survives_tty_newlines_and_binary_output() -> None:
@@ -28,6 +29,56 @@ def test_report_survives_tty_newlines_and_binary_output() -> None:
     assert (report.status, report.stdout, report.stderr, report.system_state) == (
         42, stdout, "", "degraded")
     assert parse_report(raw.split("PYDECLOS-EXEC STATUS")[0]) is None  # not finished yet
+
+
+def test_a_panic_is_noticed_even_when_it_arrives_in_pieces(tmp_path: Path) -> None:
+    console = tmp_path / "console.log"
+    watch = ConsoleWatch(console)
+    assert not watch.poll()  # no console yet
+    # The line CI's guest printed when qemu's multi-threaded TCG broke its code patching.
+    pieces = [b"[    3.565599] CPU: 0 UID: 0 PID: 0 Comm: swapper/0\r\n[    3.565679] Kernel pa",
+              b"nic - not sync", b"ing: Fatal exception in interrupt\r\n"]
+    for piece in pieces[:-1]:
+        with console.open("ab") as handle:
+            handle.write(piece)
+        assert not watch.poll()
+    with console.open("ab") as handle:
+        handle.write(pieces[-1])
+    assert watch.poll()
+
+
+def test_a_console_without_a_panic_is_not_one(tmp_path: Path) -> None:
+    console = tmp_path / "console.log"
+    console.write_bytes(b"[  OK  ] Reached target multi-user.target\r\nkernel: panic=0\r\n")
+    assert not ConsoleWatch(console).poll()
+
+
+def test_only_the_emulators_fault_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydeclos.vm import qemu
+    from pydeclos.vm.errors import GuestPanicError
+
+    image = tmp_path / "disk.raw"
+    image.write_bytes(b"\0" * 512 + b"EFI PART" + b"\0" * 4096)
+    runs: list[bool] = []
+
+    def panics_once(emulator_fault: bool):
+        def run(*args, **kwargs):
+            runs.append(emulator_fault)
+            if len(runs) == 1:
+                raise GuestPanicError("panicked", ["Oops"], emulator_fault=emulator_fault)
+            return "booted"
+        return run
+
+    warnings: list[str] = []
+    monkeypatch.setattr(qemu, "_run_exec_once", panics_once(True))
+    assert qemu.run_exec(image, "true", qemu.VmOptions(), 10, warn=warnings.append) == "booted"
+    assert len(runs) == 2 and "Oops: int3" in warnings[0]
+
+    runs.clear()
+    monkeypatch.setattr(qemu, "_run_exec_once", panics_once(False))
+    with pytest.raises(GuestPanicError):
+        qemu.run_exec(image, "true", qemu.VmOptions(), 10, warn=warnings.append)
+    assert len(runs) == 1  # a panic of the image itself is the answer, not retried
 
 
 def test_credentials_carry_the_command_as_a_unit_qemu_accepts() -> None:
