@@ -58,11 +58,20 @@ def system_config(path: Path, *, version: int | None = None) -> tuple[dict[str, 
     return config, evaluation.warnings
 
 
-def lower_system(config: dict[str, Any]) -> Any:
-    """The build tree (a `FileTree`) of an evaluated configuration."""
-    from pydeclos.lower import lower
+def lower_system(config: dict[str, Any], evaluation: Evaluation | None = None) -> Any:
+    """The build tree (a `FileTree`) of an evaluated configuration.
 
-    return lower(config)
+    Given the evaluation it came from, an error found while lowering (a host file that
+    cannot be read) names the user's line, for `lower` and `build` alike."""
+    from pydeclos.lower import lower
+    from pydeclos.lower.errors import LoweringError
+
+    try:
+        return lower(config)
+    except LoweringError as error:
+        if evaluation is None:
+            raise
+        raise located(error, evaluation) from None
 
 
 def located(error: LoweringError, evaluation: Evaluation) -> PydeclosError:

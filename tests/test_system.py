@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pydeclos.build.system import evaluate_system as build_evaluation
+from pydeclos.build.system import evaluate_for_build
 from pydeclos.cli import main
 from pydeclos.errors import PydeclosError
 from pydeclos.system import evaluate_system, system_config
@@ -28,7 +28,7 @@ def system(tmp_path: Path) -> Path:
 
 def test_disabled_library_modules_resolve_in_the_build_path(system: Path) -> None:
     """`build` evaluates with the library's modules path too (it did not, once)."""
-    config = build_evaluation(system, version=3)
+    config, _ = evaluate_for_build(system, version=3)
     assert "getty" not in config["services"]
     assert config["image"]["version"] == 3
     assert config["networking"]["hostname"] == "quiet"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydeclos.build.generations import check_output_dir, reserve
 from pydeclos.build.mirror import check_mirrors
@@ -18,6 +18,9 @@ from pydeclos.build.mkosi import CacheDirs, default_cache
 from pydeclos.build.ownership import owned_directory
 from pydeclos.build.pipeline import BuildResult, build_into, host_ready
 from pydeclos.build.progress import Progress
+
+if TYPE_CHECKING:
+    from pydeclos.modsys import Evaluation
 
 
 def system_name(system_file: Path) -> str:
@@ -30,17 +33,19 @@ def default_output(system_file: Path) -> Path:
     return Path("out") / system_name(system_file)
 
 
-def evaluate_system(system_file: Path, warn: Callable[[str], None] | None = None,
-                    version: int | None = None) -> dict[str, Any]:
-    """The evaluated configuration as plain data (assertions checked), through the one
-    pipeline of `pydeclos.system` that every verb uses; its warnings go to `warn`."""
-    from pydeclos.system import system_config
+def evaluate_for_build(system_file: Path, warn: Callable[[str], None] | None = None,
+                    version: int | None = None) -> tuple[dict[str, Any], Evaluation]:
+    """The evaluated configuration as plain data (assertions checked) and its evaluation,
+    through the one pipeline of `pydeclos.system` that every verb uses; its warnings go to
+    `warn`."""
+    from pydeclos.system import evaluate_system as evaluate
 
-    config, warnings = system_config(system_file, version=version)
+    evaluation = evaluate(system_file, version=version)
+    config = evaluation.to_data()
     if warn is not None:
-        for warning in warnings:
+        for warning in evaluation.warnings:
             warn(warning)
-    return config
+    return config, evaluation
 
 
 def with_version(config: dict[str, Any], version: int) -> dict[str, Any]:
@@ -50,11 +55,11 @@ def with_version(config: dict[str, Any], version: int) -> dict[str, Any]:
     return data
 
 
-def lower_to(config: dict[str, Any], tree: Path) -> None:
+def lower_to(config: dict[str, Any], tree: Path, evaluation: Evaluation | None = None) -> None:
     from pydeclos.lower import write_tree
     from pydeclos.system import lower_system
 
-    write_tree(lower_system(config), tree)
+    write_tree(lower_system(config, evaluation), tree)
 
 
 def build_system(
@@ -71,12 +76,12 @@ def build_system(
     out = (out or default_output(system_file)).resolve()
     check_output_dir(out)
     progress.phase("evaluate")
-    config = evaluate_system(system_file, warn=progress.warning)
+    config, evaluation = evaluate_for_build(system_file, warn=progress.warning)
     tools = host_ready()
     with reserve(out, version) as slot, owned_directory("pydeclos-tree-") as scratch:
         progress.phase("lower")
         tree = scratch / "tree"
-        lower_to(with_version(config, slot.version), tree)
+        lower_to(with_version(config, slot.version), tree, evaluation)
         check_mirrors(tree)
         return build_into(tree, out, slot, progress=progress, verbose=verbose,
                           cache=cache or default_cache(), tools=tools)

@@ -29,17 +29,13 @@ def lower_cmd(file: Path, output: Path, version: int | None, force: bool) -> Non
     """
     # Imported here so that `pydeclos --help` stays fast.
     from pydeclos.lower import write_tree
-    from pydeclos.lower.errors import LoweringError
-    from pydeclos.system import evaluate_system, located, lower_system
+    from pydeclos.system import evaluate_system, lower_system
 
     evaluation = evaluate_system(file, version=version)
     config = evaluation.to_data()  # fails on false assertions
     for warning in evaluation.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
-    try:
-        tree = lower_system(config)
-    except LoweringError as error:  # a host file read while lowering: name the user's line
-        raise located(error, evaluation) from None
+    tree = lower_system(config, evaluation)  # a host file it cannot read names the user's line
     try:
         write_tree(tree, output, force=force)
     except OSError as error:

@@ -41,7 +41,7 @@ def up_to_date_image(system_file: Path, out: Path) -> Path | None:
     from pydeclos.build.generations import latest
     from pydeclos.build.ownership import owned_directory
     from pydeclos.build.pipeline import tree_digest
-    from pydeclos.build.system import evaluate_system, lower_to, with_version
+    from pydeclos.build.system import evaluate_for_build, lower_to, with_version
 
     newest = latest(out)
     if newest is None or not (newest / MANIFEST).is_file():
@@ -49,7 +49,8 @@ def up_to_date_image(system_file: Path, out: Path) -> Path | None:
     manifest = json.loads((newest / MANIFEST).read_text())
     with owned_directory("pydeclos-tree-") as scratch:
         tree = scratch / "tree"
-        lower_to(with_version(evaluate_system(system_file), manifest["version"]), tree)
+        config, evaluation = evaluate_for_build(system_file)
+        lower_to(with_version(config, manifest["version"]), tree, evaluation)
         if tree_digest(tree) == manifest.get("tree_digest"):
             return newest / str(manifest["artifacts"]["image"])
     return None

@@ -171,3 +171,24 @@ def test_build_shows_the_warnings_of_evaluation(tmp_path: Path) -> None:
     assert "warning: careful: this system is only a test" in lowered.stderr
     assert "warning: careful: this system is only a test" in built.stderr, built.output
     assert built.exit_code == 1 and "cannot reach the package mirror" in built.output
+
+
+@pytest.mark.needs_root
+@pytest.mark.needs_mkosi
+def test_an_unreadable_host_file_names_the_users_line_in_build_too(tmp_path: Path) -> None:
+    """`lower` and `build` lower through one function, so both name system.py:N."""
+    system = tmp_path / "system.py"
+    system.write_text(textwrap.dedent(f"""
+        imports = ["{MINIMAL}"]
+        config = {{
+            "environment": {{"etc": {{"app.conf": {{"source": "{tmp_path}/gone.conf"}}}}}},
+        }}
+    """))
+    out = tmp_path / "out"
+    for verb in (["lower", "-o", str(tmp_path / "tree")], ["build", "-o", str(out)]):
+        result = CliRunner().invoke(main, [verb[0], str(system), *verb[1:]])
+        assert result.exit_code == 1, result.output
+        assert f"{tmp_path}/gone.conf" in result.output
+        assert "system.py:4" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert not out.exists() or not any(out.iterdir())  # no half-made generation
