@@ -8,10 +8,45 @@ while the image was built are replaced on the machine's first boot, so machines 
 from one image do not share them.
 """
 
+import difflib
 from typing import Literal
 
 from pydeclos import option
 from pydeclos import types as t
+
+# The keywords of sshd_config(5) of the image's OpenSSH (Debian trixie, 10.0p1), printed by
+# scripts/sshd-keywords. sshd refuses a whole file with one unknown keyword, and on a remote
+# machine that is a lockout, so `settings` takes only these. Match and Include are left out:
+# a Match block would capture every line written after it.
+KEYWORDS = (
+    "AcceptEnv", "AddressFamily", "AllowAgentForwarding", "AllowGroups",
+    "AllowStreamLocalForwarding", "AllowTcpForwarding", "AllowUsers", "AuthenticationMethods",
+    "AuthorizedKeysCommand", "AuthorizedKeysCommandUser", "AuthorizedKeysFile",
+    "AuthorizedPrincipalsCommand", "AuthorizedPrincipalsCommandUser",
+    "AuthorizedPrincipalsFile", "Banner", "CASignatureAlgorithms", "ChannelTimeout",
+    "ChrootDirectory", "Ciphers", "ClientAliveCountMax", "ClientAliveInterval", "Compression",
+    "DebianBanner", "DenyGroups", "DenyUsers", "DisableForwarding", "ExposeAuthInfo",
+    "FingerprintHash", "ForceCommand", "GatewayPorts", "GSSAPIAuthentication",
+    "GSSAPICleanupCredentials", "GSSAPIKexAlgorithms", "GSSAPIKeyExchange",
+    "GSSAPIStoreCredentialsOnRekey", "GSSAPIStrictAcceptorCheck", "HostbasedAcceptedAlgorithms",
+    "HostbasedAuthentication", "HostbasedUsesNameFromPacketOnly", "HostCertificate", "HostKey",
+    "HostKeyAgent", "HostKeyAlgorithms", "IgnoreRhosts", "IgnoreUserKnownHosts", "IPQoS",
+    "KbdInteractiveAuthentication", "KerberosAuthentication", "KerberosGetAFSToken",
+    "KerberosOrLocalPasswd", "KerberosTicketCleanup", "KexAlgorithms", "ListenAddress",
+    "LoginGraceTime", "LogLevel", "LogVerbose", "MACs", "MaxAuthTries", "MaxSessions",
+    "MaxStartups", "ModuliFile", "PAMServiceName", "PasswordAuthentication",
+    "PermitEmptyPasswords", "PermitListen", "PermitOpen", "PermitRootLogin", "PermitTTY",
+    "PermitTunnel", "PermitUserEnvironment", "PermitUserRC", "PerSourceMaxStartups",
+    "PerSourceNetBlockSize", "PerSourcePenalties", "PerSourcePenaltyExemptList", "PidFile",
+    "Port", "PrintLastLog", "PrintMotd", "PubkeyAcceptedAlgorithms", "PubkeyAuthentication",
+    "PubkeyAuthOptions", "RefuseConnection", "RekeyLimit", "RequiredRSASize", "RevokedKeys",
+    "SecurityKeyProvider", "SetEnv", "SshdAuthPath", "SshdSessionPath", "StreamLocalBindMask",
+    "StreamLocalBindUnlink", "StrictModes", "Subsystem", "SyslogFacility", "TCPKeepAlive",
+    "TrustedUserCAKeys", "UnusedConnectionTimeout", "UseDNS", "UsePAM", "VersionAddendum",
+    "X11DisplayOffset", "X11Forwarding", "X11UseLocalhost", "XAuthLocation",
+)
+KNOWN = {keyword.lower() for keyword in KEYWORDS}  # sshd reads keywords in any case
+RENAMED = {"challengeresponseauthentication": "KbdInteractiveAuthentication"}
 
 # sshd keywords set by typed options; `settings` must not set them a second time.
 TYPED = {"port": "ports", "passwordauthentication": "password_authentication",
@@ -32,7 +67,9 @@ options = {"services": {"openssh": {
     "settings": option(dict[t.ssh_keyword, t.ssh_value | int | bool | list[t.ssh_value]],
                        default={}, description=(
         "Further sshd_config keywords, verbatim (see sshd_config(5)); booleans become "
-        "yes/no, lists are joined with spaces."),
+        "yes/no, lists are joined with spaces. A keyword the image's sshd does not know is "
+        "an error (sshd would refuse the whole file); Match blocks go in a file of their "
+        "own under environment.etc.\"ssh/sshd_config.d/\"."),
         example={"X11Forwarding": False, "AllowUsers": ["alice", "bob"]}),
 }}}
 
@@ -52,7 +89,29 @@ def settings_errors(settings) -> list[dict]:
         if key.lower() in TYPED:
             errors.append({"assertion": False, "options": [where], "message": (
                 f"{where}: set services.openssh.{TYPED[key.lower()]} instead")})
+        elif key.lower() not in KNOWN:
+            errors.append({"assertion": False, "options": [where], "message": (
+                f"{where}: {unknown_keyword(key)}")})
     return errors
+
+
+def unknown_keyword(key: str) -> str:
+    """Why sshd would refuse `key`, and what to write instead."""
+    if key.lower() in RENAMED:
+        return f"OpenSSH now calls `{key}` `{RENAMED[key.lower()]}`"
+    if key.lower() == "match":
+        return ("a Match block is not supported in settings (it would capture the lines "
+                "written after it); put it in a file of its own with "
+                "environment.etc.\"ssh/sshd_config.d/60-match.conf\"")
+    if key.lower() == "include":
+        return ("add files to /etc/ssh/sshd_config.d/ with environment.etc instead "
+                "(Debian's sshd_config includes them all)")
+    near = difflib.get_close_matches(key.lower(), KNOWN, n=1, cutoff=0.75)
+    hint = ""
+    if near:
+        hint = f"; did you mean `{next(k for k in KEYWORDS if k.lower() == near[0])}`?"
+    return (f"`{key}` is not an sshd_config keyword of the image's OpenSSH (10.0); sshd would "
+            f"refuse the whole file{hint}")
 
 
 def render_config(ssh) -> str:

@@ -94,6 +94,19 @@ ERRORS = [
         '{"services": {"openssh": {"enable": True, "settings": {"Port": 2222}}}}',
         ["services.openssh.settings.Port", "services.openssh.ports"], id="ssh-typed-setting"),
     pytest.param(
+        '{"services": {"openssh": {"enable": True, "settings": {"PermitRootLogn": "no"}}}}',
+        ["services.openssh.settings.PermitRootLogn", "not an sshd_config keyword",
+         "refuse the whole file", "did you mean `PermitRootLogin`?"], id="ssh-keyword-typo"),
+    pytest.param(
+        '{"services": {"openssh": {"enable": True, "settings": {"Match": "User bob"}}}}',
+        ["services.openssh.settings.Match", "capture the lines",
+         'environment.etc."ssh/sshd_config.d/60-match.conf"'], id="ssh-match-block"),
+    pytest.param(
+        '{"services": {"openssh": {"enable": True, "settings": '
+        '{"ChallengeResponseAuthentication": False}}}}',
+        ["services.openssh.settings.ChallengeResponseAuthentication",
+         "`KbdInteractiveAuthentication`"], id="ssh-renamed-keyword"),
+    pytest.param(
         '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {}}}}}',
         ["virtual_hosts", "a.org", "exactly one of `root`", "`proxy_pass`"],
         id="vhost-without-content"),
