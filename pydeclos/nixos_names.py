@@ -9,6 +9,7 @@ and docs/from-nixos.md all read this table.
 
 from __future__ import annotations
 
+import fnmatch
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -222,15 +223,19 @@ def other_spelling(path: str) -> str | None:
     return f"NixOS' `{path}` is `{target}` here.{note}"
 
 
-def search(pattern: str) -> list[NixosName]:
-    """The rows whose NixOS name is `pattern` (attribute names may be filled in), or ends
-    with it at a dot (`hostName`, `authorizedKeys.keys`); otherwise those whose NixOS name
-    contains it, ignoring case."""
+def search(pattern: str, *, loose: bool = True) -> list[NixosName]:
+    """The rows whose NixOS name is `pattern` (attribute names may be filled in) or ends
+    with it at a dot (`hostName`, `authorizedKeys.keys`), or matches it as a glob; failing
+    those and with `loose`, the rows whose NixOS name contains it, ignoring case."""
+    if any(char in pattern for char in "*?["):
+        return [row for row in NIXOS_NAMES if fnmatch.fnmatchcase(row.nixos, pattern)]
     parts = split_path(pattern)
-    exact = [row for row in NIXOS_NAMES
-             if any(_fits(split_path(row.nixos)[start:], parts) is not None
-                    for start in range(len(split_path(row.nixos))))]
-    if exact:
+    exact = []
+    for row in NIXOS_NAMES:
+        own = split_path(row.nixos)
+        if any(_fits(own[start:], parts) is not None for start in range(len(own))):
+            exact.append(row)
+    if exact or not loose:
         return exact
     return [row for row in NIXOS_NAMES if pattern.lower() in row.nixos.lower()]
 
