@@ -199,12 +199,20 @@ def _filled(target: str, names: dict[str, str]) -> str:
 
 def lookup(path: str) -> tuple[NixosName, str | None] | None:
     """The row for a NixOS option path as a user wrote it (`users.users.x.openssh...`),
-    with its pydeclos path filled in (`users.users.x.ssh_authorized_keys`)."""
+    with its pydeclos path filled in (`users.users.x.ssh_authorized_keys`). A NixOS last
+    name under the pydeclos parent (`file_systems."/srv".fsType`) is found too."""
     parts = split_path(path)
     for row in NIXOS_NAMES:
         names = _fits(split_path(row.nixos), parts)
         if names is not None:
             return row, None if row.pydeclos is None else _filled(row.pydeclos, names)
+    for row in NIXOS_NAMES:
+        if row.pydeclos is None:
+            continue
+        mixed = [*split_path(row.pydeclos)[:-1], split_path(row.nixos)[-1]]
+        names = _fits(mixed, parts)
+        if names is not None:
+            return row, _filled(row.pydeclos, names)
     return None
 
 
@@ -220,20 +228,24 @@ def other_spelling(path: str) -> str | None:
     note = f" {row.note}" if row.note else ""
     if target is None:
         return f"NixOS' `{path}` has no counterpart here.{note}"
+    if _fits(split_path(row.nixos), split_path(path)) is None:
+        return (f"`{split_path(row.nixos)[-1]}` is NixOS' name (`{row.nixos}`); here it is "
+                f"`{target}`.{note}")
     return f"NixOS' `{path}` is `{target}` here.{note}"
 
 
 def search(pattern: str, *, loose: bool = True) -> list[NixosName]:
-    """The rows whose NixOS name is `pattern` (attribute names may be filled in) or ends
-    with it at a dot (`hostName`, `authorizedKeys.keys`), or matches it as a glob; failing
-    those and with `loose`, the rows whose NixOS name contains it, ignoring case."""
+    """The rows whose NixOS name is `pattern` (attribute names may be filled in), or
+    matches it as a glob; with `loose` also those that end with it at a dot (`hostName`,
+    `authorizedKeys.keys`), and failing all, those that contain it, ignoring case."""
     if any(char in pattern for char in "*?["):
         return [row for row in NIXOS_NAMES if fnmatch.fnmatchcase(row.nixos, pattern)]
     parts = split_path(pattern)
     exact = []
     for row in NIXOS_NAMES:
         own = split_path(row.nixos)
-        if any(_fits(own[start:], parts) is not None for start in range(len(own))):
+        if any(_fits(own[start:], parts) is not None
+               for start in range(len(own) if loose else 1)):
             exact.append(row)
     if exact or not loose:
         return exact

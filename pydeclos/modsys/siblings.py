@@ -51,9 +51,9 @@ class SiblingImports:
                 if folder in sys.path:
                     sys.path.remove(folder)
             for name in [*restored, *(set(sys.modules) - before)]:
-                folder = _folder_of(sys.modules.get(name), folders)
-                if folder is not None:
-                    self._kept[(folder, name)] = sys.modules.pop(name)
+                holder = _folder_of(sys.modules.get(name), folders)
+                if holder is not None:
+                    self._kept[(holder, name)] = sys.modules.pop(name)
 
 
 def _folder_of(module: python_types.ModuleType | None,
