@@ -15,6 +15,7 @@ import sys
 import types as python_types
 from collections.abc import Iterator
 from contextlib import contextmanager
+from itertools import islice
 
 
 class SiblingImports:
@@ -41,7 +42,7 @@ class SiblingImports:
                 if where == folder and name not in sys.modules:
                     sys.modules[name] = module
                     restored.append(name)
-        before = set(sys.modules)
+        count = len(sys.modules)  # new entries come last: no scan of every module per file
         added = [folder for folder in folders if folder not in sys.path]
         sys.path[:0] = added
         try:
@@ -50,7 +51,8 @@ class SiblingImports:
             for folder in added:
                 if folder in sys.path:
                     sys.path.remove(folder)
-            for name in [*restored, *(set(sys.modules) - before)]:
+            new = list(islice(reversed(sys.modules), max(0, len(sys.modules) - count)))
+            for name in [*restored, *new]:
                 holder = _folder_of(sys.modules.get(name), folders)
                 if holder is not None:
                     self._kept[(holder, name)] = sys.modules.pop(name)
