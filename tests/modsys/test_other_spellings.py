@@ -95,3 +95,17 @@ def test_inside_a_submodule_value(write: Writer) -> None:
     assert 'toy.users."al.ice".sshKeys' in said
     assert '`toy.users."al.ice".sshKeys` is `toy.users.<name>.keys`.' in str(caught.value)
     assert "system.py:2" in str(caught.value)
+
+
+def test_reading_the_other_spelling_in_a_config_function(write: Writer) -> None:
+    write("toy.py", TOY)
+    root = write("system.py", """
+        imports = ["./toy.py"]
+        def config(cfg):
+            return {"toy": {"hosts": {"a": {"p": cfg.toy.portNumber}}}}
+    """)
+    with pytest.raises(e.UnknownOptionError) as caught:
+        evaluate(root, other_spellings=spelling)
+    message = str(caught.value)
+    assert "Elsewhere `toy.portNumber` is `toy.port_number`." in message
+    assert "system.py:3" in message
