@@ -32,7 +32,7 @@ from pydeclos.modsys.errors import (
 )
 from pydeclos.modsys.locations import Site, SourceCache, caller_site, display_path
 from pydeclos.modsys.properties import Property
-from pydeclos.modsys.siblings import SiblingImports
+from pydeclos.modsys.siblings import SiblingImports, shadowed
 from pydeclos.modsys.suggest import did_you_mean
 
 ENTRY_POINT_GROUP = "pydeclos.modules"
@@ -233,9 +233,10 @@ class Loader:
         except Exception as error:
             sys.modules.pop(name, None)
             site = user_frame_site(error, {path}) or Site(path, 1)
+            hint = shadowed(error, folders) or "Fix the Python error in that module file."
             raise ModuleLoadError(
                 f"Loading the module `{display_path(path)}` failed at `{site}`: "
-                f"{type(error).__name__}: {error}\nFix the Python error in that module file."
+                f"{type(error).__name__}: {error}\n{hint}"
             ) from error
         loaded = module_from_namespace(vars(python_module), path, path, Label("", path))
         self._by_key[path] = loaded

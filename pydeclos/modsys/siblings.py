@@ -52,19 +52,45 @@ class SiblingImports:
                 if folder in sys.path:
                     sys.path.remove(folder)
             new = list(islice(reversed(sys.modules), max(0, len(sys.modules) - count)))
+            tops = {*restored, *new}  # a submodule of a package loaded before stays
             for name in [*restored, *new]:
-                holder = _folder_of(sys.modules.get(name), folders)
+                if name.partition(".")[0] not in tops:
+                    continue
+                holder = _folder_of(name, sys.modules.get(name), folders)
                 if holder is not None:
                     self._kept[(holder, name)] = sys.modules.pop(name)
 
 
-def _folder_of(module: python_types.ModuleType | None,
+def _folder_of(name: str, module: python_types.ModuleType | None,
                folders: tuple[str, ...]) -> str | None:
-    """The first of `folders` that holds `module`'s file (or package), else None."""
-    file = getattr(module, "__file__", None)
-    if not isinstance(file, str):
+    """The first of `folders` that `module` was found in (its top-level name a file or a
+    package there), else None: a module merely stored under a folder (the standard library
+    below `/`, pydeclos below its checkout) is not one of the folder's own."""
+    top = name.partition(".")[0]
+    places = [getattr(module, "__file__", None), *getattr(module, "__path__", ())]
+    for folder in folders:
+        own = os.path.join(folder, top)
+        for place in places:
+            if isinstance(place, str) and (place == own + ".py" or place == own
+                                           or place.startswith(own + os.sep)):
+                return folder
+    return None
+
+
+def shadowed(error: BaseException, folders: tuple[str, ...]) -> str | None:
+    """The hint for a data file or package named like a Python module already loaded
+    (`site`, `secrets`): Python finds that one first."""
+    if not isinstance(error, ImportError):
+        return None
+    name = (error.name or "").partition(".")[0]
+    loaded = sys.modules.get(name)
+    if not name or loaded is None:
         return None
     for folder in folders:
-        if file.startswith(folder + os.sep):
-            return folder
+        own = os.path.join(folder, name)
+        if os.path.exists(own + ".py") or os.path.isdir(own):
+            return (f"`{name}` is also the name of a Python module (`{loaded.__name__}` from "
+                    f"{getattr(loaded, '__file__', None) or 'Python itself'}), which Python "
+                    f"finds first: rename `{os.path.relpath(own)}` to a name no Python module "
+                    "has (`site_data`, say).")
     return None

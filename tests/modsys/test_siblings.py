@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 
 from pydeclos.modsys import evaluate
 from pydeclos.modsys.errors import ModuleLoadError
+from pydeclos.modsys.siblings import _folder_of
 
 Writer = Callable[[str, str], Path]
 
@@ -74,3 +76,46 @@ def test_a_missing_data_file_is_a_load_error_at_the_import(write: Writer) -> Non
         evaluate(root)
     assert "system.py:2" in str(caught.value)
     assert "No module named 'site_dta'" in str(caught.value)
+
+
+def test_a_package_of_data_files(write: Writer) -> None:
+    write("toy.py", TOY)
+    write("sitelib/__init__.py", "")
+    write("sitelib/people.py", "ADMINS = ['erin']\n")
+    root = write("system.py", """
+        from sitelib.people import ADMINS
+        imports = ["./toy.py"]
+        config = {"names": ADMINS}
+    """)
+    assert evaluate(root).value("names") == ["erin"]
+    assert "sitelib.people" not in sys.modules
+
+
+def test_modules_only_stored_below_a_folder_are_left_alone(tmp_path: Path) -> None:
+    """A system.py in `/` (or in a pydeclos checkout) does not make the standard library
+    (or pydeclos) its own: only a name found directly in the folder is."""
+    folders = (str(tmp_path),)
+    stdlib = python_module("ipaddress", str(tmp_path / "usr" / "lib" / "ipaddress.py"))
+    assert _folder_of("ipaddress", stdlib, folders) is None
+    data = python_module("site_data", str(tmp_path / "site_data.py"))
+    assert _folder_of("site_data", data, folders) == str(tmp_path)
+    inner = python_module("lib.people", str(tmp_path / "lib" / "people.py"))
+    assert _folder_of("lib.people", inner, folders) == str(tmp_path)
+
+
+def python_module(name: str, file: str) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__file__ = file
+    return module
+
+
+def test_a_data_package_named_like_a_loaded_module_is_told_to_rename(write: Writer) -> None:
+    write("site/__init__.py", "")
+    write("site/people.py", "ADMINS = ['erin']\n")
+    root = write("system.py", "from site.people import ADMINS\n")
+    with pytest.raises(ModuleLoadError) as caught:
+        evaluate(root)
+    message = str(caught.value)
+    assert "system.py:1" in message
+    assert "`site` is also the name of a Python module" in message
+    assert "rename" in message
