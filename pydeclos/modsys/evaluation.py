@@ -170,11 +170,13 @@ def _inside(value: Any, parts: list[str], walked: list[str]) -> Any:
             else:
                 wrong = show_path([*walked, parts[0]])
                 names = [show_path([*walked, str(k)]) for k in value]
-                raise UnknownOptionError(
+                error = UnknownOptionError(
                     f"`{wrong}` does not exist in the value of `{show_path(walked)}`."
                     f"{did_you_mean(wrong, names)}\n"
                     f"Look at the keys it has with `pydeclos eval --option {show_path(walked)}`."
                 )
+                error.written = ((show_path([*walked, *parts]), None),)
+                raise error
         elif isinstance(value, list) and parts[0].isdigit() and int(parts[0]) < len(value):
             walked.append(parts[0])
             value = value[int(parts.pop(0))]
