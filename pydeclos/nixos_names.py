@@ -90,6 +90,10 @@ NIXOS_NAMES: tuple[NixosName, ...] = (
               'Add `"non-free"` (and `"contrib"`) to the Debian components.'),
     NixosName("system.stateVersion", None,
               "Not needed: the image names its Debian release in `image.release`."),
+    NixosName("assertions", "assertions"),
+    NixosName("warnings", "warnings"),
+    NixosName("documentation.enable", "image.with_docs"),
+    NixosName("documentation.man.enable", "image.with_docs"),
     NixosName("system.image.id", "image.id"),
     NixosName("system.image.version", "image.version"),
     # users
@@ -172,6 +176,8 @@ NIXOS_NAMES: tuple[NixosName, ...] = (
               "systemd.timers.<name>.on_calendar"),
     NixosName("systemd.timers.<name>.timerConfig.Persistent",
               "systemd.timers.<name>.persistent"),
+    NixosName("systemd.targets.<name>.wantedBy", "systemd.targets.<name>.wanted_by"),
+    NixosName("systemd.targets.<name>.wants", "systemd.targets.<name>.wants"),
     NixosName("systemd.paths.<name>.pathConfig", "systemd.paths.<name>.path_config"),
     NixosName("systemd.mounts", "systemd.mounts",
               "A dict by mount unit name, not a list."),
@@ -200,6 +206,16 @@ NIXOS_NAMES: tuple[NixosName, ...] = (
     NixosName("services.cron.systemCronJobs", "services.cron_jobs",
               "Named jobs run by systemd timers, not crontab lines."),
 )
+
+
+# Option topics (a path's first two names) that NixOS has no counterpart for: the image
+# and update machinery, and the sinks modules write into.
+PYDECLOS_ONLY = frozenset({
+    "image.distribution", "image.esp_size", "image.layout", "image.mirror", "image.release",
+    "image.root_size", "image.security_mirror", "image.usr_size", "image.usr_verity_size",
+    "files.usr", "pydeclos.health_checks", "pydeclos.on_machine", "systemd.enabled",
+    "systemd.disabled", "systemd.drop_ins",
+})
 
 
 def _fits(pattern: list[str], path: list[str]) -> dict[str, str] | None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pydeclos.errors import PydeclosError
-from pydeclos.nixos_names import NIXOS_NAMES, lookup, other_spelling, search, updated
+from pydeclos.nixos_names import NIXOS_NAMES, PYDECLOS_ONLY, lookup, other_spelling, search, updated
 from pydeclos.system import evaluate_system
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,19 @@ def test_every_target_is_a_declared_option(row, declared: set[str]) -> None:
 def test_a_renamed_nixos_name_is_not_also_a_pydeclos_option(declared: set[str]) -> None:
     """Else the error and `pydeclos options` would send people away from a real option."""
     assert not [r.nixos for r in NIXOS_NAMES if r.nixos in declared and r.pydeclos != r.nixos]
+
+
+def test_every_option_topic_has_a_nixos_row_or_is_pydeclos_only() -> None:
+    """A topic is an option path's first two names (`services.nginx`, `time.ntp`)."""
+    infos = [i for i in evaluate_system(None, run=False).options if i.visible and not i.internal]
+    targets = [row.pydeclos for row in NIXOS_NAMES if row.pydeclos]
+    topics = {".".join(i.path.split(".")[:2]).removesuffix(".*") for i in infos}
+    missing = sorted(topic for topic in topics - PYDECLOS_ONLY
+                     if not any(x == topic or x.startswith(topic + ".") for x in targets))
+    assert not missing, (
+        f"No NixOS name maps to {missing}: add a row to NIXOS_NAMES in "
+        "pydeclos/nixos_names.py (or the topic to PYDECLOS_ONLY when NixOS has none), then "
+        "`.venv/bin/python -m pydeclos.nixos_names docs/from-nixos.md`")
 
 
 def test_each_nixos_name_once() -> None:
