@@ -36,8 +36,10 @@ def evaluate_system(path: Path | None, *, version: int | None = None,
     """Evaluate `path` (or only the library, for None) after the standard modules.
 
     `disabled_modules` entries resolve against the library's directory; `version`
-    overrides `image.version` (as `pydeclos build --version` does)."""
+    overrides `image.version` (as `pydeclos build --version` does). An unknown option
+    spelt as in NixOS is told its name here (pydeclos/nixos_names.py)."""
     from pydeclos.library import library_dir, stdlib_modules
+    from pydeclos.nixos_names import other_spelling
 
     try:
         prelude: list[Any] = list(stdlib_modules())
@@ -48,7 +50,8 @@ def evaluate_system(path: Path | None, *, version: int | None = None,
         prelude.append(Module(config={"image": {"version": mk_override(VERSION_PRIORITY, version)}},
                               key="pydeclos --version"))
     root = system_file(path) if path is not None else None
-    return evaluate(root, prelude=prelude, modules_path=modules_path, run=run)
+    return evaluate(root, prelude=prelude, modules_path=modules_path, run=run,
+                    other_spellings=other_spelling)
 
 
 def system_config(path: Path, *, version: int | None = None) -> tuple[dict[str, Any], list[str]]:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from pydeclos.nixos_names import NixosName, search
+
 
 def matches(path: str, pattern: str | None) -> bool:
     """Glob patterns (`services.*.enable`) or, without glob characters, a substring."""
@@ -29,7 +31,8 @@ def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
     """List every declared option: path, type, default, example, description, declared at.
 
     Without FILE, lists the standard library's options. PATTERN filters by path: a glob
-    (`services.*.enable`) or a substring (`nginx`).
+    (`services.*.enable`) or a substring (`nginx`). A NixOS option name (`hostName`,
+    `networking.hostName`) finds its pydeclos counterpart (docs/from-nixos.md).
     """
     from pydeclos.modsys.docs import render_markdown, render_text
     from pydeclos.system import evaluate_system
@@ -44,13 +47,35 @@ def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
             pattern = file_or_pattern
         else:
             raise click.BadParameter(f"{file_or_pattern} is not a file", param_hint="FILE")
-    infos = [
-        info for info in evaluate_system(file, run=False).options
-        if matches(info.path, pattern) and (internal or (info.visible and not info.internal))
-    ]
+    every = [info for info in evaluate_system(file, run=False).options
+             if internal or (info.visible and not info.internal)]
+    infos = [info for info in every if matches(info.path, pattern)]
+    rows = [] if not pattern or markdown else search(pattern, loose=not infos)
+    found_as: dict[str, list[str]] = {}  # pydeclos path -> the NixOS names that found it
+    for row in rows:
+        if row.pydeclos is not None and row.pydeclos != row.nixos:
+            found_as.setdefault(row.pydeclos, []).append(row.nixos)
+    shown = {info.path for info in infos}
+    infos += [info for info in every if info.path in found_as and info.path not in shown]
     if as_json:
-        click.echo(json.dumps([info.to_dict() for info in infos], indent=2, ensure_ascii=False))
+        records = [info.to_dict() | ({"nixos_names": found_as[info.path]}
+                                     if info.path in found_as else {}) for info in infos]
+        click.echo(json.dumps(records, indent=2, ensure_ascii=False))
     elif markdown:
         click.echo(render_markdown(infos), nl=False)
     else:
-        click.echo(render_text(infos))
+        for row in rows:
+            if row.pydeclos != row.nixos:
+                click.echo(said(row))
+        if infos or not rows:
+            if any(row.pydeclos != row.nixos for row in rows):
+                click.echo()
+            click.echo(render_text(infos))
+
+
+def said(row: NixosName) -> str:
+    """"NixOS' `a.b` is `a.c` here." (with the row's note)."""
+    note = f" {row.note}" if row.note else ""
+    if row.pydeclos is None:
+        return f"NixOS' {row.nixos} has no counterpart here.{note}"
+    return f"NixOS' {row.nixos} is {row.pydeclos} here.{note}"

@@ -6,8 +6,8 @@ their declarations and definitions, runs the fixpoint and returns an `Evaluation
 The files form layers; each imports only from the layers before it (checked by
 tests/modsys/test_layers.py):
 
-1. paths, errors, suggest, properties, locations, values: option paths, error classes,
-   priorities as data, file:line, read-only values;
+1. paths, errors, suggest, properties, locations, values, siblings: option paths, error
+   classes, priorities as data, file:line, read-only values, module files' data imports;
 2. definitions: one option's definitions, filtered and merged;
 3. type_base, scalar_types, constrained_types, compound_types, annotations: the types;
 4. options, modules, collect, option_value, view, diagnostics: declarations, module

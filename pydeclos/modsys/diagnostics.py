@@ -7,7 +7,7 @@ modules, each with what it reads and defines).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydeclos.modsys.definitions import Definition, show_definitions
@@ -18,7 +18,7 @@ from pydeclos.modsys.errors import (
 )
 from pydeclos.modsys.modules import LoadedModule
 from pydeclos.modsys.options import Option
-from pydeclos.modsys.paths import show_path
+from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import Property
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import show_value
@@ -42,11 +42,41 @@ def unknown_error(evaluator: Evaluator,
     others = sorted({show_path((*evaluator.prefix, *p)) for p, _ in unknown if p != path})
     more = ("\nOther undeclared options: " + ", ".join(f"`{o}`" for o in others[:5])
             + (" …" if len(others) > 5 else "")) if others else ""
-    return UnknownOptionError(
+    error = UnknownOptionError(
         f"The option `{full}` does not exist. Definition values:\n"
         f"{show_definitions(same)}\n{hint.strip() or 'Check the spelling.'}{more}\n"
         "Fix the name, or import the module that declares this option."
     )
+    error.written = tuple((show_path((*evaluator.prefix, *p)), d.value) for p, d in unknown)
+    return error
+
+
+def add_other_spellings(error: UnknownOptionError,
+                        other_spellings: Callable[[str], str | None]) -> None:
+    """Tell, before the error's last line (its hint), what each unknown path (or a path
+    inside the value defined there) is called here, as `other_spellings` says."""
+    said: dict[str, None] = {}
+    for path, value in error.written:
+        for candidate in _paths_within(path, value):
+            sentence = other_spellings(candidate)
+            if sentence:
+                said[sentence] = None
+    error.written = ()  # told once, however many callers pass the error on
+    if not said or not error.args:
+        return
+    body, _, hint = str(error.args[0]).rpartition("\n")
+    lines = "\n".join(said)
+    error.args = (f"{body}\n{lines}\n{hint}" if body else f"{hint}\n{lines}",
+                  *error.args[1:])
+
+
+def _paths_within(path: str, value: Any) -> Iterator[str]:
+    """`path`, then the paths of the dict keys nested in `value` (deepest last)."""
+    yield path
+    if isinstance(value, Mapping):
+        for key, inner in value.items():
+            if isinstance(key, str):
+                yield from _paths_within(show_path((*split_path(path), key)), inner)
 
 
 def returned_none(module: LoadedModule) -> InvalidDefinitionError:

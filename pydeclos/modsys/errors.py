@@ -7,6 +7,8 @@ and end with a hint saying how to fix it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydeclos.errors import PydeclosError
 
 # Re-exported: code outside the engine imports them from here.
@@ -42,6 +44,10 @@ class DeclarationError(ModuleSystemError):
 
 class UnknownOptionError(ModuleSystemError):
     """A definition (or a read) names an option that no module declares."""
+
+    # The unknown paths as written, each with the value defined there (None for a read):
+    # what `other_spellings` (see `evaluate`) is asked about.
+    written: tuple[tuple[str, Any], ...] = ()
 
 
 class UnknownOptionReadError(UnknownOptionError, AttributeError, KeyError):

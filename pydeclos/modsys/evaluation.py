@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from pydeclos.modsys.definitions import (
     highest_priority_definitions,
     merge_definitions,
 )
+from pydeclos.modsys.diagnostics import add_other_spellings
 from pydeclos.modsys.docs import OptionInfo, option_infos
 from pydeclos.modsys.errors import UnknownOptionError
 from pydeclos.modsys.fixpoint import Evaluator, build_tree, unit_of
@@ -34,6 +35,9 @@ from pydeclos.modsys.paths import show_path, split_path
 from pydeclos.modsys.properties import OPTION_DEFAULT_PRIORITY, Override
 from pydeclos.modsys.suggest import did_you_mean
 from pydeclos.modsys.values import AttrsValue, to_plain
+
+# An option path as written -> a sentence saying what it is called here, or None.
+OtherSpellings = Callable[[str], str | None]
 
 
 @contextmanager
@@ -57,27 +61,40 @@ class Evaluation:
     """A settled configuration."""
 
     def __init__(self, evaluator: Evaluator, modules: list[LoadedModule], loader: Loader,
-                 ran: bool) -> None:
+                 ran: bool, other_spellings: OtherSpellings | None = None) -> None:
         self.evaluator = evaluator
         self.modules = modules
         self.loader = loader
+        self.other_spellings = other_spellings
         self._ran = ran
         self._graph: Any = None
 
+    @contextmanager
+    def _told(self) -> Iterator[None]:
+        """An unknown option's error says what `other_spellings` knows about its name."""
+        try:
+            yield
+        except UnknownOptionError as error:
+            if self.other_spellings is not None:
+                add_other_spellings(error, self.other_spellings)
+            raise
+
     def _settled(self) -> Evaluator:
         if not self._ran:
-            with cyclic_gc_paused():
+            with self._told(), cyclic_gc_paused():
                 self.evaluator.run()
             self._ran = True
         return self.evaluator
 
     @property
     def warnings(self) -> list[str]:
-        return list(self._settled().read(("warnings",)))
+        with self._told():
+            return list(self._settled().read(("warnings",)))
 
     def check_assertions(self) -> None:
         evaluator = self._settled()
-        failed = [entry for entry in evaluator.read(("assertions",)) if not entry.assertion]
+        with self._told():
+            failed = [entry for entry in evaluator.read(("assertions",)) if not entry.assertion]
         if not failed:
             return
         raise assertions_error(failed, evaluator)
@@ -85,13 +102,17 @@ class Evaluation:
     def to_data(self) -> dict[str, Any]:
         """The whole configuration as plain, key-sorted JSON data, after the assertions."""
         evaluator = self._settled()
-        with cyclic_gc_paused():
+        with self._told(), cyclic_gc_paused():
             self.check_assertions()
             data: dict[str, Any] = evaluator.plain()
         return data
 
     def value(self, path: str) -> Any:
         """One value by dotted path (paths into dict options allowed), as plain data."""
+        with self._told():
+            return self._value(path)
+
+    def _value(self, path: str) -> Any:
         evaluator = self._settled()
         parts = split_path(path)
         node: OptionSet | DeclaredOption = evaluator.tree
@@ -102,10 +123,12 @@ class Evaluation:
             if child is None:
                 wrong = show_path([*walked, name])
                 names = node.names(tuple(walked))
-                raise UnknownOptionError(
+                error = UnknownOptionError(
                     f"The option `{wrong}` does not exist.{did_you_mean(wrong, names)}\n"
                     "List the options with `pydeclos options`."
                 )
+                error.written = ((show_path(split_path(path)), None),)
+                raise error
             walked.append(name)
             node = child
         if isinstance(node, OptionSet):
@@ -147,11 +170,13 @@ def _inside(value: Any, parts: list[str], walked: list[str]) -> Any:
             else:
                 wrong = show_path([*walked, parts[0]])
                 names = [show_path([*walked, str(k)]) for k in value]
-                raise UnknownOptionError(
+                error = UnknownOptionError(
                     f"`{wrong}` does not exist in the value of `{show_path(walked)}`."
                     f"{did_you_mean(wrong, names)}\n"
                     f"Look at the keys it has with `pydeclos eval --option {show_path(walked)}`."
                 )
+                error.written = ((show_path([*walked, *parts]), None),)
+                raise error
         elif isinstance(value, list) and parts[0].isdigit() and int(parts[0]) < len(value):
             walked.append(parts[0])
             value = value[int(parts.pop(0))]
@@ -197,11 +222,14 @@ def evaluate(
     prelude: Sequence[Any] = (),
     modules_path: Path | None = None,
     run: bool = True,
+    other_spellings: OtherSpellings | None = None,
 ) -> Evaluation:
     """Evaluate `root` (a module file or Module) after `prelude` (imported implicitly first).
 
     With `run=False` only the modules and declarations are loaded (for documentation);
-    the fixpoint runs when a value is first asked for.
+    the fixpoint runs when a value is first asked for. `other_spellings` maps an unknown
+    option path to a sentence naming the option meant (or None): names from another
+    module system, say; the unknown-option errors add what it says.
     """
     sources = SourceCache()
     loader = Loader(sources, modules_path)
@@ -213,7 +241,8 @@ def evaluate(
         tree = build_tree(modules)
         units = [unit_of(module, sources) for module in modules]
     evaluator = Evaluator(units, tree)
-    evaluation = Evaluation(evaluator, modules, loader, ran=False)
+    evaluation = Evaluation(evaluator, modules, loader, ran=False,
+                            other_spellings=other_spellings)
     if run:
         evaluation._settled()
     return evaluation

@@ -32,6 +32,7 @@ from pydeclos.modsys.errors import (
 )
 from pydeclos.modsys.locations import Site, SourceCache, caller_site, display_path
 from pydeclos.modsys.properties import Property
+from pydeclos.modsys.siblings import SiblingImports, shadowed
 from pydeclos.modsys.suggest import did_you_mean
 
 ENTRY_POINT_GROUP = "pydeclos.modules"
@@ -207,12 +208,16 @@ class Loader:
         self.import_edges: dict[tuple[Any, Any], None] = {}  # (importer key, imported key)
         self._entry_points: dict[str, Any] | None = None
         self._stats: dict[str, os.stat_result] = {}  # found by resolve_path, for load_file
+        self.siblings = SiblingImports()
 
-    def load_file(self, path: str) -> LoadedModule:
-        """Execute a module file (Python's bytecode cache applies) and read its names."""
+    def load_file(self, path: str, importer: LoadedModule | None = None) -> LoadedModule:
+        """Execute a module file (Python's bytecode cache applies) and read its names; it
+        may import the Python files in its folder and its importers' (siblings.py)."""
         found = self._by_key.get(path)
         if found is not None:
             return found
+        importer_file = importer.key if importer and isinstance(importer.key, str) else None
+        folders = self.siblings.folders(path, importer_file)
         name = f"pydeclos_module_{id(self):x}_{len(self._by_key)}"  # unique in sys.modules
         loader = importlib.machinery.SourceFileLoader(name, path)
         python_module = python_types.ModuleType(name)
@@ -223,13 +228,15 @@ class Loader:
             code = cached_code(path, self._stats.pop(path, None)) or loader.get_code(name)
             if code is None:
                 raise ImportError(f"no Python code in {path}")
-            exec(code, vars(python_module))
+            with self.siblings.importable(folders):
+                exec(code, vars(python_module))
         except Exception as error:
             sys.modules.pop(name, None)
             site = user_frame_site(error, {path}) or Site(path, 1)
+            hint = shadowed(error, folders) or "Fix the Python error in that module file."
             raise ModuleLoadError(
                 f"Loading the module `{display_path(path)}` failed at `{site}`: "
-                f"{type(error).__name__}: {error}\nFix the Python error in that module file."
+                f"{type(error).__name__}: {error}\n{hint}"
             ) from error
         loaded = module_from_namespace(vars(python_module), path, path, Label("", path))
         self._by_key[path] = loaded
@@ -259,7 +266,7 @@ class Loader:
         if isinstance(entry, python_types.ModuleType):
             return self.load_python_module(entry)
         if isinstance(entry, os.PathLike) or (isinstance(entry, str) and _looks_like_path(entry)):
-            return self.load_file(self.resolve_path(entry, importer, position))
+            return self.load_file(self.resolve_path(entry, importer, position), importer)
         if isinstance(entry, str):
             return self.resolve_name(entry, importer, position)
         raise ModuleImportError(

@@ -68,8 +68,10 @@ class ConfigView:
 def unknown_read(prefix: tuple[str, ...], node: OptionSet, name: str,
                  candidates: list[str]) -> UnknownOptionReadError:
     path = show_path((*prefix, *node.path, name))
-    return UnknownOptionReadError(
+    error = UnknownOptionReadError(
         f"The option `{path}` does not exist (it was read in a config function)."
         f"{did_you_mean(path, candidates)}\n"
         "Check the spelling, or import the module that declares it."
     )
+    error.written = ((path, None),)
+    return error

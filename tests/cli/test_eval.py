@@ -151,3 +151,16 @@ def test_readable_output_is_one_line_per_value(tmp_path: Path) -> None:
     assert code == 0
     assert 'toy.hosts."a.org".root = "/srv"' in out.splitlines()
     assert "toy.port = 80" in out.splitlines()
+
+
+@pytest.mark.parametrize("asked,told", [
+    ("networking.hostName", "NixOS' `networking.hostName` is `networking.hostname` here."),
+    ("users.users.root.openssh.authorizedKeys.keys",
+     "is `users.users.root.ssh_authorized_keys` here."),
+])
+def test_a_nixos_name_asked_for_is_told_the_name_here(tmp_path: Path, asked: str,
+                                                      told: str) -> None:
+    system = write(tmp_path, "system.py", "config = {}\n")
+    code, _, err = run("eval", str(system), "--option", asked)
+    assert code == 1
+    assert told in err

@@ -71,3 +71,40 @@ def test_text_output_names_type_default_and_declaration(system: Path) -> None:
     assert result.stdout.splitlines() == [
         "toy.enable", "    type: bool", "    default: false", "    Whether toy runs.",
         "    declared in toy.py:4"]
+
+
+def test_a_nixos_name_finds_the_option_here() -> None:
+    """Against the standard library: `hostName` and `networking.hostName` are NixOS'."""
+    for pattern in ("hostName", "networking.hostName"):
+        result = CliRunner().invoke(main, ["options", pattern])
+        assert result.exit_code == 0, result.output
+        assert result.output.startswith(
+            "NixOS' networking.hostName is networking.hostname here.\n"), result.output
+        assert "\nnetworking.hostname\n    type: host name" in result.output
+
+
+def test_a_nixos_name_in_json() -> None:
+    result = CliRunner().invoke(main, ["options", "--json", "networking.hostName"])
+    assert result.exit_code == 0, result.output
+    records = json.loads(result.stdout)
+    assert [(r["path"], r["nixos_names"]) for r in records] == [
+        ("networking.hostname", ["networking.hostName"])]
+
+
+def test_a_nixos_name_with_an_attribute_name_filled_in() -> None:
+    result = CliRunner().invoke(main, ["options", "users.users.bob.openssh.authorizedKeys.keys"])
+    assert result.exit_code == 0, result.output
+    assert "is users.users.<name>.ssh_authorized_keys here" in result.output
+    assert "\nusers.users.<name>.ssh_authorized_keys\n" in result.output
+
+
+def test_a_nixos_name_without_counterpart_says_why() -> None:
+    result = CliRunner().invoke(main, ["options", "system.stateVersion"])
+    assert result.exit_code == 0, result.output
+    assert "NixOS' system.stateVersion has no counterpart here. Not needed" in result.output
+
+
+def test_pydeclos_names_are_not_told_about_nixos() -> None:
+    result = CliRunner().invoke(main, ["options", "networking.hostname"])
+    assert "NixOS" not in result.output
+    assert result.output.startswith("networking.hostname\n")
