@@ -1,0 +1,46 @@
+"""Locales and keymaps are checked against the image release's lists at eval time."""
+
+from __future__ import annotations
+
+import pytest
+
+from pydeclos.errors import PydeclosError
+
+TYPOS = [
+    pytest.param('{"console": {"keymap": "finnish"}}',
+                 ["console.keymap = 'finnish'", "trixie", "`fi`", "`fi-latin1`"], id="keymap"),
+    pytest.param('{"i18n": {"locale": "en_US.utf8x"}}',
+                 ["i18n.locale = 'en_US.utf8x'", "trixie", "`en_US.UTF-8`"], id="locale"),
+    pytest.param('{"i18n": {"locale": "xx_YY.UTF-8"}}',
+                 ["i18n.locale = 'xx_YY.UTF-8'", "/usr/share/i18n/SUPPORTED"],
+                 id="locale-without-suggestion"),
+]
+
+
+@pytest.mark.parametrize("definitions,words", TYPOS)
+def test_typo_is_an_eval_error_at_the_line(system, definitions: str, words: list[str]) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system(f"\nconfig = {definitions}\n").to_data()
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{word!r} missing from:\n{message}"
+    assert "system.py:2" in message, message
+
+
+@pytest.mark.parametrize("locale", ["de_DE.UTF-8", "en_US.utf8", "de_DE@euro", "C.UTF-8",
+                                    "POSIX", "sr_RS@latin"])
+def test_known_locales_are_accepted(system, locale: str) -> None:
+    data = system(f'config = {{"i18n": {{"locale": "{locale}"}}}}\n').to_data()
+    assert data["environment"]["etc"]["locale.conf"]["text"] == f"LANG={locale}\n"
+
+
+@pytest.mark.parametrize("keymap", ["us", "de-latin1", "fi", "dvorak"])
+def test_known_keymaps_are_accepted(system, keymap: str) -> None:
+    data = system(f'config = {{"console": {{"keymap": "{keymap}"}}}}\n').to_data()
+    assert data["environment"]["etc"]["vconsole.conf"]["text"] == f"KEYMAP={keymap}\n"
+
+
+def test_a_release_without_lists_is_not_checked(system) -> None:
+    data = system('config = {"image": {"release": "forky"}, "console": {"keymap": "finnish"},'
+                  ' "i18n": {"locale": "xx_YY.UTF-8"}}\n').to_data()
+    assert data["console"]["keymap"] == "finnish"
