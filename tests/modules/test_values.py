@@ -44,3 +44,19 @@ def test_a_release_without_lists_is_not_checked(system) -> None:
     data = system('config = {"image": {"release": "forky"}, "console": {"keymap": "finnish"},'
                   ' "i18n": {"locale": "xx_YY.UTF-8"}}\n').to_data()
     assert data["console"]["keymap"] == "finnish"
+
+
+def test_a_verity_slot_too_small_for_the_usr_slot_names_both(system) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system('\nconfig = {"image": {"usr_size": "2G",\n'
+               '                    "usr_verity_size": "64M"}}\n').to_data()
+    message = str(caught.value)
+    for words in ("image.usr_verity_size = '64M'", "image.usr_size = '2G'", "needs 137M",
+                  "`image.usr_verity_size` is defined in", "system.py:3",
+                  "`image.usr_size` is defined in", "system.py:2"):
+        assert words in message, f"{words!r} missing from:\n{message}"
+
+
+def test_a_bigger_verity_slot_than_needed_is_kept(system) -> None:
+    data = system('config = {"image": {"usr_verity_size": "100M"}}\n').to_data()
+    assert data["image"]["usr_verity_size"] == "100M"
