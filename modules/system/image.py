@@ -11,6 +11,8 @@ from typing import Literal
 from pydeclos import mk_default, option
 from pydeclos import types as t
 
+# The architectures of Debian trixie's archive other than the image's own (amd64).
+DEBIAN_ARCHITECTURE = Literal["i386", "arm64", "armel", "armhf", "ppc64el", "riscv64", "s390x"]
 UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 # systemd-repart 254 (mkosi 24.3 on a bookworm host) hashes 512-byte data blocks into
 # 512-byte hash blocks with sha256, behind one 512-byte verity superblock; later repart
@@ -54,7 +56,13 @@ options = {"image": {
                               description=("Mirror for `<release>-security`; None leaves "
                                            "security updates out (e.g. for an offline mirror).")),
     "components": option(list[t.component], default=["main"], description=(
-        "Archive components to use."), example=["main", "contrib", "non-free-firmware"]),
+        "Archive components the apt sources name (`main`, `contrib`, `non-free`, "
+        "`non-free-firmware`); a package from a component left out is an error."),
+        example=["main", "contrib", "non-free", "non-free-firmware"]),
+    "foreign_architectures": option(list[DEBIAN_ARCHITECTURE], default=[], description=(
+        "Further Debian architectures the image's dpkg and apt accept (multiarch, "
+        "`dpkg --add-architecture`), so that `packages` can name `pkg:i386`. The image "
+        "itself stays amd64."), example=["i386"]),
     "id": option(t.image_id, default="pydeclos", description=(
         "ImageId: names the artifacts (`<id>_<version>.efi`), partition labels and the "
         "update files; lowercase letters, digits, `_` and `-`.")),

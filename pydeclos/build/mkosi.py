@@ -137,8 +137,13 @@ def _tree_sources(value: object) -> list[Path]:
 def package_key(info: TreeSummary) -> str:
     """A digest of everything that decides which packages the image gets, and from where."""
     digest = hashlib.sha256()
-    digest.update(json.dumps({k: info.raw.get(k) for k in PACKAGE_SETTINGS},
-                             sort_keys=True, default=str).encode())
+    settings = {k: info.raw.get(k) for k in PACKAGE_SETTINGS}
+    # A prepare script (foreign-architecture packages) installs packages too: its content
+    # counts, not where the tree happens to be.
+    scripts = [Path(str(script)) for script in settings.pop("PrepareScripts", None) or []]
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in scripts:
+        digest.update(b"prepare\0" + (path.read_bytes() if path.is_file() else b""))
     for setting in TREE_SETTINGS:
         for source in _tree_sources(info.raw.get(setting)):
             for path in sorted(source.rglob("*")) if source.is_dir() else []:

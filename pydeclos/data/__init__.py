@@ -1,4 +1,5 @@
-"""Names the image's Debian release knows (locales, keymaps), read from files that
+"""Names the image's Debian release knows (locales, keymaps, the packages outside main),
+read from files that
 scripts/update-debian-data generates from the Debian archive, and committed: nothing
 downloads at run time, and the build host's own lists (another release) are never used.
 
@@ -23,6 +24,16 @@ def known_names(release: str, kind: str) -> frozenset[str] | None:
         return None
     lines = path.read_text().splitlines()
     return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+@functools.cache
+def package_components(release: str) -> dict[str, str] | None:
+    """Package name -> the archive component it is in, for the packages outside main (from
+    data/<release>/components.txt), or None when the release has no such file."""
+    names = known_names(release, "components")
+    if names is None:
+        return None
+    return dict(line.split("\t", 1) for line in names)
 
 
 def releases_with(kind: str) -> list[str]:

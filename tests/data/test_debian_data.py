@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from pydeclos import types as t
-from pydeclos.data import DATA, known_names, releases_with, suggestions
+from pydeclos.data import DATA, known_names, package_components, releases_with, suggestions
 
 FILES = sorted(DATA.glob("*/*.txt"))
-TYPES = {"locales": t.locale, "keymaps": t.keymap}
+TYPES = {"locales": t.locale, "keymaps": t.keymap, "components": t.matching(
+    r"[a-z0-9][a-z0-9+.-]+\t(?:contrib|non-free|non-free-firmware)", "name<TAB>component")}
 
 
 def test_trixie_has_both_lists() -> None:
@@ -33,6 +34,15 @@ def test_well_known_names_are_there() -> None:
     assert locales and {"C.UTF-8", "en_US.UTF-8", "de_DE.UTF-8", "fi_FI.UTF-8"} <= locales
     assert keymaps and {"us", "uk", "de-latin1", "fi", "fr"} <= keymaps
     assert "en_US.utf8x" not in locales and "finnish" not in keymaps
+
+
+def test_packages_outside_main_are_known_with_their_component() -> None:
+    components = package_components("trixie")
+    assert components is not None
+    assert components["steam-installer"] == "contrib"
+    assert components["unrar"] == "non-free"
+    assert components["firmware-misc-nonfree"] == "non-free-firmware"
+    assert "nginx" not in components and "libc6" not in components
 
 
 def test_a_release_without_data_has_no_list() -> None:
