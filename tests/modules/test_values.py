@@ -60,3 +60,44 @@ def test_a_verity_slot_too_small_for_the_usr_slot_names_both(system) -> None:
 def test_a_bigger_verity_slot_than_needed_is_kept(system) -> None:
     data = system('config = {"image": {"usr_verity_size": "100M"}}\n').to_data()
     assert data["image"]["usr_verity_size"] == "100M"
+
+
+UNAVAILABLE = [
+    pytest.param('{"packages": ["unrar"]}',
+                 ["'unrar'", "non-free component", "add 'non-free' to image.components"],
+                 id="non-free-without-component"),
+    pytest.param('{"packages": ["firmware-misc-nonfree"]}',
+                 ["non-free-firmware component", "add 'non-free-firmware'"],
+                 id="firmware-without-component"),
+    pytest.param('{"packages": ["libc6:i386"]}',
+                 ["'libc6:i386'", "i386 is not an architecture of the image",
+                  "image.foreign_architectures"], id="i386-without-architecture"),
+    pytest.param('{"image": {"components": ["main", "non-free"]}, "packages": ["unrar:i386"]}',
+                 ["'unrar:i386'", "image.foreign_architectures"],
+                 id="non-free-i386-without-architecture"),
+]
+
+
+@pytest.mark.parametrize("definitions,words", UNAVAILABLE)
+def test_a_package_the_sources_lack_is_an_eval_error(system, definitions: str,
+                                                     words: list[str]) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system(f"\nconfig = {definitions}\n").to_data()
+    message = str(caught.value)
+    for word in words:
+        assert word in message, f"{word!r} missing from:\n{message}"
+    assert "system.py:2" in message, message
+
+
+def test_packages_the_sources_have_are_accepted(system) -> None:
+    data = system('config = {"image": {"components": ["main", "non-free"],'
+                  ' "foreign_architectures": ["i386"]},'
+                  ' "packages": ["unrar:i386", "unrar", "libc6:amd64", "tzdata:all"]}\n').to_data()
+    assert {"unrar:i386", "unrar", "libc6:amd64"} <= set(data["packages"])
+
+
+def test_an_unknown_architecture_is_refused(system) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system('\nconfig = {"image": {"foreign_architectures": ["x86"]}}\n').to_data()
+    assert "image.foreign_architectures" in str(caught.value)
+    assert "system.py:2" in str(caught.value)
