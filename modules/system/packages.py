@@ -54,32 +54,43 @@ options = {
 NATIVE = ("amd64", "all")
 
 
-def unavailable(packages: list[str], image) -> list[str]:
-    """Why each package the image's apt sources cannot install is missing from them."""
+def _foreign_arch(entry: str, image) -> str:
+    """The architecture `entry` (`pkg:arch[=version]`) names, if the image lacks it."""
+    arch = entry.split("=", 1)[0].partition(":")[2]
+    return arch if arch and arch not in NATIVE and arch not in image.foreign_architectures else ""
+
+
+def unavailable(cfg) -> list[tuple[str, str, str]]:
+    """(option, option that would provide it, why) for each package entry the image's apt
+    sources cannot provide."""
+    image = cfg.image
     problems = []
     components = package_components(image.release) or {}
-    for entry in packages:
-        name, _, arch = entry.split("=", 1)[0].partition(":")
-        if arch and arch not in NATIVE and arch not in image.foreign_architectures:
-            problems.append(
+    for entry in cfg.packages:
+        arch = _foreign_arch(entry, image)
+        if arch:
+            problems.append(("packages", "image.foreign_architectures", (
                 f"packages has {entry!r}, but {arch} is not an architecture of the image: add "
-                f"it to image.foreign_architectures (now {list(image.foreign_architectures)})")
-        component = components.get(name)
+                f"it to image.foreign_architectures (now {list(image.foreign_architectures)})")))
+        component = components.get(entry.split("=", 1)[0].partition(":")[0])
         if component and component not in image.components:
-            problems.append(
+            problems.append(("packages", "image.components", (
                 f"packages has {entry!r}, which is in Debian {image.release}'s "
                 f"{component} component: add {component!r} to image.components (now "
-                f"{list(image.components)})")
+                f"{list(image.components)})")))
+    for entry in cfg.packages_removed:
+        arch = _foreign_arch(entry, image)
+        if arch:
+            problems.append(("packages_removed", "image.foreign_architectures", (
+                f"packages_removed has {entry!r}, but {arch} is not an architecture of the "
+                f"image, so nothing of it is installed: drop the entry or add {arch} to "
+                "image.foreign_architectures")))
     return problems
 
 
 def config(cfg):
-    problems = unavailable(cfg.packages, cfg.image)
     return {
         "packages": BASE_PACKAGES,
-        "assertions": [{"assertion": False, "message": problem,
-                        "options": ["packages", "image.components"
-                                    if "image.components" in problem
-                                    else "image.foreign_architectures"]}
-                       for problem in problems],
+        "assertions": [{"assertion": False, "message": why, "options": [option, provider]}
+                       for option, provider, why in unavailable(cfg)],
     }

@@ -69,3 +69,14 @@ def test_mkosi_runs_the_prepare_script(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     image = json.loads(result.stdout)["Images"][-1]
     assert [Path(p) for p in image["PrepareScripts"]] == [tree / "mkosi.prepare"]
+
+
+def test_removed_foreign_packages_are_purged_by_the_prepare_script(tmp_path: Path) -> None:
+    tree = lowered(tmp_path, 'config = {"image": {"foreign_architectures": ["i386"]},'
+                             ' "packages": ["zlib1g:i386"],'
+                             ' "packages_removed": ["gcc-14-base:i386", "vim-tiny"]}\n')
+    conf = (tree / "mkosi.conf").read_text()
+    assert "RemovePackages=vim-tiny" in conf and "gcc-14-base" not in conf
+    lines = (tree / "mkosi.prepare").read_text().splitlines()
+    apt = 'apt-get -o "APT::Architectures=$DISTRIBUTION_ARCHITECTURE,i386"'
+    assert lines[-2:] == [f"{apt} install zlib1g:i386", f"{apt} purge gcc-14-base:i386"]

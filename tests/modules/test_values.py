@@ -101,3 +101,11 @@ def test_an_unknown_architecture_is_refused(system) -> None:
         system('\nconfig = {"image": {"foreign_architectures": ["x86"]}}\n').to_data()
     assert "image.foreign_architectures" in str(caught.value)
     assert "system.py:2" in str(caught.value)
+
+
+def test_removing_a_package_of_an_absent_architecture_is_an_eval_error(system) -> None:
+    with pytest.raises(PydeclosError) as caught:
+        system('\nconfig = {"packages_removed": ["gcc-14-base:i386"]}\n').to_data()
+    message = str(caught.value)
+    assert "packages_removed has 'gcc-14-base:i386'" in message, message
+    assert "system.py:2" in message, message
