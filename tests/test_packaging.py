@@ -47,3 +47,16 @@ def test_module_library_ships_inside_the_wheel(installed_venv: Path, tmp_path: P
                               capture_output=True, text=True, check=True).stdout.strip()
     assert count == expected
     assert all_exist == "True"
+
+
+def test_release_name_lists_ship_inside_the_wheel(installed_venv: Path, tmp_path: Path) -> None:
+    """The locale and keymap checks read pydeclos/data; without it they would be skipped."""
+    probe = ("from pydeclos.data import DATA, known_names\n"
+             "print(DATA)\n"
+             "print(len(known_names('trixie', 'locales') or ()), "
+             "len(known_names('trixie', 'keymaps') or ()))\n")
+    result = subprocess.run([str(installed_venv / "bin" / "python"), "-c", probe],
+                            cwd=tmp_path, capture_output=True, text=True, check=True)
+    where, locales, keymaps = result.stdout.split()
+    assert Path(where).is_relative_to(installed_venv), where
+    assert int(locales) > 100 and int(keymaps) > 100

@@ -31,6 +31,10 @@ class PackageNotFoundError(BuildError):
     """A package the configuration asks for does not exist in the release."""
 
 
+class PartitionTooSmallError(BuildError):
+    """The image's content outgrew a partition size (image.*_size)."""
+
+
 class MkosiFailedError(BuildError):
     """mkosi exited with an error that pydeclos does not recognise."""
 

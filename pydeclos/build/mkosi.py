@@ -23,7 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from pydeclos.build.errors import MkosiFailedError, PackageNotFoundError, TreeInvalidError
+from pydeclos.build.errors import (
+    BuildError,
+    MkosiFailedError,
+    PackageNotFoundError,
+    PartitionTooSmallError,
+    TreeInvalidError,
+)
 from pydeclos.build.host import SYSTEM_PATH, HostTools
 from pydeclos.build.progress import Progress
 from pydeclos.build.space import DiskSpaceError, Need, SpaceWatch
@@ -131,8 +137,13 @@ def _tree_sources(value: object) -> list[Path]:
 def package_key(info: TreeSummary) -> str:
     """A digest of everything that decides which packages the image gets, and from where."""
     digest = hashlib.sha256()
-    digest.update(json.dumps({k: info.raw.get(k) for k in PACKAGE_SETTINGS},
-                             sort_keys=True, default=str).encode())
+    settings = {k: info.raw.get(k) for k in PACKAGE_SETTINGS}
+    # A prepare script (foreign-architecture packages) installs packages too: its content
+    # counts, not where the tree happens to be.
+    scripts = [Path(str(script)) for script in settings.pop("PrepareScripts", None) or []]
+    digest.update(json.dumps(settings, sort_keys=True, default=str).encode())
+    for path in scripts:
+        digest.update(b"prepare\0" + (path.read_bytes() if path.is_file() else b""))
     for setting in TREE_SETTINGS:
         for source in _tree_sources(info.raw.get(setting)):
             for path in sorted(source.rglob("*")) if source.is_dir() else []:
@@ -189,9 +200,73 @@ MISSING_PACKAGE = re.compile(
 )
 
 
-def classify_failure(lines: list[str], status: int, log: Path, summary: TreeSummary) -> Exception:
+# How systemd-repart (254) says that what a partition gets does not fit in it; thousands of
+# lines of mkfs.erofs output can precede this, so the error quotes none of them.
+TOO_SMALL = [
+    re.compile(r"Partition (?P<index>\d+)'s contents \((?P<needed>[^)]*)\) don't fit in the "
+               r"partition \((?P<size>[^)]*)\)"),
+    re.compile(r"Verity hash data does not fit in partition (?P<file>\S+) with size "
+               r"(?P<size>\S+)"),
+    re.compile(r"erofs.* beyond the end of device\((?P<bytes>\d+)\)"),
+    re.compile(r"Failed to copy .* to '/run/systemd/mount-root/.*': No space left on device"),
+    re.compile(r"Could not allocate block in ext2 filesystem while populating file system"),
+]
+FUTURE_PARTITION = re.compile(r"(?:future )?partition (\d+)")
+
+
+def size_option(definition: str) -> str:
+    """The option that sizes a partition of lower/repart.py's layout, by its file name:
+    00-esp, 1x/2x the A/B slots and their verity, 3x the persistent partitions."""
+    if "verity" in definition:
+        return "image.usr_verity_size"
+    return {"0": "image.esp_size", "1": "image.usr_size", "2": "image.usr_size",
+            "3": "image.root_size"}.get(definition[:1], "the image.*_size option of it")
+
+
+def _partition_file(index: str | None, tree: Path | None) -> str:
+    """repart numbers the partitions of an empty disk in the order of its definition files."""
+    files = sorted(p.name for p in (tree / "mkosi.repart").glob("*.conf")) if tree else []
+    return files[int(index)] if index is not None and int(index) < len(files) else "a partition"
+
+
+def too_small(lines: list[str], log: Path, tree: Path | None) -> BuildError | None:
+    """repart failing because a partition is too small for what goes in it, as one
+    sentence naming the partition and the option that sizes it."""
+    for number, line in enumerate(lines):
+        found = next((m for m in (p.search(line) for p in TOO_SMALL) if m), None)
+        if found is None:
+            continue
+        fields = found.groupdict()
+        if fields.get("file"):
+            definition = fields["file"]
+        else:
+            index = fields.get("index")
+            if index is None:  # the partition repart formatted or filled last
+                earlier = [m[1] for m in map(FUTURE_PARTITION.search, lines[:number]) if m]
+                index = earlier[-1] if earlier else None
+            definition = _partition_file(index, tree)
+        size = fields.get("size")
+        if fields.get("bytes"):
+            size = f"{int(fields['bytes']) >> 20}M"
+        option = size_option(definition)
+        fix = (f"raise {option}, or leave it unset so that it follows image.usr_size"
+               if option == "image.usr_verity_size" else
+               f"raise {option}, or install less")
+        needed = f" ({fields['needed']})" if fields.get("needed") else ""
+        limit = f" ({size})" if size else ""
+        return PartitionTooSmallError(
+            f"the contents of {definition}{needed} do not fit in the partition{limit}: "
+            f"{fix}. Full log: {log}")
+    return None
+
+
+def classify_failure(lines: list[str], status: int, log: Path, summary: TreeSummary,
+                     tree: Path | None = None) -> Exception:
     """The error a failed mkosi run means for the user."""
     text = "\n".join(lines)
+    small = too_small(lines, log, tree)
+    if small is not None:
+        return small
     if "No space left on device" in text:
         return DiskSpaceError(
             "mkosi ran out of disk space (\"No space left on device\"): free space in the "

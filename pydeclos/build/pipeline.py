@@ -170,7 +170,7 @@ def build_into(
     if status != 0:
         if not any(incremental.iterdir()):  # keep the slot for package sets that built
             incremental.rmdir()
-        raise classify_failure(lines, status, log, info)
+        raise classify_failure(lines, status, log, info, tree)
     progress.advance_to("compress")
     found = art.collect(stage, stem)
     art.write_checksums(stage, found)
