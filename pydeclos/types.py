@@ -54,7 +54,8 @@ __all__ = [
     "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword", "ssh_value",
     "nginx_backend",
-    "job_name", "ini_value", "unit_line", "crypt_hash", "gecos", "tmpfiles_rule", "system_id",
+    "job_name", "ini_value", "duration", "state_directory", "unit_line", "crypt_hash", "gecos",
+    "tmpfiles_rule", "system_id",
     "ip_address", "ip_interface", "entry_path", "Parsed",
 ]
 
@@ -224,6 +225,15 @@ job_name = Matching(r"[A-Za-z0-9_.-]+", "a job name (letters, digits and '_.-')"
 ini_value = Matching(r"(?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\])?",
                      "one line without control characters or a trailing backslash (systemd "
                      "would join the next line to it)", example="yes")
+_SPAN_UNIT = (r"(?:usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|"
+              r"days|day|d|weeks|week|w|months|month|M|years|year|y)")
+_SPAN_PART = rf"[0-9]+(?:\.[0-9]+)? ?{_SPAN_UNIT}"
+duration = Matching(rf"infinity|[0-9]+(?:\.[0-9]+)?|{_SPAN_PART}(?: ?{_SPAN_PART})*",
+                    "a systemd time span such as '30s', '1min 30s', '500ms' or 'infinity' "
+                    "(see systemd.time(7)); an int means seconds", example="30s")
+state_directory = Matching(_RELATIVE, "a directory relative to /var/lib such as 'app' or "
+                           "'app/cache' (normalised, without '..', spaces or quotes)",
+                           example="app")
 unit_line = Matching(r"(?=\S)[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\]",
                      "one non-empty line without control characters or a trailing "
                      "backslash (systemd would join the next line)", example="/usr/bin/true")

@@ -78,6 +78,8 @@ BASE: dict[str, str] = {
                     "/run/fuzz"),
     **dict.fromkeys(("enabled", "disabled", "masked", "package_units"), "fuzz.service"),
     "listen_stream": "/run/fuzz.sock", "listen_datagram": "/run/fuzz.dgram",
+    **dict.fromkeys(("restart_sec", "timeout_start_sec", "timeout_stop_sec", "on_boot_sec"),
+                    "1min 30s"),
 }
 KEY_BASE = {"boot.sysctl": "net.ipv4.ip_forward", "systemd.drop_ins": "ssh.service",
             "services.openssh.settings": "Banner", "systemd.units": "fuzz.service"}
@@ -87,6 +89,8 @@ EXCLUDED = {
     "services.nginx.virtual_hosts.<name>.extra_config", "environment.etc.<name>.text",
     "files.usr.<name>.text", "systemd.units.<name>.text",
     "systemd.drop_ins", "systemd.tmpfiles.rules", "networking.firewall.extra_rules",
+    # Shell scripts, verbatim by design (a file of their own, not a line of the unit).
+    *(f"systemd.services.<name>.{phase}" for phase in ("script", "pre_start", "post_start")),
     # A host file name, read while lowering (the hardening branch's host-file rules).
     "environment.etc.<name>.source",
     # Always refused: they exist only to explain that clear-text passwords and hashes in the
@@ -332,9 +336,9 @@ def _apply(base: str, fragment: str, position: str) -> str:
 LONG_GAPS = {
     "systemd.services.<name>.exec_start", "systemd.services.<name>.exec_start_pre",
     "systemd.services.<name>.exec_reload", "systemd.services.<name>.exec_stop",
-    "systemd.services.<name>.restart_sec", "systemd.services.<name>.working_directory",
+    "systemd.services.<name>.exec_start_post", "systemd.services.<name>.working_directory",
     "systemd.sockets.<name>.listen_stream", "systemd.sockets.<name>.listen_datagram",
-    "systemd.timers.<name>.on_calendar", "systemd.timers.<name>.on_boot_sec",
+    "systemd.timers.<name>.on_calendar",
     "services.cron_jobs.<name>.schedule",
     "environment.etc.<name>.group",
     # Values only their program can judge: nginx -t resolves a proxy_pass host name (one that
