@@ -55,7 +55,7 @@ __all__ = [
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword", "ssh_value",
     "nginx_backend",
     "job_name", "ini_value", "duration", "state_directory", "unit_line", "crypt_hash", "gecos",
-    "tmpfiles_rule", "system_id",
+    "tmpfiles_rule", "tmpfiles_type", "tmpfiles_age", "tmpfiles_argument", "system_id",
     "ip_address", "ip_interface", "entry_path", "Parsed",
 ]
 
@@ -246,6 +246,20 @@ tmpfiles_rule = Matching(r"[^#\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*[ \t]+[^\s\x00-\x
                          r"[^\x00-\x1f\x7f]*",
                          "one tmpfiles.d line: 'Type Path [Mode User Group Age Argument]', "
                          "e.g. 'd /srv/data 0755 root root -'", example="d /srv 0755 - - -")
+# tmpfiles.d(5) line types, with their `+` forms.
+TMPFILES_TYPES = ("f", "f+", "w", "w+", "d", "D", "e", "v", "q", "Q", "p", "p+", "L", "L+",
+                  "c", "c+", "b", "b+", "C", "C+", "x", "X", "r", "R", "z", "Z", "t", "T",
+                  "h", "H", "a", "a+", "A", "A+")
+tmpfiles_type = Matching("|".join(type_.replace("+", "[+]") for type_ in TMPFILES_TYPES),
+                         "a tmpfiles.d line type such as 'd', 'f+', 'L+' or 'Z'",
+                         example="d")
+tmpfiles_age = Matching(r"~?(?:[0-9]+(?:ms|us|s|m|min|h|d|w)?)(?: ?[0-9]+(?:ms|us|s|m|min|h|d|w)?)*",
+                        "a tmpfiles.d age such as '10d', '12h' or '~1w'", example="10d")
+tmpfiles_argument = Matching(r"(?:[^\s\x00-\x1f\x7f\\](?:[^\x00-\x1f\x7f\\]*"
+                             r"[^\s\x00-\x1f\x7f\\])?)?",
+                             "a tmpfiles.d argument: one line without control characters or "
+                             "backslashes, not starting or ending with white space",
+                             example="/srv/target")
 system_id = IntRange(1, 65533, "user or group id from 1 to 65533")
 ip_address = Parsed(_ip, "an IP address such as '192.0.2.1' or '2001:db8::1'")
 ip_interface = Parsed(_cidr, "an address with prefix length such as '192.0.2.10/24'")
