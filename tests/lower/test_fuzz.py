@@ -70,7 +70,7 @@ VALUE_KEY: dict[str, str] = {
 BASE: dict[str, str] = {
     **dict.fromkeys(("after", "before", "wants", "requires", "unit"), "fuzz.service"),
     **dict.fromkeys(("wanted_by", "required_by"), "multi-user.target"),
-    "group": "users", "extra_groups": "users", "members": "fuzz", "user": "fuzz",
+    "group": "users", "extra_groups": "users", "age": "10d", "argument": "/srv/fuzz-target", "mode": "0755", "members": "fuzz", "user": "fuzz",
     "autologin_user": "fuzz", "gateway": "192.0.2.1", "dns": "192.0.2.53",
     "hashed_password": "$y$j9T$fuzz$fuzz", "schedule": "daily",
     "ssh_authorized_keys": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA fuzz",
@@ -108,7 +108,10 @@ NAMED = ("systemd.", "environment.etc", "services.cron_jobs", "networking.interf
 # Options whose values name links (`multi-user.target.wants/x.service`): compared by count.
 LINKED = ("wanted_by", "required_by", "enabled", "disabled", "masked")
 # Instead of a mountpoint name, `file_systems.<name>` takes a path: keep it one.
-NAME_PREFIX = {"file_systems": "/srv/", "systemd.mounts": "/srv/", "environment.etc": "fuzz/"}
+NAME_PREFIX = {"file_systems": "/srv/", "systemd.mounts": "/srv/", "environment.etc": "fuzz/",
+               "systemd.tmpfiles.settings": "/srv/"}
+# Keyed twice (path, then line type): its entries are made by `_tmpfiles`.
+TMPFILES = "systemd.tmpfiles.settings"
 
 # Known gaps: the refusal is right but comes from a module assertion, which names the
 # module's line, not the user's. Strict: when the gap closes, the mark must go.
@@ -119,6 +122,8 @@ ACCEPTED_BROKEN = {
     # An owner that is neither declared nor a Debian base account is accepted (a package
     # may create it); where none does, tmpfiles refuses the line at boot. To decide.
     "environment.etc.<name>.user": "an owner no one creates is accepted; tmpfiles refuses it",
+    **dict.fromkeys((f"{TMPFILES}.<name>.<name>.{field}" for field in ("user", "group")),
+                    "an owner no one creates is accepted; tmpfiles refuses it"),
 }
 
 # Types that take no string (a constrained str type shows as what it expects, so strings
@@ -186,6 +191,14 @@ def _base_text(option: dict[str, Any]) -> str:
     return PLACEHOLDER
 
 
+def _tmpfiles(path: str, text: str, key: bool) -> dict[str, Any]:
+    """A `systemd.tmpfiles.settings` entry with `text` as its path or one field."""
+    if key:
+        return {TMPFILES: {text: {"d": {}}}}
+    field = path.rsplit(".", 1)[-1]
+    return {TMPFILES: {"/srv/fuzz": {"L+" if field == "argument" else "d": {field: text}}}}
+
+
 class Target:
     """One place a string can go: an option's value, or the key of a dict option."""
 
@@ -205,6 +218,8 @@ class Target:
         if not path.startswith("users.users"):
             enable = {**enable, "users.users": {"fuzz": {"is_normal_user": True}}}
         value: Any
+        if path.startswith(TMPFILES):
+            return {**enable, **_tmpfiles(path, text, self.key)}
         if self.key and kind.endswith("submodule]"):
             return {**enable, path: {text: dict(ENTRY.get(path, {}))}}
         if self.key:
