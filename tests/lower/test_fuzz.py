@@ -70,7 +70,8 @@ VALUE_KEY: dict[str, str] = {
 BASE: dict[str, str] = {
     **dict.fromkeys(("after", "before", "wants", "requires", "unit"), "fuzz.service"),
     **dict.fromkeys(("wanted_by", "required_by"), "multi-user.target"),
-    "group": "users", "extra_groups": "users", "age": "10d", "argument": "/srv/fuzz-target", "mode": "0755", "members": "fuzz", "user": "fuzz",
+    "group": "users", "extra_groups": "users", "age": "10d",
+    "argument": "/srv/fuzz-target", "mode": "0755", "members": "fuzz", "user": "fuzz",
     "autologin_user": "fuzz", "gateway": "192.0.2.1", "dns": "192.0.2.53",
     "hashed_password": "$y$j9T$fuzz$fuzz", "schedule": "daily",
     "ssh_authorized_keys": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA fuzz",
