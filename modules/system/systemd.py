@@ -225,6 +225,17 @@ tmpfiles_entry_options = {
         "as `%%`, so it is not a specifier.")),
 }
 
+def swap_options() -> dict:
+    return {
+        **common_options(["swap.target"]),
+        "priority": option(t.between(-1, 32767) | None, default=None, description=(
+            "Priority= of the swap space (higher is used first); None is the kernel's.")),
+        "options": option(list[t.mount_option], default=[], description=(
+            "Options=, joined with commas (e.g. `discard`).")),
+        "swap_config": option(RAW, default={}, description="Raw [Swap] keys."),
+    }
+
+
 unit_file_options = {
     "enable": option(bool, default=True, description="Whether to ship this unit file."),
     "text": option(str, default="", description="The whole unit file."),
@@ -238,7 +249,7 @@ unit_file_options = {
 
 # Option name → unit suffix.
 KINDS = {"services": ".service", "sockets": ".socket", "timers": ".timer",
-         "targets": ".target", "paths": ".path", "mounts": ".mount"}
+         "targets": ".target", "paths": ".path", "mounts": ".mount", "swaps": ".swap"}
 
 
 options = {"systemd": {
@@ -255,6 +266,9 @@ options = {"systemd": {
     "mounts": option(dict[t.absolute_path, t.submodule(mount_options())], default={}, description=(
         "Mount units, by mount point (e.g. `/srv/data`); prefer `file_systems` for ordinary "
         "mounts.")),
+    "swaps": option(dict[t.absolute_path, t.submodule(swap_options())], default={}, description=(
+        "Swap units, by the device or file (`/dev/vdb2`, `/var/swapfile`); prefer "
+        "`swap_devices` and `zram_swap`, which render into this.")),
     "enabled": option(UNITS, default=[], description=(
         "Units to enable through the preset file (full names, e.g. `ssh.service`): the way to "
         "switch on units that packages ship."), example=["ssh.service"]),
@@ -314,8 +328,8 @@ def escape_path(path: str) -> str:
 
 def full_name(kind: str, name: str) -> str:
     """The unit file name of `systemd.<kind>.<name>`."""
-    if kind == "mounts":
-        return f"{escape_path(name)}.mount"
+    if kind in ("mounts", "swaps"):
+        return f"{escape_path(name)}{KINDS[kind]}"
     return name + KINDS[kind]
 
 
@@ -463,6 +477,15 @@ def render_mount(where: str, mount) -> list[tuple[str, str]]:
     return entries + raw(mount.mount_config)
 
 
+def render_swap(what: str, swap) -> list[tuple[str, str]]:
+    entries = [("What", what)]
+    if swap.priority is not None:
+        entries.append(("Priority", str(swap.priority)))
+    if swap.options:
+        entries.append(("Options", ",".join(swap.options)))
+    return entries + raw(swap.swap_config)
+
+
 # kind -> (section heading, body renderer); targets have no section of their own.
 BODIES = {
     "services": ("Service", render_service),
@@ -471,6 +494,7 @@ BODIES = {
     "targets": (None, lambda name, unit: []),
     "paths": ("Path", lambda name, unit: render_path(unit)),
     "mounts": ("Mount", render_mount),
+    "swaps": ("Swap", render_swap),
 }
 
 
@@ -494,7 +518,7 @@ def check_names(systemd) -> list[dict]:
     found = []
     for kind, suffix in KINDS.items():
         for name in getattr(systemd, kind):
-            if kind != "mounts" and name.endswith(suffix):
+            if kind not in ("mounts", "swaps") and name.endswith(suffix):
                 found.append({"assertion": False,
                               "options": [t.entry_path(f"systemd.{kind}", name)],
                               "message": f"systemd.{kind}.{name}: drop the `{suffix}` suffix: "

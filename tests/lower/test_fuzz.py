@@ -58,7 +58,7 @@ ENTRY: dict[str, dict[str, Any]] = {
     "environment.etc": {"text": "x\n"},
     "networking.interfaces": {},
     "file_systems": {"device": "/dev/vdb", "fs_type": "ext4"},
-    "swap_devices": {"device": "/dev/vdc"},
+    "swap_devices": {"device": "/var/swapfile"},
     "assertions": {"assertion": True, "message": "fine"},
 }
 # Keys of dict[str, X] options with a meaning of their own: a value goes under this key.
@@ -102,6 +102,7 @@ EXCLUDED = {
 }
 # Collections whose entries are named by a path.
 ENTRY_NAME = {"file_systems": "/srv/fuzz", "systemd.mounts": "/srv/fuzz",
+              "systemd.swaps": "/srv/fuzz",
               "systemd.units": "fuzz.service"}
 # Collections whose key becomes part of a file name (compared by count, not by path).
 NAMED = ("systemd.", "environment.etc", "services.cron_jobs", "networking.interfaces",
@@ -110,7 +111,7 @@ NAMED = ("systemd.", "environment.etc", "services.cron_jobs", "networking.interf
 LINKED = ("wanted_by", "required_by", "enabled", "disabled", "masked")
 # Instead of a mountpoint name, `file_systems.<name>` takes a path: keep it one.
 NAME_PREFIX = {"file_systems": "/srv/", "systemd.mounts": "/srv/", "environment.etc": "fuzz/",
-               "systemd.tmpfiles.settings": "/srv/"}
+               "systemd.tmpfiles.settings": "/srv/", "systemd.swaps": "/srv/"}
 # Keyed twice (path, then line type): its entries are made by `_tmpfiles`.
 TMPFILES = "systemd.tmpfiles.settings"
 
@@ -130,7 +131,7 @@ ACCEPTED_BROKEN = {
 # Types that take no string (a constrained str type shows as what it expects, so strings
 # are found by elimination).
 _SCALAR = (r"bool|int|None|Literal\[[^]]*\]|port \([^)]*\)|positive int \([^)]*\)|"
-           r"user or group id from \d+ to \d+")
+           r"user or group id from \d+ to \d+|int from -?\d+ to \d+")
 NOT_STRING = re.compile(rf"(list\[|dict\[str, )?({_SCALAR}|submodule)\]?(( \| )({_SCALAR}))*")
 
 HOSTILE_FRAGMENTS = [
