@@ -117,7 +117,8 @@ def service_options() -> dict:
             "on PATH, so a package adds no directory of its own. An absolute path is a "
             "directory put in front of systemd's default PATH "
             f"(`{DEFAULT_PATH}`)."), example=["curl", "/opt/app/bin"]),
-        "environment": option(dict[t.variable_name, t.ini_value | int], default={}, description=(
+        "environment": option(dict[t.variable_name, t.ini_value | t.between(None, None)],
+                              default={}, description=(
             "Environment= variables, by name; each value is quoted for systemd (`\"`, `\\` "
             "and `%` escaped), so it arrives exactly as written. No `$` expansion happens.")),
         "restart": option(
@@ -541,9 +542,10 @@ def check_services(services) -> list[dict]:
             errors.append((entry, f"{where} is empty: systemd refuses a `{service.type}` "
                                   "service without ExecStart=; give the command to run "
                                   "(exec_start) or a shell script (script)"))
-        if script and service.exec_start:
+        if script and (service.exec_start or raw_exec):
             errors.append((f"{entry}.script", f"systemd.services.{name} has both `script` and "
-                                  "`exec_start`; the script is the service's ExecStart=, so "
+                                  "`exec_start` (or service_config.ExecStart); the script is the "
+                                  "service's ExecStart=, so "
                                   "keep one (move the command into the script)"))
         if "PATH" in service.environment and service.path:
             errors.append((f"{entry}.path", f"systemd.services.{name} sets both environment.PATH and "

@@ -161,6 +161,10 @@ MISUSE = [
                  ["state_directory", "without '..'"], id="state-directory-escape"),
     pytest.param('"exec_start": ["/usr/bin/app"], "environment": {"A": "x\\ny"}',
                  ["environment"], id="environment-newline"),
+    pytest.param('"exec_start": ["/usr/bin/app"], "environment": {"DEBUG": True}',
+                 ["environment.DEBUG"], id="environment-bool"),
+    pytest.param('"script": "true", "service_config": {"ExecStart": "/bin/true"}',
+                 ["both `script` and `exec_start`"], id="script-and-raw-exec-start"),
 ]
 
 
