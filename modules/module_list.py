@@ -21,7 +21,10 @@ MODULES: list[str] = [
     "config/time.py",
     "config/users.py",
     # keep-sorted end
+    # keep-sorted start
     "tasks/filesystems.py",
+    "tasks/swap.py",
+    # keep-sorted end
     # keep-sorted start
     "services/cron_jobs.py",
     "services/firewall.py",

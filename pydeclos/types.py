@@ -54,7 +54,8 @@ __all__ = [
     "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword", "ssh_value",
     "nginx_backend",
-    "job_name", "ini_value", "unit_line", "crypt_hash", "gecos", "tmpfiles_rule", "system_id",
+    "job_name", "ini_value", "duration", "state_directory", "unit_line", "crypt_hash", "gecos",
+    "tmpfiles_rule", "tmpfiles_type", "tmpfiles_age", "tmpfiles_argument", "system_id",
     "ip_address", "ip_interface", "entry_path", "Parsed",
 ]
 
@@ -224,6 +225,15 @@ job_name = Matching(r"[A-Za-z0-9_.-]+", "a job name (letters, digits and '_.-')"
 ini_value = Matching(r"(?:[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\])?",
                      "one line without control characters or a trailing backslash (systemd "
                      "would join the next line to it)", example="yes")
+_SPAN_UNIT = (r"(?:usec|us|msec|ms|seconds|second|sec|s|minutes|minute|min|m|hours|hour|hr|h|"
+              r"days|day|d|weeks|week|w|months|month|M|years|year|y)")
+_SPAN_PART = rf"[0-9]+(?:\.[0-9]+)? ?{_SPAN_UNIT}"
+duration = Matching(rf"infinity|[0-9]+(?:\.[0-9]+)?|{_SPAN_PART}(?: ?{_SPAN_PART})*",
+                    "a systemd time span such as '30s', '1min 30s', '500ms' or 'infinity' "
+                    "(see systemd.time(7)); an int means seconds", example="30s")
+state_directory = Matching(_RELATIVE, "a directory relative to /var/lib such as 'app' or "
+                           "'app/cache' (normalised, without '..', spaces or quotes)",
+                           example="app")
 unit_line = Matching(r"(?=\S)[^\x00-\x1f\x7f]*[^\x00-\x1f\x7f\\]",
                      "one non-empty line without control characters or a trailing "
                      "backslash (systemd would join the next line)", example="/usr/bin/true")
@@ -236,6 +246,20 @@ tmpfiles_rule = Matching(r"[^#\s\x00-\x1f\x7f][^\x00-\x1f\x7f]*[ \t]+[^\s\x00-\x
                          r"[^\x00-\x1f\x7f]*",
                          "one tmpfiles.d line: 'Type Path [Mode User Group Age Argument]', "
                          "e.g. 'd /srv/data 0755 root root -'", example="d /srv 0755 - - -")
+# tmpfiles.d(5) line types, with their `+` forms.
+TMPFILES_TYPES = ("f", "f+", "w", "w+", "d", "D", "e", "v", "q", "Q", "p", "p+", "L", "L+",
+                  "c", "c+", "b", "b+", "C", "C+", "x", "X", "r", "R", "z", "Z", "t", "T",
+                  "h", "H", "a", "a+", "A", "A+")
+tmpfiles_type = Matching("|".join(type_.replace("+", "[+]") for type_ in TMPFILES_TYPES),
+                         "a tmpfiles.d line type such as 'd', 'f+', 'L+' or 'Z'",
+                         example="d")
+tmpfiles_age = Matching(r"~?(?:[0-9]+(?:ms|us|s|m|min|h|d|w)?)(?: ?[0-9]+(?:ms|us|s|m|min|h|d|w)?)*",
+                        "a tmpfiles.d age such as '10d', '12h' or '~1w'", example="10d")
+tmpfiles_argument = Matching(r"(?:[^\s\x00-\x1f\x7f\\](?:[^\x00-\x1f\x7f\\]*"
+                             r"[^\s\x00-\x1f\x7f\\])?)?",
+                             "a tmpfiles.d argument: one line without control characters or "
+                             "backslashes, not starting or ending with white space",
+                             example="/srv/target")
 system_id = IntRange(1, 65533, "user or group id from 1 to 65533")
 ip_address = Parsed(_ip, "an IP address such as '192.0.2.1' or '2001:db8::1'")
 ip_interface = Parsed(_cidr, "an address with prefix length such as '192.0.2.10/24'")

@@ -44,7 +44,8 @@ def config(cfg):
             # The package's own unit would listen on the same port: ours replaces it.
             "disabled": ["prometheus-node-exporter.service"],
             "package_units": ["prometheus-node-exporter.service"],
-            "tmpfiles": {"rules": [f"d {STATE} 0755 node-exporter nogroup -"]},
+            "tmpfiles": {"settings": {STATE: {"d": {"mode": "0755", "user": "node-exporter",
+                                                    "group": "nogroup"}}}},
             "services": {"node-exporter": {
                 "description": "Prometheus node exporter",
                 "after": ["network.target"],

@@ -39,7 +39,7 @@ def test_the_worked_example_gives_everything_it_promises(tmp_path: Path) -> None
     assert f"{UNITS}/multi-user.target.wants/node-exporter.service" in tree
     assert "u node-exporter -:nogroup" in text(tree, "mkosi.extra/usr/lib/sysusers.d/pydeclos.conf")
     assert "d /var/lib/node-exporter 0755 node-exporter nogroup -" in \
-        text(tree, "mkosi.extra/usr/lib/tmpfiles.d/pydeclos-rules.conf")
+        text(tree, "mkosi.extra/usr/lib/tmpfiles.d/pydeclos-settings.conf")
     assert "mkosi.extra/usr/share/pydeclos/etc/node-exporter/web.yml" in tree
     assert "tcp dport { 9100 } accept" in text(tree, "mkosi.extra/usr/share/pydeclos/etc/nftables.conf")
     assert "disable prometheus-node-exporter.service" in \

@@ -58,7 +58,7 @@ ENTRY: dict[str, dict[str, Any]] = {
     "environment.etc": {"text": "x\n"},
     "networking.interfaces": {},
     "file_systems": {"device": "/dev/vdb", "fs_type": "ext4"},
-    "swap_devices": {"device": "/dev/vdc"},
+    "swap_devices": {"device": "/var/swapfile"},
     "assertions": {"assertion": True, "message": "fine"},
 }
 # Keys of dict[str, X] options with a meaning of their own: a value goes under this key.
@@ -70,7 +70,8 @@ VALUE_KEY: dict[str, str] = {
 BASE: dict[str, str] = {
     **dict.fromkeys(("after", "before", "wants", "requires", "unit"), "fuzz.service"),
     **dict.fromkeys(("wanted_by", "required_by"), "multi-user.target"),
-    "group": "users", "extra_groups": "users", "members": "fuzz", "user": "fuzz",
+    "group": "users", "extra_groups": "users", "age": "10d",
+    "argument": "/srv/fuzz-target", "mode": "0755", "members": "fuzz", "user": "fuzz",
     "autologin_user": "fuzz", "gateway": "192.0.2.1", "dns": "192.0.2.53",
     "hashed_password": "$y$j9T$fuzz$fuzz", "schedule": "daily",
     "ssh_authorized_keys": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA fuzz",
@@ -78,6 +79,8 @@ BASE: dict[str, str] = {
                     "/run/fuzz"),
     **dict.fromkeys(("enabled", "disabled", "masked", "package_units"), "fuzz.service"),
     "listen_stream": "/run/fuzz.sock", "listen_datagram": "/run/fuzz.dgram",
+    **dict.fromkeys(("restart_sec", "timeout_start_sec", "timeout_stop_sec", "on_boot_sec"),
+                    "1min 30s"),
 }
 KEY_BASE = {"boot.sysctl": "net.ipv4.ip_forward", "systemd.drop_ins": "ssh.service",
             "services.openssh.settings": "Banner", "systemd.units": "fuzz.service"}
@@ -87,6 +90,8 @@ EXCLUDED = {
     "services.nginx.virtual_hosts.<name>.extra_config", "environment.etc.<name>.text",
     "files.usr.<name>.text", "systemd.units.<name>.text",
     "systemd.drop_ins", "systemd.tmpfiles.rules", "networking.firewall.extra_rules",
+    # Shell scripts, verbatim by design (a file of their own, not a line of the unit).
+    *(f"systemd.services.<name>.{phase}" for phase in ("script", "pre_start", "post_start")),
     # A host file name, read while lowering (the hardening branch's host-file rules).
     "environment.etc.<name>.source",
     # Always refused: they exist only to explain that clear-text passwords and hashes in the
@@ -97,6 +102,7 @@ EXCLUDED = {
 }
 # Collections whose entries are named by a path.
 ENTRY_NAME = {"file_systems": "/srv/fuzz", "systemd.mounts": "/srv/fuzz",
+              "systemd.swaps": "/srv/fuzz",
               "systemd.units": "fuzz.service"}
 # Collections whose key becomes part of a file name (compared by count, not by path).
 NAMED = ("systemd.", "environment.etc", "services.cron_jobs", "networking.interfaces",
@@ -104,7 +110,10 @@ NAMED = ("systemd.", "environment.etc", "services.cron_jobs", "networking.interf
 # Options whose values name links (`multi-user.target.wants/x.service`): compared by count.
 LINKED = ("wanted_by", "required_by", "enabled", "disabled", "masked")
 # Instead of a mountpoint name, `file_systems.<name>` takes a path: keep it one.
-NAME_PREFIX = {"file_systems": "/srv/", "systemd.mounts": "/srv/", "environment.etc": "fuzz/"}
+NAME_PREFIX = {"file_systems": "/srv/", "systemd.mounts": "/srv/", "environment.etc": "fuzz/",
+               "systemd.tmpfiles.settings": "/srv/", "systemd.swaps": "/srv/"}
+# Keyed twice (path, then line type): its entries are made by `_tmpfiles`.
+TMPFILES = "systemd.tmpfiles.settings"
 
 # Known gaps: the refusal is right but comes from a module assertion, which names the
 # module's line, not the user's. Strict: when the gap closes, the mark must go.
@@ -115,12 +124,14 @@ ACCEPTED_BROKEN = {
     # An owner that is neither declared nor a Debian base account is accepted (a package
     # may create it); where none does, tmpfiles refuses the line at boot. To decide.
     "environment.etc.<name>.user": "an owner no one creates is accepted; tmpfiles refuses it",
+    **dict.fromkeys((f"{TMPFILES}.<name>.<name>.{field}" for field in ("user", "group")),
+                    "an owner no one creates is accepted; tmpfiles refuses it"),
 }
 
 # Types that take no string (a constrained str type shows as what it expects, so strings
 # are found by elimination).
 _SCALAR = (r"bool|int|None|Literal\[[^]]*\]|port \([^)]*\)|positive int \([^)]*\)|"
-           r"user or group id from \d+ to \d+")
+           r"user or group id from \d+ to \d+|int from -?\d+ to \d+")
 NOT_STRING = re.compile(rf"(list\[|dict\[str, )?({_SCALAR}|submodule)\]?(( \| )({_SCALAR}))*")
 
 HOSTILE_FRAGMENTS = [
@@ -182,6 +193,14 @@ def _base_text(option: dict[str, Any]) -> str:
     return PLACEHOLDER
 
 
+def _tmpfiles(path: str, text: str, key: bool) -> dict[str, Any]:
+    """A `systemd.tmpfiles.settings` entry with `text` as its path or one field."""
+    if key:
+        return {TMPFILES: {text: {"d": {}}}}
+    field = path.rsplit(".", 1)[-1]
+    return {TMPFILES: {"/srv/fuzz": {"L+" if field == "argument" else "d": {field: text}}}}
+
+
 class Target:
     """One place a string can go: an option's value, or the key of a dict option."""
 
@@ -201,6 +220,8 @@ class Target:
         if not path.startswith("users.users"):
             enable = {**enable, "users.users": {"fuzz": {"is_normal_user": True}}}
         value: Any
+        if path.startswith(TMPFILES):
+            return {**enable, **_tmpfiles(path, text, self.key)}
         if self.key and kind.endswith("submodule]"):
             return {**enable, path: {text: dict(ENTRY.get(path, {}))}}
         if self.key:
@@ -332,9 +353,9 @@ def _apply(base: str, fragment: str, position: str) -> str:
 LONG_GAPS = {
     "systemd.services.<name>.exec_start", "systemd.services.<name>.exec_start_pre",
     "systemd.services.<name>.exec_reload", "systemd.services.<name>.exec_stop",
-    "systemd.services.<name>.restart_sec", "systemd.services.<name>.working_directory",
+    "systemd.services.<name>.exec_start_post", "systemd.services.<name>.working_directory",
     "systemd.sockets.<name>.listen_stream", "systemd.sockets.<name>.listen_datagram",
-    "systemd.timers.<name>.on_calendar", "systemd.timers.<name>.on_boot_sec",
+    "systemd.timers.<name>.on_calendar",
     "services.cron_jobs.<name>.schedule",
     "environment.etc.<name>.group",
     # Values only their program can judge: nginx -t resolves a proxy_pass host name (one that

@@ -48,7 +48,7 @@ def test_normal_users_without_uid_are_allocated_on_the_machine_not_in_name_order
     unit = text(tree, f"{UNITS}/pydeclos-users.service")
     assert "ExecStart=/usr/lib/pydeclos/add-people /usr/lib/pydeclos/sysusers-people.conf" in unit
     assert "Before=systemd-tmpfiles-setup.service" in unit
-    homes = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-users.conf")
+    homes = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-settings.conf")
     assert "d /home/bob 0700 bob bob -" in homes
     assert "daemon1" not in homes
 
