@@ -1,0 +1,133 @@
+"""nginx virtual hosts: what they write, and `nginx -t` accepting every generated config
+(TLS ones with a throw-away certificate made by openssl in the test's directory)."""
+
+from __future__ import annotations
+
+import shlex
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pydeclos.cli import main
+from tests.lower import tools, validators
+
+SELF_SIGNED = "/var/lib/nginx-self-signed"
+
+
+def lower(tmp_path: Path, nginx: str) -> Path:
+    """Lower a system with `services.nginx = {nginx}`; the tree's directory."""
+    system = tmp_path / "system.py"
+    system.write_text(f"config = {{'services': {{'nginx': {textwrap.dedent(nginx)}}}}}\n")
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["lower", str(system), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def certificate(directory: Path, name: str = "a.org") -> tuple[Path, Path]:
+    tools.need("openssl")
+    directory.mkdir(parents=True, exist_ok=True)
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    made = tools.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                      "-subj", f"/CN={name}", "-keyout", key, "-out", cert])
+    assert made.returncode == 0, made.stderr
+    return cert, key
+
+
+def nginx_t(tree: Path, scratch: Path) -> str | None:
+    return validators.nginx(validators.nginx_includes(tree, scratch), scratch)
+
+
+def conf(tree: Path) -> str:
+    return (tree / validators.NGINX_CONF).read_text()
+
+
+def test_tls_host_with_redirect_and_locations_passes_nginx_t(tmp_path: Path) -> None:
+    cert, key = certificate(tmp_path / "tls")
+    tree = lower(tmp_path, f'''{{"enable": True, "open_firewall": True, "status_page": True,
+        "virtual_hosts": {{"a.org": {{
+            "root": "/srv/www", "force_ssl": True,
+            "ssl_certificate": "{cert}", "ssl_certificate_key": "{key}",
+            "locations": {{
+                "/": {{"try_files": ["$uri", "$uri/", "/index.html"]}},
+                "/static/": {{"alias": "/srv/static", "extra_config": "expires 7d;"}},
+                "/ws/": {{"proxy_pass": "http://127.0.0.1:9000", "proxy_websockets": True}},
+                "= /old": {{"return": "301 https://a.org/new"}},
+                "~* \\\\.php$": {{"return": "403"}},
+            }}}},
+            "b.org": {{"proxy_pass": "http://127.0.0.1:8080"}}}}}}''')
+    assert nginx_t(tree, tmp_path / "nginx") is None
+    text = conf(tree)
+    assert "listen 443 ssl http2 default_server;" in text
+    assert "listen 80 default_server;" in text  # a.org is first by name
+    assert "return 301 https://$host$request_uri;" in text
+    assert f"ssl_certificate_key {key};" in text
+    assert "alias /srv/static/;" in text
+    assert "proxy_set_header Upgrade $http_upgrade;" in text
+    assert "stub_status;" in text
+    assert "allow 127.0.0.1;" in text and "deny all;" in text
+    assert key.read_text() not in text
+
+
+def test_self_signed_unit_makes_the_pair_nginx_then_loads(tmp_path: Path) -> None:
+    """Run the first-boot unit's own command (into the test's directory): nginx -t accepts
+    the certificate it makes, for every name of the host."""
+    tree = lower(tmp_path, '''{"enable": True, "virtual_hosts": {"a.org": {
+        "root": "/srv/www", "self_signed": True, "server_aliases": ["www.a.org"]}}}''')
+    unit = (tree / "mkosi.extra" / tools.UNIT_DIR / "nginx-self-signed-a.org.service").read_text()
+    assert "ConditionPathExists=!/var/lib/nginx-self-signed/a.org/cert.pem" in unit
+    assert "Before=nginx.service" in unit
+    assert (tree / "mkosi.extra" / tools.UNIT_DIR / "nginx.service.wants"
+            / "nginx-self-signed-a.org.service").is_symlink()
+    command = next(line.removeprefix("ExecStart=") for line in unit.splitlines()
+                   if line.startswith("ExecStart="))
+    scratch = tmp_path / "state"
+    (scratch / "a.org").mkdir(parents=True)
+    made = tools.run(shlex.split(command.replace(SELF_SIGNED, str(scratch))))
+    assert made.returncode == 0, made.stderr
+    names = tools.run(["openssl", "x509", "-noout", "-ext", "subjectAltName", "-in",
+                       scratch / "a.org/cert.pem"])
+    assert "DNS:a.org, DNS:www.a.org" in names.stdout
+    text = conf(tree).replace(SELF_SIGNED, str(scratch))
+    (tree / validators.NGINX_CONF).write_text(text)
+    assert nginx_t(tree, tmp_path / "nginx") is None
+
+
+def test_declared_host_replaces_debians_default_site(tmp_path: Path) -> None:
+    tree = lower(tmp_path, '''{"enable": True, "virtual_hosts": {
+        "a.org": {"root": "/srv/a"}, "b.org": {"root": "/srv/b", "default": True}}}''')
+    site = tree / validators.NGINX_DIR / "sites-enabled/default"
+    assert "Welcome" not in site.read_text() and "server" not in site.read_text()
+    text = conf(tree)
+    a_block, b_block = text.split("server {")[1:]
+    assert "server_name a.org;" in a_block and "default_server" not in a_block
+    assert "server_name b.org;" in b_block and "listen 80 default_server;" in b_block
+    assert nginx_t(tree, tmp_path / "nginx") is None
+
+
+def test_without_hosts_debians_default_site_stays(tmp_path: Path) -> None:
+    tree = lower(tmp_path, '{"enable": True}')
+    assert not (tree / validators.NGINX_DIR / "sites-enabled/default").exists()
+
+
+def test_plain_http_host_has_no_tls(system) -> None:
+    text = system('config = {"services": {"nginx": {"enable": True, "virtual_hosts": '
+                  '{"a.org": {"root": "/srv"}}}}}\n').to_data()
+    etc = text["environment"]["etc"]["nginx/conf.d/pydeclos.conf"]["text"]
+    assert "ssl" not in etc and "443" not in etc
+    assert "openssl" not in text["packages"]
+
+
+@pytest.mark.parametrize("bad", [
+    "server {\n    listen 80;\n    ssl_certificate /nonexistent.pem;\n    "
+    "ssl_certificate_key /nonexistent.key;\n}\n",
+    "server {\n    listen 80;\n    gzip on;\n}\ngzip on;\n",
+])
+def test_nginx_t_refuses_a_missing_certificate_and_a_duplicate(tmp_path: Path, bad: str) -> None:
+    """The check above can fail: a certificate that is not there, or a directive Debian's
+    nginx.conf already sets at the http level."""
+    conf_file = tmp_path / "x.conf"
+    conf_file.write_text(bad)
+    assert validators.nginx(conf_file, tmp_path / "nginx")
