@@ -22,6 +22,7 @@ MODULES: list[str] = [
     "config/users.py",
     # keep-sorted end
     "tasks/filesystems.py",
+    "security/sudo.py",
     # keep-sorted start
     "services/cron_jobs.py",
     "services/firewall.py",

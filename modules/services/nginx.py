@@ -184,7 +184,7 @@ def default_ports(nginx) -> dict[str, set]:
     """Per host, the ports it is `default_server` on: the host marked `default`, else the
     first host by name that listens there."""
     chosen: dict[int, str] = {}
-    for name in sorted(nginx.virtual_hosts, key=lambda n: not nginx.virtual_hosts[n].default):
+    for name in sorted(sorted(nginx.virtual_hosts), key=lambda n: not nginx.virtual_hosts[n].default):
         vhost = nginx.virtual_hosts[name]
         for port in [vhost.port, *([vhost.ssl_port] if tls(vhost) else [])]:
             chosen.setdefault(port, name)
