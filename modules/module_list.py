@@ -28,6 +28,7 @@ MODULES: list[str] = [
     "services/firewall.py",
     "services/getty.py",
     "services/nginx.py",
+    "services/nginx_settings.py",
     "services/openssh.py",
     # keep-sorted end
 ]

@@ -131,3 +131,26 @@ def test_nginx_t_refuses_a_missing_certificate_and_a_duplicate(tmp_path: Path, b
     conf_file = tmp_path / "x.conf"
     conf_file.write_text(bad)
     assert validators.nginx(conf_file, tmp_path / "nginx")
+
+
+def test_recommended_settings_and_tls_pass_nginx_t_beside_debians_directives(
+        tmp_path: Path) -> None:
+    """Every switch on, with a TLS host: nginx -t over a main config holding Debian's
+    http-level directives (a duplicate of one would fail)."""
+    cert, key = certificate(tmp_path / "tls")
+    tree = lower(tmp_path, f'''{{"enable": True, "recommended_gzip_settings": True,
+        "recommended_proxy_settings": True, "recommended_tls_settings": True,
+        "recommended_optimisation": True, "virtual_hosts": {{"a.org": {{
+            "proxy_pass": "http://127.0.0.1:8080",
+            "ssl_certificate": "{cert}", "ssl_certificate_key": "{key}"}}}}}}''')
+    settings = (tree / validators.NGINX_DIR / "conf.d/pydeclos-settings.conf").read_text()
+    for line in ["gzip_vary on;", "proxy_http_version 1.1;", "ssl_session_tickets off;",
+                 "tcp_nodelay on;"]:
+        assert line in settings.splitlines()
+    assert "gzip on;" not in settings
+    assert nginx_t(tree, tmp_path / "nginx") is None
+
+
+def test_settings_off_write_no_file(system) -> None:
+    data = system('config = {"services": {"nginx": {"enable": True}}}\n').to_data()
+    assert "nginx/conf.d/pydeclos-settings.conf" not in data["environment"]["etc"]
