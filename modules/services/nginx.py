@@ -199,6 +199,9 @@ def location_errors(where: str, path: str, loc) -> list[str]:
     errors = []
     if loc.root and loc.alias:
         errors.append(f"{where}: set one of `root` or `alias`, not both")
+    if len(loc.try_files) == 1:
+        errors.append(f"{where}.try_files needs at least two entries: the files to try, then "
+                      "a fallback (a URI such as `/index.html`, or `=404`)")
     if loc.proxy_websockets and not loc.proxy_pass:
         errors.append(f"{where}.proxy_websockets needs `proxy_pass`")
     return errors
