@@ -117,6 +117,8 @@ EXPECTED |= {
             **DEFAULT_ETC_LINKS, **SERVER_KEYS,
             "localtime": "../usr/share/zoneinfo/Europe/Berlin",
             "nginx/conf.d/pydeclos.conf": "/usr/share/pydeclos/etc/nginx/conf.d/pydeclos.conf",
+            "nginx/sites-enabled/default":
+                "/usr/share/pydeclos/etc/nginx/sites-enabled/default",
             "ssh/sshd_config.d/pydeclos.conf": "/usr/share/pydeclos/etc/ssh/sshd_config.d/pydeclos.conf",
         },
         "etc_copies": {}, "passwords": {}, "tcp_ports": [22, 80],
