@@ -156,7 +156,7 @@ def accounts(tree: Path, scratch: Path) -> tuple[str | None, Path]:
 
 
 def visudo(sudoers: Path) -> str | None:
-    """`visudo -c -f` on one sudoers file (pydeclos does not write one yet)."""
+    """`visudo -c -f` on one sudoers file (security.sudo's drop-in)."""
     tools.need("visudo")
     result = tools.run(["visudo", "-c", "-f", sudoers])
     return None if result.returncode == 0 else (result.stdout + result.stderr
