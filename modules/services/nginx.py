@@ -266,6 +266,19 @@ def extra_config_errors(where: str, vhost) -> list[str]:
     return errors
 
 
+def port_errors(hosts) -> list[dict]:
+    """nginx decides TLS per listening socket: one port cannot be HTTP for one host and
+    HTTPS for another."""
+    plain = {v.port: n for n, v in sorted(hosts.items())}
+    secure = {v.ssl_port: n for n, v in sorted(hosts.items()) if tls(v)}
+    return [{"assertion": False, "options": [
+        t.entry_path("services.nginx.virtual_hosts", plain[port]),
+        t.entry_path("services.nginx.virtual_hosts", secure[port])], "message": (
+            f"port {port} is HTTP for virtual host {plain[port]!r} and HTTPS for "
+            f"{secure[port]!r}; give one of them another `port` or `ssl_port`")}
+            for port in sorted(set(plain) & set(secure))]
+
+
 def self_signed_unit(name: str, vhost) -> dict:
     cert, key = cert_paths(name, vhost)
     plain = [n for n in [name, *vhost.server_aliases] if not n.startswith("~")]
@@ -296,6 +309,7 @@ def config(cfg):
         errors.append({"assertion": False, "options": [
             t.entry_path("services.nginx.virtual_hosts", n) for n in sorted(hosts)
             if hosts[n].default], "message": "more than one virtual host has `default`"})
+    errors += port_errors(hosts)
     if errors:
         return {"assertions": errors}
     defaults = default_ports(nginx)

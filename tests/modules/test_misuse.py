@@ -178,6 +178,11 @@ ERRORS = [
         ' "default": True}, "b.org": {"root": "/srv", "default": True}}}}}',
         ["more than one virtual host has `default`", "a.org", "b.org"], id="two-defaults"),
     pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "self_signed": True}, "b.org": {"root": "/srv", "port": 443}}}}}',
+        ["port 443 is HTTP for virtual host 'b.org' and HTTPS for 'a.org'"],
+        id="port-http-and-https"),
+    pytest.param(
         '{"security": {"sudo": {"enable": True, "extra_rules": [{"groups": ["wheel"],'
         ' "commands": [{"command": "sudo -i"}]}]}}}',
         ["security.sudo.extra_rules", "sudo command", "absolute path"], id="sudo-relative-command"),
