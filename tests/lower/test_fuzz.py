@@ -365,6 +365,9 @@ LONG_GAPS = {
     # (`settings` is verbatim, an unknown keyword or extra word makes sshd refuse the file).
     "services.nginx.virtual_hosts.<name>.proxy_pass", "services.openssh.settings",
     "services.nginx.virtual_hosts.<name>.locations.<name>.proxy_pass",
+    # nginx variables (`$uri`, `$http_<header>`, a `map`'s): an unknown one only nginx -t finds.
+    "services.nginx.virtual_hosts.<name>.locations.<name>.try_files",
+    "services.nginx.virtual_hosts.<name>.locations.<name>.return",
     "services.openssh.settings{key}",
     # Refused by a module assertion (the module's line, not the user's), as UNLOCATED.
     "users.users.<name>.ssh_authorized_keys",

@@ -80,6 +80,7 @@ def test_self_signed_unit_makes_the_pair_nginx_then_loads(tmp_path: Path) -> Non
     assert "Before=nginx.service" in unit
     assert (tree / "mkosi.extra" / tools.UNIT_DIR / "nginx.service.wants"
             / "nginx-self-signed-a.org.service").is_symlink()
+    assert validators.units(tree, tmp_path / "verify", ["nginx-self-signed-a.org.service"]) is None
     command = next(line.removeprefix("ExecStart=") for line in unit.splitlines()
                    if line.startswith("ExecStart="))
     scratch = tmp_path / "state"
