@@ -3,8 +3,13 @@
 
 from __future__ import annotations
 
+import http.client
 import shlex
+import socket
+import ssl
+import subprocess
 import textwrap
+import time
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -149,3 +154,78 @@ def test_recommended_settings_and_tls_pass_nginx_t_beside_debians_directives(
 def test_settings_off_write_no_file(system) -> None:
     data = system('config = {"services": {"nginx": {"enable": True}}}\n').to_data()
     assert "nginx/conf.d/pydeclos-settings.conf" not in data["environment"]["etc"]
+
+
+RUN_MAIN = """\
+user root root;
+{main}"""
+TEMP_PATHS = "".join(f"    {kind}_temp_path {{scratch}}/{kind};\n"
+                     for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+
+
+def get(port: int, host: str, path: str, tls: bool = False) -> tuple[int, str, str]:
+    """(status, Location header, body) of one request to 127.0.0.1 with a Host header."""
+    if tls:
+        context = ssl._create_unverified_context()  # noqa: S323 (a throw-away certificate)
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection(
+            "127.0.0.1", port, timeout=10, context=context)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path, headers={"Host": host})
+    response = conn.getresponse()
+    return response.status, response.getheader("Location") or "", response.read().decode()
+
+
+def test_a_running_nginx_serves_what_was_declared(tmp_path: Path) -> None:
+    """nginx really started on the generated files (high ports, a scratch prefix): an
+    unknown name gets the default host, HTTP redirects to HTTPS, try_files falls back, the
+    status page answers the machine itself."""
+    tools.need("nginx", "openssl")
+    cert, key = certificate(tmp_path / "tls")
+    site, other = tmp_path / "site", tmp_path / "other"
+    site.mkdir(), other.mkdir()
+    (site / "index.html").write_text("the app shell\n")
+    (site / "hello.txt").write_text("hello file\n")
+    (other / "index.html").write_text("other host\n")
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    plain, secure = ports
+    tree = lower(tmp_path, f'''{{"enable": True, "status_page": True, "virtual_hosts": {{
+        "a.test": {{"root": "{site}", "port": {plain}, "ssl_port": {secure},
+            "ssl_certificate": "{cert}", "ssl_certificate_key": "{key}",
+            "force_ssl": True, "default": True,
+            "locations": {{"/": {{"try_files": ["$uri", "/index.html"]}}}}}},
+        "b.test": {{"root": "{other}", "port": {plain}}}}}}}''')
+    scratch = tmp_path / "run"
+    scratch.mkdir()
+    (scratch / "logs").mkdir()
+    main = RUN_MAIN.format(main=validators.NGINX_MAIN.format(
+        scratch=scratch, conf=validators.nginx_includes(tree, scratch)))
+    main = main.replace("    access_log off;\n", "    access_log off;\n"
+                        + TEMP_PATHS.format(scratch=scratch))
+    (scratch / "nginx.conf").write_text(main)
+    server = subprocess.Popen(["nginx", "-p", f"{scratch}/", "-c", scratch / "nginx.conf",
+                               "-e", "stderr", "-g", "daemon off;"],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", secure), timeout=1).close()
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read() if server.stdout else ""
+                time.sleep(0.1)
+        assert get(plain, "a.test", "/x?y=1")[:2] == (301, f"https://a.test:{secure}/x?y=1")
+        assert get(secure, "a.test", "/hello.txt", tls=True) == (200, "", "hello file\n")
+        assert get(secure, "a.test", "/no/such/page", tls=True)[2] == "the app shell\n"
+        assert get(plain, "b.test", "/")[2] == "other host\n"
+        # A name no host claims gets the default host (Debian's welcome page is gone).
+        assert get(plain, "unknown.test", "/")[0] == 301
+        status = get(plain, "b.test", "/nginx_status")
+        assert status[0] == 200 and "Active connections" in status[2]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
