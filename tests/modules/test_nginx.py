@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import http.client
+import http.server
 import shlex
 import socket
 import ssl
 import subprocess
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -163,6 +165,22 @@ TEMP_PATHS = "".join(f"    {kind}_temp_path {{scratch}}/{kind};\n"
                      for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
 
 
+class EchoHeaders(http.server.BaseHTTPRequestHandler):
+    """A backend that answers with what the proxy told it."""
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        body = (f"path={self.path} host={self.headers['Host']} "
+                f"proto={self.headers['X-Forwarded-Proto']} "
+                f"real-ip={self.headers['X-Real-IP']}\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def get(port: int, host: str, path: str, tls: bool = False) -> tuple[int, str, str]:
     """(status, Location header, body) of one request to 127.0.0.1 with a Host header."""
     if tls:
@@ -193,11 +211,15 @@ def test_a_running_nginx_serves_what_was_declared(tmp_path: Path) -> None:
             probe.bind(("127.0.0.1", 0))
             ports.append(probe.getsockname()[1])
     plain, secure = ports
+    backend = http.server.ThreadingHTTPServer(("127.0.0.1", 0), EchoHeaders)
+    backend_port = backend.server_address[1]
+    threading.Thread(target=backend.serve_forever, daemon=True).start()
     tree = lower(tmp_path, f'''{{"enable": True, "status_page": True, "virtual_hosts": {{
         "a.test": {{"root": "{site}", "port": {plain}, "ssl_port": {secure},
             "ssl_certificate": "{cert}", "ssl_certificate_key": "{key}",
             "force_ssl": True, "default": True,
-            "locations": {{"/": {{"try_files": ["$uri", "/index.html"]}}}}}},
+            "locations": {{"/": {{"try_files": ["$uri", "/index.html"]}},
+                           "/api/": {{"proxy_pass": "http://127.0.0.1:{backend_port}"}}}}}},
         "b.test": {{"root": "{other}", "port": {plain}}}}}}}''')
     scratch = tmp_path / "run"
     scratch.mkdir()
@@ -221,11 +243,15 @@ def test_a_running_nginx_serves_what_was_declared(tmp_path: Path) -> None:
         assert get(plain, "a.test", "/x?y=1")[:2] == (301, f"https://a.test:{secure}/x?y=1")
         assert get(secure, "a.test", "/hello.txt", tls=True) == (200, "", "hello file\n")
         assert get(secure, "a.test", "/no/such/page", tls=True)[2] == "the app shell\n"
+        echoed = get(secure, "a.test", "/api/x", tls=True)[2]
+        assert "path=/api/x" in echoed and "host=a.test" in echoed
+        assert "proto=https" in echoed and "real-ip=127.0.0.1" in echoed
         assert get(plain, "b.test", "/")[2] == "other host\n"
         # A name no host claims gets the default host (Debian's welcome page is gone).
         assert get(plain, "unknown.test", "/")[0] == 301
         status = get(plain, "b.test", "/nginx_status")
         assert status[0] == 200 and "Active connections" in status[2]
     finally:
+        backend.shutdown()
         server.terminate()
         server.wait(timeout=10)
