@@ -13,7 +13,7 @@ TAGS = ("NOPASSWD", "PASSWD", "NOEXEC", "EXEC", "SETENV", "NOSETENV", "LOG_INPUT
         "NOLOG_INPUT", "LOG_OUTPUT", "NOLOG_OUTPUT")
 
 command_options = {
-    "command": option(t.sudo_command, description=(
+    "command": option(t.sudo_command | None, default=None, description=(
         "`ALL`, or an absolute path with optional arguments (then only those arguments)."),
         example="/usr/bin/systemctl restart nginx.service"),
     "options": option(list[t.enum(*TAGS)], default=[], description=(
@@ -76,6 +76,10 @@ def rule_errors(sudo) -> list[dict]:
             errors.append(f"{where} names no `users` and no `groups`: say whom it is for")
         if not rule.commands:
             errors.append(f"{where} has no `commands`: give at least one (`ALL` for any)")
+        for index, command in enumerate(rule.commands):
+            if command.command is None:
+                errors.append(f"{where}.commands[{index}] has no `command`: give an absolute "
+                              "path (or `ALL` for any)")
     return [{"assertion": False, "options": ["security.sudo.extra_rules"], "message": m}
             for m in errors]
 

@@ -70,6 +70,8 @@ def test_enabled_installs_sudo(system) -> None:
      "options"),
     ('{"commands": [{"command": "ALL"}]}', "names no `users` and no `groups`"),
     ('{"users": ["alice"]}', "has no `commands`"),
+    ('{"users": ["alice"], "commands": [{"options": ["NOPASSWD"]}]}',
+     "commands[0] has no `command`"),
 ])
 def test_bad_rule_is_refused_at_the_users_line(system, rule: str, option: str) -> None:
     with pytest.raises(PydeclosError) as caught:
