@@ -25,11 +25,13 @@ MODULES: list[str] = [
     "tasks/filesystems.py",
     "tasks/swap.py",
     # keep-sorted end
+    "security/sudo.py",
     # keep-sorted start
     "services/cron_jobs.py",
     "services/firewall.py",
     "services/getty.py",
     "services/nginx.py",
+    "services/nginx_settings.py",
     "services/openssh.py",
     # keep-sorted end
 ]

@@ -53,7 +53,8 @@ __all__ = [
     "component", "kernel_param",
     "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword", "ssh_value",
-    "nginx_backend",
+    "nginx_backend", "nginx_location", "nginx_word", "nginx_return", "sudo_command",
+    "sudo_run_as",
     "job_name", "ini_value", "duration", "state_directory", "unit_line", "crypt_hash", "gecos",
     "tmpfiles_rule", "tmpfiles_type", "tmpfiles_age", "tmpfiles_argument", "system_id",
     "ip_address", "ip_interface", "entry_path", "Parsed",
@@ -148,6 +149,31 @@ nginx_backend = Matching(
     r"(?:/[^\s\x00-\x1f\x7f;{}'\"#$\\]*)?|unix:/[^\s\x00-\x1f\x7f;{}'\"#$\\:]+",
     "an http://host[:port][/path] or unix:/path address without spaces, quotes, ';', "
     "braces, '#', '$' or '\\'", example="http://127.0.0.1:8080")
+# One nginx token where a '#' could start a comment: no '#' at all.
+_NGINX_TOKEN = r"(?:[^\s\x00-\x1f\x7f;{}'\"\\#]|\\[^\s\x00-\x1f\x7f;{}'\"\\#])+"
+nginx_word = Matching(
+    _NGINX_TOKEN, "one nginx word without spaces, quotes, ';', braces or '#' (a '\\' "
+    "escapes the next character), such as '$uri/' or '=404'", example="$uri")
+nginx_location = Matching(
+    rf"(?:= |\^~ )?/(?:{_NGINX_TOKEN})?|~\*? {_NGINX_TOKEN}|@[A-Za-z0-9_-]+",
+    "an nginx location: a '/prefix', '= /exact' or '^~ /prefix', a '~ regex' or "
+    "'~* regex' (one word, no spaces, quotes, ';', braces or '#'), or a named '@location'",
+    example="/api/")
+nginx_return = Matching(
+    rf"[1-5][0-9]{{2}}(?: {_NGINX_TOKEN})?|https?://{_NGINX_TOKEN}",
+    "an nginx return: a status code, optionally followed by one word (a URL or text), "
+    "or a URL alone, such as '301 https://example.org$request_uri'",
+    example="301 https://example.org$request_uri")
+# sudoers needs ',', ':', '=' and '\' escaped in a command, and reads '#' as a comment.
+sudo_command = Matching(
+    r"ALL|/(?:[^\s\x00-\x1f\x7f,:=\\#\"'!]+)(?: [^\s\x00-\x1f\x7f,:=\\#\"']+)*",
+    "a sudo command: 'ALL', or an absolute path with optional arguments separated by single "
+    "spaces, without ',', ':', '=', '\\', '#', quotes or control characters",
+    example="/usr/bin/systemctl restart nginx.service")
+sudo_run_as = Matching(
+    r"(?:ALL|[a-z_][a-z0-9_-]{0,30})(?::(?:ALL|[a-z_][a-z0-9_-]{0,30}))?",
+    "whom a sudo rule runs commands as: 'ALL', a user, or 'user:group' (either may be "
+    "'ALL'), such as 'ALL:ALL' or 'www-data'", example="ALL:ALL")
 etc_path = Matching(
     rf"(?!(?:{'|'.join(ETC_RESERVED)})(?:/|$)){_RELATIVE}",
     "a path relative to /etc such as 'ssh/sshd_config.d/local.conf': normalised, without "

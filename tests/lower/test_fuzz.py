@@ -39,12 +39,16 @@ PLACEHOLDER = "fuzzvalue"
 ENABLE: dict[str, dict[str, Any]] = {
     "services.nginx.": {"services.nginx.enable": True},
     "services.openssh.": {"services.openssh.enable": True},
+    "security.sudo.": {"security.sudo.enable": True},
     # A socket starts the service of its name.
     "systemd.sockets.": {"systemd.services.fuzz": {"exec_start": ["/bin/true"]}},
 }
 # A valid entry for each `<name>` / `*` collection, to which the fuzzed value is added.
 ENTRY: dict[str, dict[str, Any]] = {
     "services.nginx.virtual_hosts": {"root": "/srv/www"},
+    "services.nginx.virtual_hosts.<name>.locations": {},
+    "security.sudo.extra_rules": {"users": ["fuzz"], "commands": [{"command": "ALL"}]},
+    "security.sudo.extra_rules.*.commands": {"command": "ALL"},
     "users.users": {"is_normal_user": True},
     "users.groups": {},
     "services.cron_jobs": {"command": "true"},
@@ -61,6 +65,8 @@ ENTRY: dict[str, dict[str, Any]] = {
     "swap_devices": {"device": "/var/swapfile"},
     "assertions": {"assertion": True, "message": "fine"},
 }
+# Lists that need more than one entry: the fuzzed value comes first, then these.
+LIST_TAIL: dict[str, list[str]] = {"try_files": ["=404"]}
 # Keys of dict[str, X] options with a meaning of their own: a value goes under this key.
 VALUE_KEY: dict[str, str] = {
     "settings": "Banner", "sysctl": "net.ipv4.ip_forward", "variables": "FUZZ",
@@ -78,16 +84,24 @@ BASE: dict[str, str] = {
     **dict.fromkeys(("path_exists", "path_changed", "path_modified", "directory_not_empty"),
                     "/run/fuzz"),
     **dict.fromkeys(("enabled", "disabled", "masked", "package_units"), "fuzz.service"),
+    "try_files": "$uri",
     "listen_stream": "/run/fuzz.sock", "listen_datagram": "/run/fuzz.dgram",
     **dict.fromkeys(("restart_sec", "timeout_start_sec", "timeout_stop_sec", "on_boot_sec"),
                     "1min 30s"),
 }
 KEY_BASE = {"boot.sysctl": "net.ipv4.ip_forward", "systemd.drop_ins": "ssh.service",
-            "services.openssh.settings": "Banner", "systemd.units": "fuzz.service"}
+            "services.openssh.settings": "Banner", "systemd.units": "fuzz.service",
+            "services.nginx.virtual_hosts.<name>.locations": "/fuzz"}
 # Not fuzzed, and why.
 EXCLUDED = {
     # Verbatim by design: the user writes the target file's own syntax.
     "services.nginx.virtual_hosts.<name>.extra_config", "environment.etc.<name>.text",
+    "services.nginx.virtual_hosts.<name>.locations.<name>.extra_config",
+    "security.sudo.extra_config",
+    # A path on the machine that nginx -t opens: a fuzzed one names no file. The same type
+    # (t.absolute_path) is fuzzed through `root` and `alias`.
+    "services.nginx.virtual_hosts.<name>.ssl_certificate",
+    "services.nginx.virtual_hosts.<name>.ssl_certificate_key",
     "files.usr.<name>.text", "systemd.units.<name>.text",
     "systemd.drop_ins", "systemd.tmpfiles.rules", "networking.firewall.extra_rules",
     # Shell scripts, verbatim by design (a file of their own, not a line of the unit).
@@ -103,7 +117,8 @@ EXCLUDED = {
 # Collections whose entries are named by a path.
 ENTRY_NAME = {"file_systems": "/srv/fuzz", "systemd.mounts": "/srv/fuzz",
               "systemd.swaps": "/srv/fuzz",
-              "systemd.units": "fuzz.service"}
+              "systemd.units": "fuzz.service",
+              "services.nginx.virtual_hosts.<name>.locations": "/fuzz"}
 # Collections whose key becomes part of a file name (compared by count, not by path).
 NAMED = ("systemd.", "environment.etc", "services.cron_jobs", "networking.interfaces",
          "file_systems", "users.users", "services.nginx.virtual_hosts")
@@ -159,22 +174,29 @@ def string_options() -> list[dict[str, Any]]:
 
 
 def _set(path: str, value: Any) -> dict[str, Any]:
-    """{'a.b.<name>.c': v} as nested dicts, each `<name>`/`*` a valid entry named fuzz."""
+    """{'a.b.<name>.c': v} as nested dicts, each `<name>`/`*` a valid entry named fuzz (a
+    collection inside an entry, such as a virtual host's locations, nests once more)."""
     parts = re.split(r"\.(<name>|\*)\.?", path)
-    # parts: [collection, marker, rest, marker, rest...]; only one level is used here.
     if len(parts) == 1:
         return {path: value}
-    collection, marker, rest = parts[0], parts[1], parts[2]
+    return {parts[0]: _entries(parts[0], parts[1:], value)}
+
+
+def _entries(collection: str, parts: list[str], value: Any) -> Any:
+    """The collection's one valid entry, with `value` set at the rest of the path."""
+    marker, rest = parts[0], parts[1]
     entry = dict(ENTRY.get(collection, {}))
-    if rest:
+    if rest and len(parts) > 2:
+        entry[rest] = _entries(f"{collection}.{marker}.{rest}", parts[2:], value)
+    elif rest:
         if collection == "services.nginx.virtual_hosts" and rest == "proxy_pass":
             entry.pop("root")
         if collection == "environment.etc" and rest == "link":
             entry.pop("text")  # exactly one of text, source or link
         entry[rest] = value
     if marker == "*":
-        return {collection: [entry]}
-    return {collection: {ENTRY_NAME.get(collection, "fuzz"): entry}}
+        return [entry]
+    return {ENTRY_NAME.get(collection, "fuzz"): entry}
 
 
 def _base_text(option: dict[str, Any]) -> str:
@@ -223,14 +245,15 @@ class Target:
         if path.startswith(TMPFILES):
             return {**enable, **_tmpfiles(path, text, self.key)}
         if self.key and kind.endswith("submodule]"):
-            return {**enable, path: {text: dict(ENTRY.get(path, {}))}}
+            return {**enable, **_set(path, {text: dict(ENTRY.get(path, {}))})}
         if self.key:
             value = {text: {"fuzz.conf": "[Unit]\n"} if "drop_ins" in path else "1"}
         elif kind.startswith("dict["):
             inner = {"fuzz.conf": text} if "lines" in kind else text
             value = {VALUE_KEY.get(path.rsplit(".", 1)[-1], "X-Fuzz"): inner}
         else:
-            value = [text] if kind.startswith("list[") else text
+            tail = LIST_TAIL.get(path.rsplit(".", 1)[-1], [])
+            value = [text, *tail] if kind.startswith("list[") else text
         return {**enable, **_set(path, value)}
 
 
@@ -362,6 +385,10 @@ LONG_GAPS = {
     # does not resolve fails); sshd knows its keywords and how many arguments each takes
     # (`settings` is verbatim, an unknown keyword or extra word makes sshd refuse the file).
     "services.nginx.virtual_hosts.<name>.proxy_pass", "services.openssh.settings",
+    "services.nginx.virtual_hosts.<name>.locations.<name>.proxy_pass",
+    # nginx variables (`$uri`, `$http_<header>`, a `map`'s): an unknown one only nginx -t finds.
+    "services.nginx.virtual_hosts.<name>.locations.<name>.try_files",
+    "services.nginx.virtual_hosts.<name>.locations.<name>.return",
     "services.openssh.settings{key}",
     # Refused by a module assertion (the module's line, not the user's), as UNLOCATED.
     "users.users.<name>.ssh_authorized_keys",

@@ -70,7 +70,8 @@ MINIMAL_ETC = {
 }
 SERVER_ETC = {
     "fstab", "hostname", "hosts", "locale.conf", "localtime", "nftables.conf",
-    "nginx/conf.d/pydeclos.conf", "ssh/authorized_keys.d/alice", "ssh/authorized_keys.d/bob",
+    "nginx/conf.d/pydeclos.conf", "nginx/sites-enabled/default",
+    "ssh/authorized_keys.d/alice", "ssh/authorized_keys.d/bob",
     "ssh/sshd_config.d/pydeclos.conf", "vconsole.conf",
 }
 

@@ -117,6 +117,8 @@ EXPECTED |= {
             **DEFAULT_ETC_LINKS, **SERVER_KEYS,
             "localtime": "../usr/share/zoneinfo/Europe/Berlin",
             "nginx/conf.d/pydeclos.conf": "/usr/share/pydeclos/etc/nginx/conf.d/pydeclos.conf",
+            "nginx/sites-enabled/default":
+                "/usr/share/pydeclos/etc/nginx/sites-enabled/default",
             "ssh/sshd_config.d/pydeclos.conf": "/usr/share/pydeclos/etc/ssh/sshd_config.d/pydeclos.conf",
         },
         "etc_copies": {}, "passwords": {}, "tcp_ports": [22, 80],
@@ -250,13 +252,14 @@ def test_nft_loads_the_firewall(lowered) -> None:
 
 
 def test_nginx_accepts_the_virtual_hosts(lowered, tmp_path: Path) -> None:
-    """`nginx -t` on the generated conf.d file, included as Debian's nginx.conf does."""
+    """`nginx -t` on the generated conf.d and sites-enabled files, included as Debian's
+    nginx.conf does."""
     expected, tree = lowered
     conf = tree / validators.NGINX_CONF
     if "nginx" not in expected["packages"]:
         assert not conf.exists()
         return
-    assert validators.nginx(conf, tmp_path) is None
+    assert validators.nginx(validators.nginx_includes(tree, tmp_path), tmp_path) is None
 
 
 def test_sshd_accepts_the_settings(lowered, tmp_path: Path) -> None:

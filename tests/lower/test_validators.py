@@ -15,6 +15,9 @@ CASES = [
                  "server {\n    listen 80;\n    location / {\n        root /srv;\n    }\n}\n",
                  "server {\n    listen 80;\n    location / {\n        root /srv; } x {\n    }\n}\n",
                  id="nginx"),
+    # A directive Debian's nginx.conf sets at the http level, set again by ours.
+    pytest.param(lambda conf, scratch: validators.nginx(conf, scratch),
+                 "gzip_vary on;\n", "gzip on;\n", id="nginx-debian-http-directive"),
     pytest.param(lambda conf, scratch: validators.sshd(conf, scratch),
                  "Port 22\nBanner /etc/issue.net\n", "Port 22\nBanner \"/etc/issue.net\n",
                  id="sshd"),

@@ -22,13 +22,22 @@ SSHD_CONF = f"{ETC}/ssh/sshd_config.d/pydeclos.conf"
 NFT_CONF = f"{ETC}/nftables.conf"
 SUDOERS_DIR = f"{ETC}/sudoers.d"
 
-# A main nginx.conf like Debian's, reduced to what `nginx -t` needs, including only ours.
+NGINX_DIR = f"{ETC}/nginx"
+# A main nginx.conf like Debian's: its http-level directives (so a duplicate of one in
+# ours fails here as on the machine), without its paths, including ours.
 NGINX_MAIN = """\
 pid {scratch}/nginx.pid;
 error_log stderr;
 events {{}}
 http {{
+    sendfile on;
+    tcp_nopush on;
+    types_hash_max_size 2048;
+    default_type application/octet-stream;
+    ssl_protocols TLSv1 TLSv1.1 TLSv1.2 TLSv1.3;
+    ssl_prefer_server_ciphers on;
     access_log off;
+    gzip on;
     include {conf};
 }}
 """
@@ -49,6 +58,16 @@ def nginx(conf: Path, scratch: Path) -> str | None:
     main.write_text(NGINX_MAIN.format(scratch=scratch, conf=conf))
     result = tools.run(["nginx", "-t", "-q", "-e", "stderr", "-p", f"{scratch}/", "-c", main])
     return None if result.returncode == 0 else result.stdout + result.stderr
+
+
+def nginx_includes(tree: Path, scratch: Path) -> Path:
+    """A file in `scratch` including every nginx file the tree writes, as Debian's
+    nginx.conf does."""
+    conf = tree / NGINX_DIR
+    scratch.mkdir(parents=True, exist_ok=True)
+    included = scratch / "includes.conf"
+    included.write_text(f"include {conf}/conf.d/*.conf;\ninclude {conf}/sites-enabled/*;\n")
+    return included
 
 
 def sshd(conf: Path, scratch: Path) -> str | None:
@@ -137,7 +156,7 @@ def accounts(tree: Path, scratch: Path) -> tuple[str | None, Path]:
 
 
 def visudo(sudoers: Path) -> str | None:
-    """`visudo -c -f` on one sudoers file (pydeclos does not write one yet)."""
+    """`visudo -c -f` on one sudoers file (security.sudo's drop-in)."""
     tools.need("visudo")
     result = tools.run(["visudo", "-c", "-f", sudoers])
     return None if result.returncode == 0 else (result.stdout + result.stderr
@@ -148,7 +167,8 @@ def check_tree(tree: Path, scratch: Path, *, unit_names: list[str] | None = None
                with_units: bool = True) -> dict[str, str]:
     """Every check whose input the tree holds; {check: complaint} for those that failed."""
     failed: dict[str, str] = {}
-    if (tree / NGINX_CONF).exists() and (problem := nginx(tree / NGINX_CONF, scratch / "nginx")):
+    if (tree / NGINX_CONF).exists() and (problem := nginx(nginx_includes(tree, scratch / "nginx"),
+                                                          scratch / "nginx")):
         failed["nginx -t"] = problem
     if (tree / SSHD_CONF).exists() and (problem := sshd(tree / SSHD_CONF, scratch / "sshd")):
         failed["sshd -t"] = problem

@@ -153,6 +153,53 @@ ERRORS = [
         '"proxy_pass": "127.0.0.1:8080"}}}}}',
         ["proxy_pass", "http://127.0.0.1:8080"], id="proxy-pass-without-scheme"),
     pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "ssl_certificate": "/usr/share/a.crt", "ssl_certificate_key": "/usr/share/a.key"}}}}}',
+        ["ssl_certificate_key", "/usr/share/a.key", "inside /usr", "every update publishes",
+         "self_signed"], id="tls-key-in-usr"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "force_ssl": True}}}}}',
+        ["a.org", "force_ssl needs a certificate", "self_signed"], id="force-ssl-without-tls"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "ssl_certificate": "/etc/a.crt"}}}}}',
+        ["a.org", "both `ssl_certificate` and `ssl_certificate_key`"], id="tls-cert-without-key"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {'
+        '"proxy_pass": "http://127.0.0.1:8080", "extra_config": "add_header X-A 1;"}}}}}',
+        ["a.org", "extra_config sets add_header", "nginx drops", "location's `extra_config`"],
+        id="server-header-hidden-by-location"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "locations": {"/x": {}}, "extra_config": "location /x { return 404; }"}}}}}',
+        ["a.org", "declares `location /x`", "keep one"], id="location-declared-twice"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"locations": {'
+        '"/": {"root": "/srv", "alias": "/srv"}}}}}}}',
+        ['locations."/"', "one of `root` or `alias`"], id="location-root-and-alias"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"locations": {'
+        '"/ x": {"root": "/srv"}}}}}}}',
+        ["locations", "an nginx location"], id="location-with-space"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"~^a$": {"root": "/srv",'
+        ' "self_signed": True}}}}}',
+        ["self_signed", "plain host name"], id="self-signed-regex-name"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "default": True}, "b.org": {"root": "/srv", "default": True}}}}}',
+        ["more than one virtual host has `default`", "a.org", "b.org"], id="two-defaults"),
+    pytest.param(
+        '{"services": {"nginx": {"enable": True, "virtual_hosts": {"a.org": {"root": "/srv",'
+        ' "self_signed": True}, "b.org": {"root": "/srv", "port": 443}}}}}',
+        ["port 443 is HTTP for virtual host 'b.org' and HTTPS for 'a.org'"],
+        id="port-http-and-https"),
+    pytest.param(
+        '{"security": {"sudo": {"enable": True, "extra_rules": [{"groups": ["wheel"],'
+        ' "commands": [{"command": "sudo -i"}]}]}}}',
+        ["security.sudo.extra_rules", "sudo command", "absolute path"], id="sudo-relative-command"),
+    pytest.param(
         '{"environment": {"variables": {"MY-VAR": "x"}}}',
         ["environment.variables", "MY-VAR", "expected a variable name"], id="bad-variable-name"),
     pytest.param(

@@ -61,7 +61,7 @@ def test_nginx_writes_one_server_block_per_virtual_host(system) -> None:
     assert text.count("server {") == 2
     assert "server_name example.org www.example.org;" in text
     assert "root /srv/www;" in text
-    assert "listen 8000;" in text
+    assert "listen 8000 default_server;" in text
     assert "proxy_pass http://127.0.0.1:8080;" in text
     assert text.count("{") == text.count("}")
 
