@@ -57,6 +57,7 @@ ENTRY: dict[str, dict[str, Any]] = {
     "systemd.units": {"text": "[Unit]\nDescription=fuzz\n"},
     "environment.etc": {"text": "x\n"},
     "networking.interfaces": {},
+    "systemd.network.networks": {"match": {"name": ["eth9"]}},
     "file_systems": {"device": "/dev/vdb", "fs_type": "ext4"},
     "swap_devices": {"device": "/dev/vdc"},
     "assertions": {"assertion": True, "message": "fine"},
@@ -78,6 +79,9 @@ BASE: dict[str, str] = {
                     "/run/fuzz"),
     **dict.fromkeys(("enabled", "disabled", "masked", "package_units"), "fuzz.service"),
     "listen_stream": "/run/fuzz.sock", "listen_datagram": "/run/fuzz.dgram",
+    "mac_address": "52:54:00:12:34:56", "address": "192.0.2.10/24",
+    "destination": "198.51.100.0/24", "domains": "example.org",
+    "required_for_online": "routable",
 }
 KEY_BASE = {"boot.sysctl": "net.ipv4.ip_forward", "systemd.drop_ins": "ssh.service",
             "services.openssh.settings": "Banner", "systemd.units": "fuzz.service"}
@@ -92,6 +96,10 @@ EXCLUDED = {
     # Always refused: they exist only to explain that clear-text passwords and hashes in the
     # configuration are not taken (docs/security.md).
     "users.users.<name>.password", "users.users.<name>.hashed_password",
+    # networkd keys by name: names and one-line values are typed like systemd.services'
+    # service_config; whether networkd knows the key is the user's business.
+    "systemd.network.networks.<name>.settings",
+    "systemd.network.networks.<name>.routes.*.settings",
     # Not written into any file.
     "assertions.*.message", "assertions.*.options", "warnings",
 }
@@ -120,7 +128,7 @@ ACCEPTED_BROKEN = {
 # Types that take no string (a constrained str type shows as what it expects, so strings
 # are found by elimination).
 _SCALAR = (r"bool|int|None|Literal\[[^]]*\]|port \([^)]*\)|positive int \([^)]*\)|"
-           r"user or group id from \d+ to \d+")
+           r"unsigned int \([^)]*\)|int from \d+ to \d+|user or group id from \d+ to \d+")
 NOT_STRING = re.compile(rf"(list\[|dict\[str, )?({_SCALAR}|submodule)\]?(( \| )({_SCALAR}))*")
 
 HOSTILE_FRAGMENTS = [
@@ -148,9 +156,10 @@ def string_options() -> list[dict[str, Any]]:
 
 
 def _set(path: str, value: Any) -> dict[str, Any]:
-    """{'a.b.<name>.c': v} as nested dicts, each `<name>`/`*` a valid entry named fuzz."""
-    parts = re.split(r"\.(<name>|\*)\.?", path)
-    # parts: [collection, marker, rest, marker, rest...]; only one level is used here.
+    """{'a.b.<name>.c': v} as nested dicts, each `<name>`/`*` a valid entry named fuzz (a
+    collection inside an entry, such as a network's `routes.*`, gets one entry too)."""
+    parts = re.split(r"\.(<name>|\*)\.?", path, maxsplit=1)
+    # parts: [collection, marker, rest]
     if len(parts) == 1:
         return {path: value}
     collection, marker, rest = parts[0], parts[1], parts[2]
@@ -160,7 +169,7 @@ def _set(path: str, value: Any) -> dict[str, Any]:
             entry.pop("root")
         if collection == "environment.etc" and rest == "link":
             entry.pop("text")  # exactly one of text, source or link
-        entry[rest] = value
+        entry.update(_set(rest, value))
     if marker == "*":
         return {collection: [entry]}
     return {collection: {ENTRY_NAME.get(collection, "fuzz"): entry}}
