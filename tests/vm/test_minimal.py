@@ -53,6 +53,8 @@ find . -type f -printf '%P\n' | while read -r f; do
 done
 p image_version "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
 p network "$(networkctl list --no-legend --no-pager | awk '$2 != "lo" {print $2, $4, $5}')"
+# Nothing in this system wants network-online.target; starting it runs wait-online.
+timeout 120 systemctl start network-online.target
 p online "$(systemctl is-active network-online.target)"
 p address "$(hostname -I)"
 if exec 3<>/dev/tcp/10.0.2.100/@SERVICE@; then
@@ -70,9 +72,10 @@ else
   p host_gateway blocked
 fi
 # The host connects to the forwarded port and holds the connection: an established TCP
-# connection to port 22 (hex 0016, state 01) from qemu's side of the network.
+# connection to port 22 (hex 0016, state 01) from qemu's side of the network (in tcp6 when
+# sshd's socket is dual-stack, with the IPv4 address mapped).
 for _ in $(seq 180); do
-  peer=$(awk '$2 ~ /:0016$/ && $4 == "01" {print $3}' /proc/net/tcp | head -n 1)
+  peer=$(awk '$2 ~ /:0016$/ && $4 == "01" {print $3}' /proc/net/tcp /proc/net/tcp6 | head -n 1)
   [ -n "$peer" ] && break
   sleep 1
 done
@@ -243,7 +246,7 @@ def test_default_dhcp_configures_the_card_and_network_online_is_reached(probes) 
 def test_a_forward_reaches_the_guests_sshd_from_the_host(probes) -> None:
     assert NETWORK["banner"].startswith(b"SSH-2.0-OpenSSH"), NETWORK
     # 10.0.2.2 in /proc/net/tcp's little-endian hex: the connection came in through qemu.
-    assert one(probes, "forward_peer").startswith("0202000A:")
+    assert "0202000A:" in one(probes, "forward_peer")
 
 
 def test_the_guest_reaches_a_host_service_and_nothing_else(probes) -> None:
