@@ -17,6 +17,7 @@ MODULES: list[str] = [
     "config/console.py",
     "config/environment.py",
     "config/i18n.py",
+    "config/networkd.py",
     "config/networking.py",
     "config/time.py",
     "config/users.py",

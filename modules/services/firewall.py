@@ -1,8 +1,9 @@
 """A stateful nftables firewall for incoming traffic.
 
 The ruleset (/etc/nftables.conf, loaded by Debian's nftables.service) accepts established
-traffic, loopback, ICMP and DHCPv6 replies, then the ports listed here, then `extra_rules`;
-everything else inbound is dropped; forwarding and outbound traffic are not filtered. The
+traffic, loopback and the trusted interfaces, ICMP (without echo requests when
+`allow_ping` is off, as in NixOS) and DHCPv6 replies, then the ports listed here, then
+`extra_rules`; everything else inbound is dropped; forwarding and outbound traffic are not filtered. The
 file flushes the whole ruleset first, so reloading it is idempotent. Services open their
 own ports (`services.openssh.open_firewall`), so a system file rarely lists ports by hand.
 """
@@ -26,6 +27,15 @@ def balanced(text: str) -> bool:
     return depth == 0
 
 
+def sorted_names(names: list[str]) -> list[str]:
+    return sorted(set(names))
+
+
+# nftables matches an interface name exactly or, with a trailing `*`, by prefix.
+trusted_interface = t.matching(r"(?=.{1,16}$)[A-Za-z0-9_.-]{1,15}\*?",
+                               "an interface name, or a prefix ending in '*' such as 'wg*'",
+                               example="wg0")
+
 extra_rules_type = t.Parsed(
     lambda text: balanced(text) and all(c == "\n" or c == "\t" or c >= " " for c in text),
     "nftables rules for the input chain: plain lines, each brace closed")
@@ -33,6 +43,13 @@ extra_rules_type = t.Parsed(
 options = {"networking": {"firewall": {
     "enable": option(bool, default=True, description=(
         "Whether to filter incoming traffic with nftables.")),
+    "trusted_interfaces": option(list[trusted_interface], default=[], apply=sorted_names,
+                                 description=(
+        "Interfaces whose incoming traffic is all accepted; a trailing `*` matches a prefix "
+        "(`wg*`)."), example=["wg0"]),
+    "allow_ping": option(bool, default=True, description=(
+        "Whether to answer ping (ICMP and ICMPv6 echo requests); other ICMP, which IPv6 "
+        "needs, is accepted either way.")),
     "allowed_tcp_ports": option(list[t.Port], default=[], apply=sorted_ports, description=(
         "TCP ports open to everyone."), example=[80, 443]),
     "allowed_udp_ports": option(list[t.Port], default=[], apply=sorted_ports, description=(
@@ -49,6 +66,11 @@ def render_ruleset(firewall) -> str:
         "ct state established,related accept",
         "ct state invalid drop",
         'iifname "lo" accept',
+    ]
+    rules += [f'iifname "{name}" accept' for name in firewall.trusted_interfaces]
+    if not firewall.allow_ping:
+        rules += ["icmp type echo-request drop", "icmpv6 type echo-request drop"]
+    rules += [
         "meta l4proto { icmp, icmpv6 } accept",
         "ip6 saddr fe80::/10 udp dport 546 accept",
     ]

@@ -1,4 +1,9 @@
-"""Boot a disk image in qemu: UEFI (OVMF), serial console, no network.
+"""Boot a disk image in qemu: UEFI (OVMF), serial console, one restricted network card.
+
+The card is qemu's user-mode network with `restrict=on`: the guest gets an address by DHCP
+(so network-online.target is reached) but no packet leaves for the host or the outside.
+Only what is named gets through: `forwards` (a host loopback port to a guest port) and
+`host_services` (a guest address 10.0.2.100:PORT to a server on the host's loopback).
 
 Software emulation (TCG) is the default because the /dev/kvm of some hosts (a paravirtual
 variant) hangs stock kernels; `kvm=True` asks for hardware virtualisation. Without
@@ -33,15 +38,61 @@ QEMU = "qemu-system-x86_64"
 POWEROFF_GRACE_SECONDS = 60.0
 
 
+HOST_SERVICE_ADDRESS = "10.0.2.100"  # where the guest reaches `host_services`
+
+
+@dataclass(frozen=True)
+class PortForward:
+    """A TCP port pair: `host` on the host's 127.0.0.1, `guest` in the guest."""
+
+    host: int
+    guest: int
+
+    def __post_init__(self) -> None:
+        for port in (self.host, self.guest):
+            if not 1 <= port <= 65535:
+                raise ValueError(f"port {port} is not between 1 and 65535")
+
+    @classmethod
+    def parse(cls, text: str) -> PortForward:
+        """`HOSTPORT:GUESTPORT`, as `pydeclos vm --forward` takes it."""
+        host, colon, guest = text.partition(":")
+        if not colon or not host.isdigit() or not guest.isdigit():
+            raise ValueError(f"{text!r} is not HOSTPORT:GUESTPORT (e.g. 2222:22)")
+        return cls(int(host), int(guest))
+
+
 @dataclass
 class VmOptions:
-    """How to boot: accelerator, size, persistence, extra read-only disks."""
+    """How to boot: accelerator, size, persistence, extra read-only disks, the ports that
+    reach the guest (`forwards`) and the host servers the guest reaches (`host_services`)."""
 
     kvm: bool = False
     persist: bool = False
     memory_mib: int = 2048
     cpus: int = 2
     extra_disks: list[Path] = field(default_factory=list)
+    forwards: list[PortForward] = field(default_factory=list)
+    host_services: list[PortForward] = field(default_factory=list)
+
+
+def network_card(options: VmOptions) -> list[str]:
+    """qemu's -nic: a virtio card on a user-mode network that reaches nothing but the
+    forwards (restrict=on); IPv6 off, so no router advertisement waits for a route."""
+    spec = ["user", "model=virtio-net-pci", "restrict=on", "ipv6=off"]
+    spec += [f"hostfwd=tcp:127.0.0.1:{f.host}-:{f.guest}" for f in options.forwards]
+    spec += [f"guestfwd=tcp:{HOST_SERVICE_ADDRESS}:{f.guest}-cmd:{relay_command(f.host)}"
+             for f in options.host_services]
+    return ["-nic", ",".join(spec)]
+
+
+def relay_command(port: int) -> str:
+    """What qemu runs per guest connection to a host service (pydeclos/vm/relay.py)."""
+    python = sys.executable
+    if any(c in python for c in ", '\"\\"):
+        raise VmError(f"the Python interpreter's path {python!r} cannot go in qemu's "
+                      "guestfwd option (it holds a comma, space or quote)")
+    return f"{python} -m pydeclos.vm.relay {port}"
 
 
 def qemu_binary() -> str:
@@ -81,7 +132,7 @@ def qemu_command(
     command = [
         qemu_binary(), "-machine", "q35", *accel,
         "-smp", str(options.cpus), "-m", str(options.memory_mib),
-        "-nodefaults", "-no-user-config", "-display", "none", "-nic", "none",
+        "-nodefaults", "-no-user-config", "-display", "none", *network_card(options),
         "-drive", f"if=pflash,format=raw,readonly=on,file={firmware.code}",
         "-drive", f"if=pflash,format=raw,file={variables}",
         "-drive", f"if=virtio,format=raw,file={image},cache=unsafe{snapshot}",

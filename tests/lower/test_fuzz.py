@@ -61,6 +61,7 @@ ENTRY: dict[str, dict[str, Any]] = {
     "systemd.units": {"text": "[Unit]\nDescription=fuzz\n"},
     "environment.etc": {"text": "x\n"},
     "networking.interfaces": {},
+    "systemd.network.networks": {"match": {"name": ["eth9"]}},
     "file_systems": {"device": "/dev/vdb", "fs_type": "ext4"},
     "swap_devices": {"device": "/var/swapfile"},
     "assertions": {"assertion": True, "message": "fine"},
@@ -88,6 +89,9 @@ BASE: dict[str, str] = {
     "listen_stream": "/run/fuzz.sock", "listen_datagram": "/run/fuzz.dgram",
     **dict.fromkeys(("restart_sec", "timeout_start_sec", "timeout_stop_sec", "on_boot_sec"),
                     "1min 30s"),
+    "mac_address": "52:54:00:12:34:56", "address": "192.0.2.10/24",
+    "destination": "198.51.100.0/24", "domains": "example.org",
+    "required_for_online": "routable",
 }
 KEY_BASE = {"boot.sysctl": "net.ipv4.ip_forward", "systemd.drop_ins": "ssh.service",
             "services.openssh.settings": "Banner", "systemd.units": "fuzz.service",
@@ -111,6 +115,10 @@ EXCLUDED = {
     # Always refused: they exist only to explain that clear-text passwords and hashes in the
     # configuration are not taken (docs/security.md).
     "users.users.<name>.password", "users.users.<name>.hashed_password",
+    # networkd keys by name: names and one-line values are typed like systemd.services'
+    # service_config; whether networkd knows the key is the user's business.
+    "systemd.network.networks.<name>.settings",
+    "systemd.network.networks.<name>.routes.*.settings",
     # Not written into any file.
     "assertions.*.message", "assertions.*.options", "warnings",
 }
@@ -146,7 +154,7 @@ ACCEPTED_BROKEN = {
 # Types that take no string (a constrained str type shows as what it expects, so strings
 # are found by elimination).
 _SCALAR = (r"bool|int|None|Literal\[[^]]*\]|port \([^)]*\)|positive int \([^)]*\)|"
-           r"user or group id from \d+ to \d+|int from -?\d+ to \d+")
+           r"unsigned int \([^)]*\)|user or group id from \d+ to \d+|int from -?\d+ to \d+")
 NOT_STRING = re.compile(rf"(list\[|dict\[str, )?({_SCALAR}|submodule)\]?(( \| )({_SCALAR}))*")
 
 HOSTILE_FRAGMENTS = [
@@ -175,7 +183,8 @@ def string_options() -> list[dict[str, Any]]:
 
 def _set(path: str, value: Any) -> dict[str, Any]:
     """{'a.b.<name>.c': v} as nested dicts, each `<name>`/`*` a valid entry named fuzz (a
-    collection inside an entry, such as a virtual host's locations, nests once more)."""
+    collection inside an entry, such as a virtual host's locations or a network's `routes.*`,
+    nests once more)."""
     parts = re.split(r"\.(<name>|\*)\.?", path)
     if len(parts) == 1:
         return {path: value}
@@ -193,7 +202,7 @@ def _entries(collection: str, parts: list[str], value: Any) -> Any:
             entry.pop("root")
         if collection == "environment.etc" and rest == "link":
             entry.pop("text")  # exactly one of text, source or link
-        entry[rest] = value
+        entry.update(_set(rest, value))
     if marker == "*":
         return [entry]
     return {ENTRY_NAME.get(collection, "fuzz"): entry}

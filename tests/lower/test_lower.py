@@ -134,9 +134,9 @@ def test_etc_source_is_read_from_the_build_host(tmp_path: Path) -> None:
 def test_declared_interfaces_win_over_the_dhcp_catch_all() -> None:
     tree = lower(rich_config())
     network = sorted(p for p in tree if p.startswith(f"{EXTRA}/usr/lib/systemd/network/"))
-    assert [Path(p).name for p in network] == ["50-pydeclos-eth1.network",
+    assert [Path(p).name for p in network] == ["10-wan.network", "50-pydeclos-eth1.network",
                                                 "90-pydeclos-dhcp.network"]
-    assert "Address=192.0.2.10/24" in text(tree, network[0])
+    assert "Address=192.0.2.10/24" in text(tree, network[1])
     wait_online = f"{UNITS}/systemd-networkd-wait-online.service.d/50-pydeclos.conf"
     assert "ExecStart=/usr/lib/systemd/systemd-networkd-wait-online --any" in \
         text(tree, wait_online)

@@ -251,6 +251,22 @@ def test_nft_loads_the_firewall(lowered) -> None:
         assert str(port) in rules.read_text()
 
 
+def test_networkd_parses_every_network_file(lowered) -> None:
+    """systemd-networkd itself loads the .network files and complains about none of them."""
+    _, tree = lowered
+    network_dir = tree / validators.NETWORK_DIR
+    assert sorted(network_dir.glob("*.network")), "the default DHCP file at least"
+    assert validators.networkd(network_dir) is None
+
+
+def test_networkd_check_sees_what_networkd_ignores(tmp_path: Path) -> None:
+    (tmp_path / "10-bad.network").write_text("[Match]\nName=x\n[Network]\nAddres=192.0.2.1/24\n"
+                                             "DHCP=maybe\n")
+    problem = validators.networkd(tmp_path) or ""
+    assert "10-bad.network:4: Unknown key 'Addres'" in problem
+    assert "10-bad.network:5: Failed to parse DHCP" in problem
+
+
 def test_nginx_accepts_the_virtual_hosts(lowered, tmp_path: Path) -> None:
     """`nginx -t` on the generated conf.d and sites-enabled files, included as Debian's
     nginx.conf does."""

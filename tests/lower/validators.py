@@ -1,5 +1,6 @@
 """Each generated file checked by the tool that will read it: nginx -t, sshd -t, nft -c,
-systemd-analyze verify, systemd-sysusers/-tmpfiles (applied to a scratch root), visudo -c.
+systemd-analyze verify, systemd-sysusers/-tmpfiles (applied to a scratch root), visudo -c,
+systemd-networkd's own parser (in empty network and mount namespaces).
 
 Every check runs in a scratch directory, starts no service and touches nothing of the host
 but its read-only binaries. Each returns None when the tool accepts the file, else the
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 from tests.conftest import unavailable
@@ -21,6 +24,17 @@ NGINX_CONF = f"{ETC}/nginx/conf.d/pydeclos.conf"
 SSHD_CONF = f"{ETC}/ssh/sshd_config.d/pydeclos.conf"
 NFT_CONF = f"{ETC}/nftables.conf"
 SUDOERS_DIR = f"{ETC}/sudoers.d"
+NETWORK_DIR = "mkosi.extra/usr/lib/systemd/network"
+NETWORKD = "/lib/systemd/systemd-networkd"
+# networkd sees only our files and an empty /run (no bus, no state of the host's networkd),
+# in a network namespace of its own, so it configures nothing of the host's.
+NETWORKD_SCRIPT = """\
+mount -t tmpfs tmpfs /run
+mkdir -p /run/systemd/netif /etc/systemd/network
+mount -t tmpfs tmpfs /etc/systemd/network
+mount --bind "$0" /usr/lib/systemd/network
+SYSTEMD_LOG_LEVEL=debug SYSTEMD_LOG_TARGET=console exec {networkd}
+"""
 
 NGINX_DIR = f"{ETC}/nginx"
 # A main nginx.conf like Debian's: its http-level directives (so a duplicate of one in
@@ -155,6 +169,57 @@ def accounts(tree: Path, scratch: Path) -> tuple[str | None, Path]:
     return ("\n".join(complaints) or None), root
 
 
+CANARY = "zz-pydeclos-canary.network"
+
+
+def networkd(network_dir: Path) -> str | None:
+    """systemd-networkd started on exactly these .network files until it has loaded them
+    (it logs `file:line: ...` for an unknown key or a value it cannot parse, and ignores
+    them); returns those lines. Needs root (namespaces).
+
+    networkd reads its files after dropping to its own user, so they are copied to a
+    world-readable directory, with a canary file whose unknown key must be reported: a
+    check that read nothing fails instead of passing."""
+    tools.need(NETWORKD, "unshare")
+    if os.geteuid() != 0:
+        unavailable("needs root: networkd runs in private mount and network namespaces")
+    scratch = Path(tempfile.mkdtemp(prefix="pydeclos-networkd-"))
+    try:
+        scratch.chmod(0o755)
+        names = []
+        for source in sorted(network_dir.glob("*.network")):
+            (scratch / source.name).write_bytes(source.read_bytes())
+            (scratch / source.name).chmod(0o644)
+            names.append(source.name)
+        (scratch / CANARY).write_text("[Match]\nName=canary0\n[Network]\nCanaryKey=1\n")
+        (scratch / CANARY).chmod(0o644)
+        log = _networkd_log(scratch)
+    finally:
+        shutil.rmtree(scratch)
+    if not any(CANARY in line and "CanaryKey" in line for line in log):
+        return "networkd did not read the files:\n" + "\n".join(log)
+    complaints = [line for line in log if any(n in line for n in names)
+                  and not line.startswith("Skipping overridden file")]
+    return "\n".join(complaints) or None
+
+
+def _networkd_log(network_dir: Path) -> list[str]:
+    script = NETWORKD_SCRIPT.format(networkd=NETWORKD)
+    process = subprocess.Popen(["unshare", "--mount", "--net", "sh", "-c", script, network_dir],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = []
+    try:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.append(line.rstrip("\n"))
+            if line.startswith("Enumeration completed"):
+                break
+    finally:
+        process.kill()
+        process.wait()
+    return log
+
+
 def visudo(sudoers: Path) -> str | None:
     """`visudo -c -f` on one sudoers file (security.sudo's drop-in)."""
     tools.need("visudo")
@@ -178,6 +243,8 @@ def check_tree(tree: Path, scratch: Path, *, unit_names: list[str] | None = None
         for sudoers in sorted((tree / SUDOERS_DIR).iterdir()):
             if problem := visudo(sudoers):
                 failed[f"visudo -c {sudoers.name}"] = problem
+    if (tree / NETWORK_DIR).is_dir() and (problem := networkd(tree / NETWORK_DIR)):
+        failed["systemd-networkd"] = problem
     problem, _ = accounts(tree, scratch)
     if problem:
         failed["sysusers/tmpfiles"] = problem

@@ -1,13 +1,20 @@
 """examples/minimal built by `pydeclos build` and checked from inside with `pydeclos vm --exec`.
 
 One boot runs every probe (a boot costs about a minute under software emulation); each
-test then asserts one thing a user of the image would notice.
+test then asserts one thing a user of the image would notice. The same boot checks the VM's
+network: the default DHCP configures the card, a --forward reaches the guest's sshd from the
+host, and the guest reaches a --host-service server on the host but nothing else of it
+(no extra build or boot; about 10 s more, the blocked-gateway probe's timeout).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -46,6 +53,34 @@ find . -type f -printf '%P\n' | while read -r f; do
   p etc "$f $(readlink "/etc/$f") $(test -e "/etc/$f" && echo resolves || echo dangling)"
 done
 p image_version "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
+p network "$(networkctl list --no-legend --no-pager | awk '$2 != "lo" {print $2, $4, $5}')"
+# Nothing in this system wants network-online.target; starting it runs wait-online.
+timeout 120 systemctl start network-online.target
+p online "$(systemctl is-active network-online.target)"
+p address "$(hostname -I)"
+if exec 3<>/dev/tcp/10.0.2.100/@SERVICE@; then
+  printf 'hello from the guest\n' >&3
+  IFS= read -r -t 30 reply <&3 || reply="no reply"
+  exec 3>&-
+  p host_service "$reply"
+else
+  p host_service unreachable
+fi
+# Without restrict=on, the gateway's address would reach the host's loopback server.
+if timeout 10 bash -c 'exec 3<>/dev/tcp/10.0.2.2/@SERVICE@' 2>/dev/null; then
+  p host_gateway reached
+else
+  p host_gateway blocked
+fi
+# The host connects to the forwarded port and holds the connection: an established TCP
+# connection to port 22 (hex 0016, state 01) from qemu's side of the network (in tcp6 when
+# sshd's socket is dual-stack, with the IPv4 address mapped).
+for _ in $(seq 180); do
+  peer=$(awk '$2 ~ /:0016$/ && $4 == "01" {print $3}' /proc/net/tcp /proc/net/tcp6 | head -n 1)
+  [ -n "$peer" ] && break
+  sleep 1
+done
+p forward_peer "${peer:-none}"
 p state "$(systemctl is-system-running)"
 p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
 echo "probes done" >&2
@@ -53,11 +88,87 @@ exit 3
 """
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextlib.contextmanager
+def echo_server() -> Iterator[int]:
+    """A server on the host's loopback that answers each line with `pong: <line>`."""
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                line = connection.makefile("rb").readline()
+                connection.sendall(b"pong: " + line)
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+
+
+class BannerReader:
+    """Connects to the forwarded port until the guest's sshd answers, and holds the
+    connection open (the guest looks for it) until closed; connects again when sshd drops
+    it (LoginGraceTime)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.banner = b""
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            with contextlib.suppress(OSError), socket.create_connection(
+                    ("127.0.0.1", self.port), timeout=5) as connection:
+                banner = connection.recv(256)
+                if banner:
+                    self.banner = banner
+                    self.hold(connection)
+            self.stop.wait(2)
+
+    def hold(self, connection: socket.socket) -> None:
+        connection.settimeout(1)
+        while not self.stop.is_set():
+            try:
+                if not connection.recv(256):
+                    return
+            except TimeoutError:
+                continue
+
+    def close(self) -> bytes:
+        self.stop.set()
+        self.thread.join(timeout=10)
+        return self.banner
+
+
+NETWORK: dict[str, bytes] = {}
+
+
 @pytest.fixture(scope="module")
 def probes(minimal_build) -> dict[str, list[str]]:
     image = minimal_build.directory / minimal_build.artifacts["image"]
-    result = CliRunner().invoke(
-        main, ["vm", str(image), "--timeout", "900", "--exec", PROBES])
+    forward = free_port()
+    with echo_server() as service:
+        reader = BannerReader(forward)
+        try:
+            result = CliRunner().invoke(main, [
+                "vm", str(image), "--timeout", "900", "--forward", f"{forward}:22",
+                "--host-service", str(service),
+                "--exec", PROBES.replace("@SERVICE@", str(service))])
+        finally:
+            NETWORK["banner"] = reader.close()
     # `vm --exec` exits with the command's status and keeps its stderr apart.
     assert result.exit_code == 3, result.output
     assert result.stderr.strip() == "probes done"
@@ -123,6 +234,25 @@ def test_managed_etc_entries_link_into_usr_and_resolve(probes) -> None:
 
 def test_os_release_carries_the_generation(probes) -> None:
     assert one(probes, "image_version") == "1"
+
+
+def test_default_dhcp_configures_the_card_and_network_online_is_reached(probes) -> None:
+    name, operational, setup = one(probes, "network").split()
+    assert name.startswith(("en", "eth"))
+    assert (operational, setup) == ("routable", "configured")
+    assert one(probes, "online") == "active"
+    assert one(probes, "address").split() == ["10.0.2.15"]
+
+
+def test_a_forward_reaches_the_guests_sshd_from_the_host(probes) -> None:
+    assert NETWORK["banner"].startswith(b"SSH-2.0-OpenSSH"), NETWORK
+    # 10.0.2.2 in /proc/net/tcp's little-endian hex: the connection came in through qemu.
+    assert "0202000A:" in one(probes, "forward_peer")
+
+
+def test_the_guest_reaches_a_host_service_and_nothing_else(probes) -> None:
+    assert one(probes, "host_service") == "pong: hello from the guest"
+    assert one(probes, "host_gateway") == "blocked"
 
 
 def test_system_is_running_not_degraded(probes) -> None:

@@ -19,6 +19,17 @@ def config(cfg):
             },
         },
         "systemd": {
+            "network": {"networks": {"10-wan": {
+                "match": {"name": ["enp7s0"], "mac_address": ["52:54:00:12:34:56"]},
+                "address": ["203.0.113.5/32", "2001:db8::5/64"], "gateway": ["fe80::1"],
+                "routes": [{"gateway": "172.31.1.1", "gateway_on_link": True},
+                           {"destination": "198.51.100.0/24", "gateway": "203.0.113.1",
+                            "metric": 50, "settings": {"Table": 100}}],
+                "dns": ["9.9.9.9"], "domains": ["example.org", "~."],
+                "link": {"required_for_online": "routable", "mtu": 1400,
+                         "mac_address": "52:54:00:aa:bb:cc"},
+                "settings": {"Network": {"IPv6AcceptRA": False}, "DHCPv4": {"UseDomains": True}},
+            }}},
             "services": {
                 "hello": {"description": "Say hello", "type": "oneshot",
                           "exec_start": ["/bin/echo hello", "/bin/true"],
@@ -51,6 +62,7 @@ def config(cfg):
             "interfaces": {"eth1": {"dhcp": False, "addresses": ["192.0.2.10/24"],
                                     "gateway": "192.0.2.1", "dns": ["192.0.2.53"]}},
             "firewall": {"allowed_tcp_ports": [22, 80], "allowed_udp_ports": [53],
+                         "trusted_interfaces": ["wg*", "br0"], "allow_ping": False,
                          "extra_rules": "ip saddr 192.0.2.50 tcp dport 9100 accept"},
         },
         "time": {"timezone": "Europe/Berlin", "ntp": {"enable": True,
