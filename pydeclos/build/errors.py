@@ -23,6 +23,10 @@ class MirrorUnreachableError(BuildError):
     """The package mirror the build tree names cannot be reached."""
 
 
+class SudoersInvalidError(BuildError):
+    """visudo refuses a sudoers drop-in the configuration writes."""
+
+
 class TreeInvalidError(BuildError):
     """The build tree is not something mkosi accepts."""
 

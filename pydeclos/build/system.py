@@ -18,6 +18,7 @@ from pydeclos.build.mkosi import CacheDirs, default_cache
 from pydeclos.build.ownership import owned_directory
 from pydeclos.build.pipeline import BuildResult, build_into, host_ready
 from pydeclos.build.progress import Progress
+from pydeclos.build.sudoers import check_sudoers
 
 if TYPE_CHECKING:
     from pydeclos.modsys import Evaluation
@@ -82,6 +83,7 @@ def build_system(
         progress.phase("lower")
         tree = scratch / "tree"
         lower_to(with_version(config, slot.version), tree, evaluation)
+        check_sudoers(tree)
         check_mirrors(tree)
         return build_into(tree, out, slot, progress=progress, verbose=verbose,
                           cache=cache or default_cache(), tools=tools)
