@@ -5,9 +5,10 @@
 OUT holds generations 1 and 2 of tests/switch/systems (built into a temporary directory
 when --out is not given). One qemu process boots generation 1, then inside it:
 `pydeclos switch` to 2 (soft-reboot), then `systemctl reboot`. Downtime is from the moment
-the machine starts going down (after sysupdate, for the switch) until generation 2's
-service `swtest-hello` is active again, read from the guest's wall clock (qemu's RTC follows
-the host's, so it is comparable across the reboot). The aim: soft-reboot downtime at most
+the old userspace is stopped (the last beat of a 0.1 s heartbeat the guest script keeps in
+/var: after sysupdate, for the switch) until generation 2's service `swtest-hello` is active
+again, read from the guest's wall clock (qemu's RTC follows the host's, so it is comparable
+across the reboot, to about a second). The aim: soft-reboot downtime at most
 25 % of a reboot's. Bytes transferred: the update artifacts sysupdate read.
 """
 
@@ -30,21 +31,25 @@ S=/var/lib/bench
 mkdir -p $S
 now() { date +%s.%N; }
 active_at() { date -d "$(systemctl show -P ActiveEnterTimestamp --timestamp=us+utc swtest-hello)" +%s.%N; }
+# The last heartbeat of the old userspace: when its processes were stopped (for both methods).
+heartbeat() { while :; do now > $S/alive.new && mv $S/alive.new $S/alive; sleep 0.1; done; }
 if [ ! -e $S/stage ]; then
   echo switched > $S/stage
   mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
   echo "switch_start $(now)" > $S/times
+  heartbeat &
   pydeclos switch --from /mnt/out --yes > $S/switch.log 2>&1 || { cat $S/switch.log; exit 1; }
-  echo "soft_down $(now)" >> $S/times
   sleep 600; exit 1
 fi
 if [ "$(cat $S/stage)" = switched ]; then
+  echo "soft_down $(cat $S/alive)" >> $S/times
   echo "soft_up $(active_at)" >> $S/times
   echo rebooted > $S/stage
-  echo "reboot_down $(now)" >> $S/times
+  heartbeat &
   systemctl reboot --no-block
   sleep 600; exit 1
 fi
+echo "reboot_down $(cat $S/alive)" >> $S/times
 echo "reboot_up $(active_at)" >> $S/times
 cat $S/times
 """
@@ -86,6 +91,11 @@ def main() -> int:
             return 1
         times = {k: float(v) for k, v in (line.split() for line in result.report.stdout.split("\n")
                                           if line.count(" ") == 1)}
+        print(result.report.stdout.strip())
+        missing = {"switch_start", "soft_down", "soft_up", "reboot_down", "reboot_up"} - set(times)
+        if missing:
+            print(f"the guest did not report {', '.join(sorted(missing))}")
+            return 1
         soft = times["soft_up"] - times["soft_down"]
         full = times["reboot_up"] - times["reboot_down"]
         total = times["soft_up"] - times["switch_start"]

@@ -27,3 +27,7 @@ class NotOnPydeclosError(SwitchError):
 
 class BusyError(SwitchError):
     """Another switch or rollback is running."""
+
+
+class SlotTooSmallError(SwitchError):
+    """The generation's /usr or verity image is larger than the machine's slot partitions."""

@@ -1,10 +1,10 @@
 """`switch` and `rollback`: plan from the running system to a generation, then carry it out.
 
 Order of a switch, each step refusing before anything changes where it can: lock; read
-and verify SOURCE (checksums); refuse a downgrade or another image id; plan; install
-with systemd-sysupdate into the free slot; find the slot the new version landed in and
-check its root hash against the build's; keep hand-edited /etc files and remove dropped
-links; activate.
+SOURCE; refuse a downgrade or another image id; plan; check that its /usr fits the slots
+(fit.py); verify it (checksums); install with systemd-sysupdate into the free slot; find
+the slot the new version landed in and check its root hash against the build's; keep
+hand-edited /etc files and remove dropped links; activate.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from pydeclos.switch import activate, machine
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import NotOnPydeclosError, RefusedError, SwitchError
 from pydeclos.switch.etc import EtcReport, drift, prepare
+from pydeclos.switch.fit import check_fits
 from pydeclos.switch.plan import Plan, make_plan
 from pydeclos.switch.source import BuildOutput, open_output, verify
 
@@ -83,8 +84,12 @@ def switch(source: Path, method: str, allow_downgrade: bool = False,
            allow_other_image: bool = False) -> Outcome:
     with activate.exclusive():
         plan, output = plan_switch(source, method, allow_downgrade, allow_other_image)
-        verify(output)
         disk = _disk()
+        running = machine.slots(disk, plan.current.image_id).get(plan.current.version)
+        if running is not None:
+            check_fits(plan.target.version, {role: path for role in ("usr", "usr_verity")
+                                             if (path := output.artifact(role))}, running)
+        verify(output)
         remember_installed(plan.current.version)
         target = plan.target
         with activate.source_mounted(output.directory):

@@ -38,6 +38,15 @@ def third_build_in(base: Path) -> Path:
     return build_system(SYSTEMS / "v3.py", base / "switch-out-3", version=3).directory
 
 
+@functools.cache
+def fourth_build_in(base: Path) -> Path:
+    """Generation 4 (generation 2 on Debian's generic kernel: another `uname -r`), in an OUT
+    of its own for the same reason."""
+    from pydeclos.build.system import build_system
+
+    return build_system(SYSTEMS / "v4.py", base / "switch-out-4", version=4).directory
+
+
 def update_disk(generation: Path, label: str, disk: Path) -> Path:
     """An ext4 disk image labelled `label` holding `generation`'s directory without its
     disk image: what an admin copies to a machine to switch it."""

@@ -3,25 +3,39 @@
 One qemu process per run; the exec unit (passed as credentials) is created again after
 each soft-reboot, so the guest script keeps its stage in /var (the persistent root):
 
-- run 1 (boot v1): edit a managed /etc file by hand, `switch --from` the second disk
-  (OUT/2 of the switch builds); after the soft-reboot the same unit probes generation 2;
+- run 1 (boot v1): a generation whose /usr is larger than the slot is refused, nothing
+  changed (costs a few seconds in this boot); edit a managed /etc file by hand, `switch
+  --from` the second disk (OUT/2 of the switch builds); after the soft-reboot the same
+  unit probes generation 2;
 - run 2 (a full boot): generation 2 boots from its slot and is marked good; `rollback`
   soft-reboots into generation 1, which is probed;
-- run 3: `switch --method kexec` to generation 2 again (already in its slot): a new boot
-  without firmware, on the kernel and command line of generation 2's UKI;
+- run 3: `switch` (method auto) to generation 4, generation 2 on Debian's generic kernel
+  instead of the cloud one: the plan picks kexec by itself, and the machine comes up without
+  firmware on the new kernel (`uname -r`) and command line. Costs the build of generation
+  4 (~1.5 min; its generic kernel adds ~100 MB to /usr) and no extra boot (it replaced a
+  forced `--method kexec` to generation 2);
 and in a fresh VM, generation 1 switched to generation 3, whose health check fails: after
-the soft-reboot the revert unit rolls back to generation 1 with nobody logged in.
+the soft-reboot the revert unit rolls back to generation 1 with nobody logged in. The same
+VM then installs generation 3 again with `--method reboot` and reboots whenever it runs 3
+and the check has failed: systemd-boot counts the tries down (+3 -> +0) and the fourth boot
+is generation 1 again. That costs four real boots (~3-4 min under TCG) and no new build.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.switch.builds import SwitchBuilds, switch_builds_in, third_build_in
+from tests.switch.builds import (
+    SwitchBuilds,
+    fourth_build_in,
+    switch_builds_in,
+    third_build_in,
+)
 from tests.switch.builds import update_disk as make_update_disk
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
@@ -54,6 +68,12 @@ if [ ! -e $S/switched ]; then
   p version_before "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/before
   p pydeclos_version "$(pydeclos --version)" >> $S/before
   p status_before "$(pydeclos status --json | base64 -w0)" >> $S/before
+  p generations_before "$(pydeclos generations --json | base64 -w0)" >> $S/before
+  mkdir -p /mnt/big && mount -o ro /dev/disk/by-label/pdbig /mnt/big
+  pydeclos switch --from /mnt/big --yes > $S/big.log 2>&1
+  p big_status "$?" >> $S/before
+  p big_log "$(base64 -w0 < $S/big.log)" >> $S/before
+  p generations_after_big "$(pydeclos generations --json | base64 -w0)" >> $S/before
   rm /etc/swtest/edited.conf && echo "edited by hand" > /etc/swtest/edited.conf
   mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
   p plan "$(pydeclos switch --from /mnt/out --dry-run --json | base64 -w0)" >> $S/before
@@ -89,8 +109,10 @@ if [ ! -e $S/kexeced ]; then
   touch $S/kexeced
   p kexec_boot_id_before "$(cat /proc/sys/kernel/random/boot_id)" > $S/kexec
   p kexec_version_before "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/kexec
-  mkdir -p /mnt/out && mount -o ro /dev/disk/by-label/pdout /mnt/out
-  pydeclos switch --from /mnt/out --method kexec --yes > $S/kexec.log 2>&1
+  p kexec_kernel_before "$(uname -r)" >> $S/kexec
+  mkdir -p /mnt/out4 && mount -o ro /dev/disk/by-label/pdout4 /mnt/out4
+  p kexec_plan "$(pydeclos switch --from /mnt/out4 --dry-run --json | base64 -w0)" >> $S/kexec
+  pydeclos switch --from /mnt/out4 --yes > $S/kexec.log 2>&1
   status=$?
   if [ $status -ne 0 ]; then cat $S/kexec; cat $S/kexec.log; exit $status; fi
   sleep 600
@@ -99,8 +121,10 @@ fi
 cat $S/kexec
 p kexec_log "$(base64 -w0 < $S/kexec.log)"
 p cmdline_usrhash "$(tr ' ' '\n' </proc/cmdline | sed -n 's/^usrhash=//p')"
+p kernel "$(uname -r)"
 probe
 """
+
 
 REVERT = COMMON + r"""
 if [ ! -e $S/v3 ]; then
@@ -113,15 +137,47 @@ if [ ! -e $S/v3 ]; then
   sleep 600
   exit 1
 fi
-if [ "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" = 3 ]; then
+version="$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
+if [ "$version" = 3 ] && [ ! -e $S/counting ]; then
   sleep 300  # the failed health check's revert soft-reboots this away
   systemctl status pydeclos-health-check pydeclos-health-revert --no-pager
   exit 1
 fi
-cat $S/revert
-p v3_log "$(base64 -w0 < $S/v3.log)"
-p revert_journal "$(journalctl -u pydeclos-health-revert --no-pager -o cat | base64 -w0)"
-probe
+if [ ! -e $S/counting ]; then  # reverted to 1: install 3 again, this time to boot it for real
+  touch $S/counting
+  { cat $S/revert
+    p v3_log "$(base64 -w0 < $S/v3.log)"
+    p revert_journal "$(journalctl -u pydeclos-health-revert --no-pager -o cat | base64 -w0)"
+    probe
+  } > $S/reverted
+  mkdir -p /mnt/out3 && mount -o ro /dev/disk/by-label/pdout3 /mnt/out3
+  pydeclos switch --from /mnt/out3 --method reboot --yes > $S/count.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then cat $S/reverted; cat $S/count.log; exit $status; fi
+  sleep 600
+  exit 1
+fi
+if [ "$version" = 3 ]; then  # booted through systemd-boot: wait for the check to fail, reboot
+  for _ in $(seq 150); do
+    [ "$(systemctl show -P ActiveState pydeclos-health-check)" = failed ] && break
+    sleep 2
+  done
+  n=$(( $(cat $S/boots-of-3 2>/dev/null || echo 0) + 1 ))
+  echo $n > $S/boots-of-3
+  { p "boot_${n}_of_3_health" "$(systemctl show -P ActiveState pydeclos-health-check)"
+    p "boot_${n}_of_3_blessed" "$(systemctl show -P ActiveState systemd-bless-boot)"
+    p "boot_${n}_of_3_entries" "$(ls /efi/EFI/Linux /boot/EFI/Linux 2>/dev/null | tr '\n' ' ')"
+  } >> $S/counted
+  [ $n -gt 5 ] && { cat $S/counted; exit 1; }  # boot counting did not stop it
+  systemctl reboot --no-block
+  sleep 600
+  exit 1
+fi
+cat $S/reverted
+p count_log "$(base64 -w0 < $S/count.log)"
+cat $S/counted 2>/dev/null
+p boots_of_3 "$(cat $S/boots-of-3 2>/dev/null || echo 0)"
+probe | sed 's/^/counted_/'
 """
 
 
@@ -151,8 +207,43 @@ def update_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path
     return make_update_disk(switch_builds.v2, "pdout", tmp_path_factory.mktemp("out") / "out.img")
 
 
+def slot_bytes(image: Path, label: str) -> int:
+    table = json.loads(subprocess.run(["sfdisk", "--json", str(image)], capture_output=True,
+                                      text=True, check=True).stdout)
+    sectors = next(p["size"] for p in table["partitiontable"]["partitions"] if p.get("name") == label)
+    return int(sectors) * 512
+
+
 @pytest.fixture(scope="module")
-def scenario(switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactory):
+def too_big_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Generation 2 with its usr image replaced by one 1 MiB larger than a slot (zeros, so
+    it compresses to almost nothing), on an ext4 disk labelled pdbig."""
+    from pydeclos.switch.source import open_output
+    from pydeclos.vm.target import image_of_generation
+
+    work = tmp_path_factory.mktemp("too-big")
+    size = slot_bytes(image_of_generation(switch_builds.v1), "swtest_1") + 2**20
+    generation = work / "files" / "2"
+    shutil.copytree(switch_builds.v2, generation, ignore=shutil.ignore_patterns("*.raw", "*.raw.xz"))
+    output = open_output(switch_builds.v2)
+    for role in ("usr", "usr_verity"):
+        artifact = output.artifact(role)
+        assert artifact is not None
+        if role == "usr_verity":
+            shutil.copyfile(artifact, generation / artifact.name)
+            continue
+        with (generation / artifact.name).open("wb") as target:
+            zeros = subprocess.Popen(["head", "-c", str(size), "/dev/zero"], stdout=subprocess.PIPE)
+            subprocess.run(["xz", "-0", "-T2"], stdin=zeros.stdout, stdout=target, check=True)
+            assert zeros.wait() == 0
+    disk = work / "big.img"
+    subprocess.run(["mkfs.ext4", "-q", "-L", "pdbig", "-d", str(work / "files"), str(disk), "700M"],
+                   check=True)
+    return disk
+
+
+@pytest.fixture(scope="module")
+def scenario(switch_builds, update_disk, too_big_disk, tmp_path_factory: pytest.TempPathFactory):
     from pydeclos.vm.qemu import VmOptions, run_exec
     from pydeclos.vm.target import image_of_generation
 
@@ -160,7 +251,7 @@ def scenario(switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactor
     image = work / "disk.raw"
     subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
                     str(image)], check=True)
-    first = run_exec(image, SWITCH, VmOptions(extra_disks=[update_disk], persist=True),
+    first = run_exec(image, SWITCH, VmOptions(extra_disks=[update_disk, too_big_disk], persist=True),
                      timeout=1500, console_log=work / "console-1.log")
     assert first.report.status == 0, first.report.stdout + first.report.stderr
     second = run_exec(image, ROLLBACK, VmOptions(persist=True), timeout=1500,
@@ -180,6 +271,18 @@ def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
     assert switched["changed"] == "version 2"
     assert switched["removed"] == "gone"
     assert switched["failed"].strip() == ""
+
+
+def test_a_generation_larger_than_the_slot_is_refused_before_writing(scenario) -> None:
+    import base64
+
+    switched, _, _ = scenario
+    log = base64.b64decode(switched["big_log"]).decode()
+    assert switched["big_status"] == "1", log
+    assert "generation 2 does not fit this machine: its usr image is 1025.0 MiB" in log, log
+    assert "holds 1024.0 MiB. Nothing was installed" in log and "image.usr_size" in log
+    assert "Traceback" not in log
+    assert decoded(switched["generations_after_big"]) == decoded(switched["generations_before"])
 
 
 def test_the_plan_was_shown_and_followed(scenario) -> None:
@@ -244,25 +347,35 @@ def test_rollback_returns_to_generation_1_without_a_kernel_reboot(scenario) -> N
 
 
 @pytest.fixture(scope="module")
-def kexeced(scenario, switch_builds, update_disk, tmp_path_factory: pytest.TempPathFactory):
+def kexeced(scenario, tmp_path_factory: pytest.TempPathFactory):
+    """Run 3, on the same disk: `switch` (method auto) to generation 4, another kernel."""
     from pydeclos.vm.qemu import VmOptions, run_exec
 
+    fourth = fourth_build_in(tmp_path_factory.getbasetemp())
     image = scenario[2]
-    third = run_exec(image, KEXEC, VmOptions(extra_disks=[update_disk], persist=True),
+    disk = make_update_disk(fourth, "pdout4", image.with_name("out4.img"))
+    third = run_exec(image, KEXEC, VmOptions(extra_disks=[disk], persist=True),
                      timeout=1500, console_log=image.with_name("console-3.log"))
     assert third.report.status == 0, third.report.stdout + third.report.stderr
     console = image.with_name("console-3.log").read_bytes().decode(errors="replace")
-    return {**fields(third.report.stdout),
+    return {**fields(third.report.stdout), "fourth": str(fourth),
             "firmware_starts": str(console.count("BdsDxe: starting"))}
 
 
-def test_kexec_switches_with_a_new_boot_and_the_new_command_line(kexeced, switch_builds) -> None:
+def test_a_new_kernel_is_kexeced_by_itself(kexeced) -> None:
+    import base64
+
     from pydeclos.switch.source import open_output
 
+    plan = decoded(kexeced["kexec_plan"])
+    assert plan["method"] == "kexec" and plan["kernel_changed"] is True, plan
+    assert "activating generation 4 by kexec" in base64.b64decode(kexeced["kexec_log"]).decode()
     assert kexeced["kexec_version_before"] == "1"
-    assert kexeced["version"] == "2"
+    assert kexeced["version"] == "4"
+    assert kexeced["kernel"] != kexeced["kexec_kernel_before"]
+    assert kexeced["kernel"] == plan["to"]["kernel"]
     assert kexeced["boot_id"] != kexeced["kexec_boot_id_before"]
-    assert kexeced["cmdline_usrhash"] == open_output(switch_builds.v2).describe().usrhash
+    assert kexeced["cmdline_usrhash"] == open_output(Path(kexeced["fourth"])).describe().usrhash
     assert kexeced["usr"] == "/dev/mapper/usr"
     assert kexeced["hello"] == "active"
     assert kexeced["firmware_starts"] == "1"  # only the first boot went through the firmware
@@ -270,7 +383,8 @@ def test_kexec_switches_with_a_new_boot_and_the_new_command_line(kexeced, switch
 
 @pytest.fixture(scope="module")
 def reverted(switch_builds, tmp_path_factory: pytest.TempPathFactory):
-    """A fresh generation 1 switched to generation 3, whose health check fails."""
+    """A fresh generation 1 switched to generation 3, whose health check fails; once reverted,
+    generation 3 installed again and booted for real until boot counting gives up on it."""
     from pydeclos.vm.qemu import VmOptions, run_exec
     from pydeclos.vm.target import image_of_generation
 
@@ -281,7 +395,7 @@ def reverted(switch_builds, tmp_path_factory: pytest.TempPathFactory):
     subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
                     str(image)], check=True)
     run = run_exec(image, REVERT, VmOptions(extra_disks=[disk], persist=True),
-                   timeout=1500, console_log=work / "console.log")
+                   timeout=2700, console_log=work / "console.log")
     assert run.report.status == 0, run.report.stdout + run.report.stderr
     return fields(run.report.stdout)
 
@@ -299,3 +413,22 @@ def test_a_failing_health_check_reverts_a_soft_reboot_switch(reverted) -> None:
     data = decoded(reverted["generations"])
     rows = {row["version"]: row for row in data["generations"]}
     assert rows[3]["state"] == "bad" and data["boots_next"] == 1
+
+
+def test_boot_counting_falls_back_after_three_failed_boots(reverted) -> None:
+    import base64
+
+    log = base64.b64decode(reverted["count_log"]).decode()
+    assert "generation 3 is installed; a reboot is needed" in log, log
+    assert reverted["boots_of_3"] == "3"
+    for n in (1, 2, 3):
+        assert reverted[f"boot_{n}_of_3_health"] == "failed"
+        assert reverted[f"boot_{n}_of_3_blessed"] != "active"  # never marked good
+        assert f"swtest_3+{3 - n}-{n}.efi" in reverted[f"boot_{n}_of_3_entries"].split()
+    assert reverted["counted_version"] == "1"  # the 4th boot: systemd-boot's fallback
+    assert reverted["counted_usr"] == "/dev/mapper/usr"  # a real boot, not a soft-reboot
+    assert reverted["counted_failed"].strip() == ""
+    data = decoded(reverted["counted_generations"])
+    rows = {row["version"]: row for row in data["generations"]}
+    assert rows[3]["state"] == "bad" and rows[3]["tries_left"] == 0
+    assert data["running"] == 1 and data["boots_next"] == 1
