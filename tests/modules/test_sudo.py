@@ -8,7 +8,6 @@ import pytest
 from click.testing import CliRunner
 
 from pydeclos.cli import main
-from pydeclos.errors import PydeclosError
 from tests.lower import validators
 
 SUDOERS = f"{validators.SUDOERS_DIR}/pydeclos"
@@ -73,10 +72,6 @@ def test_enabled_installs_sudo(system) -> None:
     ('{"users": ["alice"], "commands": [{"options": ["NOPASSWD"]}]}',
      "commands[0] has no `command`"),
 ])
-def test_bad_rule_is_refused_at_the_users_line(system, rule: str, option: str) -> None:
-    with pytest.raises(PydeclosError) as caught:
-        system(f'\nconfig = {{"security": {{"sudo": {{"enable": True,\n'
-               f'    "extra_rules": [{rule}]}}}}}}\n').to_data()
-    message = str(caught.value)
-    assert option in message, message
-    assert "system.py:3" in message, message
+def test_bad_rule_is_refused_at_the_users_line(refused, rule: str, option: str) -> None:
+    refused(f'\nconfig = {{"security": {{"sudo": {{"enable": True,\n'
+            f'    "extra_rules": [{rule}]}}}}}}\n', option, "system.py:3")
