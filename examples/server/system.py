@@ -38,7 +38,9 @@ def config(cfg):
                 "enable": True,
                 "open_firewall": True,
                 "virtual_hosts": {
-                    "example.org": {"root": "/srv/data/www", "server_aliases": ["www.example.org"]},
+                    # Answers requests for names no host claims (e.g. the bare IP address).
+                    "example.org": {"root": "/srv/data/www", "server_aliases": ["www.example.org"],
+                                    "default": True},
                     "api.example.org": {"proxy_pass": "http://127.0.0.1:8080"},
                 },
             },
