@@ -275,6 +275,9 @@ def _run_exec_once(
     with tempfile.TemporaryDirectory(prefix="pydeclos-vm-") as scratch_name:
         scratch = Path(scratch_name)
         console = console_log or scratch / "console.log"
+        # qemu truncates the file only once it has started; until then the watch below would
+        # read an earlier run's console (a retried one's panic) as this run's.
+        console.unlink(missing_ok=True)
         report_file = scratch / "exec-report"
         variables = variables_store(image, firmware, options.persist, scratch)
         argv = qemu_command(

@@ -81,6 +81,24 @@ def test_only_the_emulators_fault_is_retried(tmp_path: Path, monkeypatch: pytest
     assert len(runs) == 1  # a panic of the image itself is the answer, not retried
 
 
+@pytest.mark.vm
+def test_an_earlier_runs_panic_in_the_console_log_is_not_this_runs(tmp_path: Path) -> None:
+    # A retried run writes the same --console-log file: the first run's panic must not end
+    # the second before qemu has even started.
+    blank = tmp_path / "blank.raw"
+    with blank.open("wb") as handle:
+        handle.truncate(64 << 20)
+    subprocess.run(["sfdisk", "--quiet", str(blank)], input="label: gpt\n", text=True,
+                   check=True)
+    log = tmp_path / "console.log"
+    log.write_text("[    3.565679] Kernel panic - not syncing: Fatal exception in interrupt\n")
+    result = CliRunner().invoke(main, ["vm", str(blank), "--timeout", "10", "--exec", "true",
+                                       "--console-log", str(log)])
+    assert result.exit_code == 1, result.output
+    assert "did not finish booting and running the command within 10 s" in result.output
+    assert "Kernel panic" not in log.read_text()
+
+
 def test_credentials_carry_the_command_as_a_unit_qemu_accepts() -> None:
     command = "echo 'a, b' \"$HOME\" %s 100%"
     entries = smbios_credentials(command)
