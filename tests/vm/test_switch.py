@@ -394,10 +394,11 @@ def reverted(switch_builds, tmp_path_factory: pytest.TempPathFactory):
     image = work / "disk.raw"
     subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
                     str(image)], check=True)
+    retries: list[str] = []
     run = run_exec(image, REVERT, VmOptions(extra_disks=[disk], persist=True),
-                   timeout=2700, console_log=work / "console.log")
+                   timeout=2700, console_log=work / "console.log", warn=retries.append)
     assert run.report.status == 0, run.report.stdout + run.report.stderr
-    return fields(run.report.stdout)
+    return {**fields(run.report.stdout), "retried": "yes" if retries else "no"}
 
 
 def test_a_failing_health_check_reverts_a_soft_reboot_switch(reverted) -> None:
@@ -420,11 +421,19 @@ def test_boot_counting_falls_back_after_three_failed_boots(reverted) -> None:
 
     log = base64.b64decode(reverted["count_log"]).decode()
     assert "generation 3 is installed; a reboot is needed" in log, log
-    assert reverted["boots_of_3"] == "3"
-    for n in (1, 2, 3):
+    # Each boot of 3 counts one failed try: +2-1, +1-2, +0-3. A boot that qemu's emulator
+    # fault kills (run_exec starts the VM again) uses up a try too, and this script does not
+    # see it: then fewer boots are seen, each with the counter that boot left.
+    counters = ["swtest_3+2-1.efi", "swtest_3+1-2.efi", "swtest_3+0-3.efi"]
+    boots = int(reverted["boots_of_3"])
+    assert 1 <= boots <= 3
+    seen = []
+    for n in range(1, boots + 1):
         assert reverted[f"boot_{n}_of_3_health"] == "failed"
         assert reverted[f"boot_{n}_of_3_blessed"] != "active"  # never marked good
-        assert f"swtest_3+{3 - n}-{n}.efi" in reverted[f"boot_{n}_of_3_entries"].split()
+        seen += [e for e in reverted[f"boot_{n}_of_3_entries"].split() if e in counters]
+    assert len(seen) == boots and seen == sorted(seen, key=counters.index), seen
+    assert boots == 3 or reverted.get("retried") == "yes", seen
     assert reverted["counted_version"] == "1"  # the 4th boot: systemd-boot's fallback
     assert reverted["counted_usr"] == "/dev/mapper/usr"  # a real boot, not a soft-reboot
     assert reverted["counted_failed"].strip() == ""
