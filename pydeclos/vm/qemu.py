@@ -299,7 +299,6 @@ def _run_exec_once(
                     break
                 if watch.poll():
                     time.sleep(1.0)  # let the rest of the panic message reach the file
-                    watch.poll()
                     raise GuestPanicError(
                         "the VM's kernel panicked before the command finished",
                         _tail(console, 25), emulator_fault=watch.emulator_fault,

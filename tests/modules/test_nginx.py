@@ -14,22 +14,18 @@ import threading
 import time
 from pathlib import Path
 
-from click.testing import CliRunner
-
-from pydeclos.cli import main
 from tests.lower import tools, validators
+from tests.modules.lowering import lower_cli
 
 SELF_SIGNED = "/var/lib/nginx-self-signed"
 
 
 def lower(tmp_path: Path, nginx: str) -> Path:
     """Lower a system with `services.nginx = {nginx}`; the tree's directory."""
-    system = tmp_path / "system.py"
-    system.write_text(f"config = {{'services': {{'nginx': {textwrap.dedent(nginx)}}}}}\n")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["lower", str(system), "-o", str(out)])
+    tree, result = lower_cli(f"config = {{'services': {{'nginx': {textwrap.dedent(nginx)}}}}}\n",
+                             tmp_path)
     assert result.exit_code == 0, result.output
-    return out
+    return tree
 
 
 def certificate(directory: Path, name: str = "a.org") -> tuple[Path, Path]:

@@ -5,21 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pydeclos.cli import main
 from tests.lower import validators
+from tests.modules.lowering import lower_cli
 
 SUDOERS = f"{validators.SUDOERS_DIR}/pydeclos"
 
 
 def lower(tmp_path: Path, sudo: str) -> Path:
-    system = tmp_path / "system.py"
-    system.write_text(f"config = {{'security': {{'sudo': {sudo}}}}}\n")
-    out = tmp_path / "out"
-    result = CliRunner().invoke(main, ["lower", str(system), "-o", str(out)])
+    tree, result = lower_cli(f"config = {{'security': {{'sudo': {sudo}}}}}\n", tmp_path)
     assert result.exit_code == 0, result.output
-    return out
+    return tree
 
 
 def test_rules_pass_visudo_one_line_per_command(tmp_path: Path) -> None:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pydeclos.cli import main
 from tests.lower import tools, validators
+from tests.modules.lowering import lower_cli
 
 EXTRA = "mkosi.extra"
 UNITS = f"{EXTRA}/usr/lib/systemd/system"
@@ -26,11 +24,8 @@ config = {"swap_devices": [{"device": "/var/swapfile", "size": "16M", "priority"
 
 
 def lower(text: str, work: Path) -> tuple[Path, str]:
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "system.py").write_text(textwrap.dedent(text))
-    result = CliRunner().invoke(main, ["lower", str(work / "system.py"), "-o", str(work / "tree")])
-    assert "Traceback" not in result.output
-    return work / "tree", result.output if result.exit_code else ""
+    tree, result = lower_cli(text, work)
+    return tree, result.output if result.exit_code else ""
 
 
 @pytest.fixture(scope="module")

@@ -4,27 +4,20 @@ scratch root without a "Duplicate line" warning."""
 from __future__ import annotations
 
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pydeclos.cli import main
 from tests.lower import tools
+from tests.modules.lowering import lower_cli
 
 EXTRA = "mkosi.extra"
 SETTINGS = f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-settings.conf"
 
 
 def lower(text: str, work: Path, **others: str) -> tuple[Path, str]:
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "system.py").write_text(textwrap.dedent(text))
-    for name, other in others.items():
-        (work / f"{name}.py").write_text(textwrap.dedent(other))
-    result = CliRunner().invoke(main, ["lower", str(work / "system.py"), "-o", str(work / "tree")])
-    assert "Traceback" not in result.output
-    return work / "tree", result.output if result.exit_code else ""
+    tree, result = lower_cli(text, work, **others)
+    return tree, result.output if result.exit_code else ""
 
 
 def tmpfiles(tree: Path, root: Path) -> str:

@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import textwrap
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from pydeclos.cli import main
 from tests.conftest import unavailable
 from tests.lower import tools, validators
+from tests.modules.lowering import lower_cli
 
 EXTRA = "mkosi.extra"
 KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGtleWZvcnRlc3RzaW5weWRlY2xvc3Rlc3RzdWl0ZQ root@test"
@@ -27,10 +25,8 @@ config = {"users": {"mutable": %s, "users": {
 
 
 def lower(text: str, work: Path) -> tuple[Path, str]:
-    work.mkdir(parents=True, exist_ok=True)
-    (work / "system.py").write_text(textwrap.dedent(text))
-    result = CliRunner().invoke(main, ["lower", str(work / "system.py"), "-o", str(work / "tree")])
-    return work / "tree", result.output if result.exit_code else ""
+    tree, result = lower_cli(text, work)
+    return tree, result.output if result.exit_code else ""
 
 
 def boot(tree: Path, root: Path) -> dict[str, str]:

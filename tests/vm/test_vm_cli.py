@@ -15,6 +15,17 @@ from pydeclos.vm.guest_exec import exec_unit, parse_report, smbios_credentials
 from pydeclos.vm.qemu import ConsoleWatch
 
 
+def blank_gpt_disk(directory: Path) -> Path:
+    """A disk with an empty GPT: the firmware finds nothing to boot and never reaches the
+    command."""
+    blank = directory / "blank.raw"
+    with blank.open("wb") as handle:
+        handle.truncate(64 << 20)
+    subprocess.run(["sfdisk", "--quiet", str(blank)], input="label: gpt\n", text=True,
+                   check=True)
+    return blank
+
+
 def test_report_survives_tty_newlines_and_binary_output() -> None:
     stdout = "line one\n\x00\x1b[31mred\n"
     raw = (
@@ -85,11 +96,7 @@ def test_only_the_emulators_fault_is_retried(tmp_path: Path, monkeypatch: pytest
 def test_an_earlier_runs_panic_in_the_console_log_is_not_this_runs(tmp_path: Path) -> None:
     # A retried run writes the same --console-log file: the first run's panic must not end
     # the second before qemu has even started.
-    blank = tmp_path / "blank.raw"
-    with blank.open("wb") as handle:
-        handle.truncate(64 << 20)
-    subprocess.run(["sfdisk", "--quiet", str(blank)], input="label: gpt\n", text=True,
-                   check=True)
+    blank = blank_gpt_disk(tmp_path)
     log = tmp_path / "console.log"
     log.write_text("[    3.565679] Kernel panic - not syncing: Fatal exception in interrupt\n")
     result = CliRunner().invoke(main, ["vm", str(blank), "--timeout", "10", "--exec", "true",
@@ -156,13 +163,7 @@ def test_missing_image_directory_is_explained(tmp_path: Path) -> None:
 
 @pytest.mark.vm
 def test_a_boot_that_hangs_ends_at_the_timeout_with_the_console_tail(tmp_path: Path) -> None:
-    # A disk with an empty GPT: the firmware finds nothing to boot and never reaches the
-    # command.
-    blank = tmp_path / "blank.raw"
-    with blank.open("wb") as handle:
-        handle.truncate(64 << 20)
-    subprocess.run(["sfdisk", "--quiet", str(blank)], input="label: gpt\n", text=True,
-                   check=True)
+    blank = blank_gpt_disk(tmp_path)
     result = CliRunner().invoke(main, ["vm", str(blank), "--timeout", "20", "--exec", "true"])
     assert result.exit_code == 1, result.output
     assert "did not finish booting and running the command within 20 s" in result.output
