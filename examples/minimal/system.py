@@ -1,7 +1,12 @@
 """A minimal system: a hostname, one user with an SSH key, OpenSSH, a tmpfs at /srv/scratch."""
 
+from typing import TYPE_CHECKING
 
-def config(cfg):
+if TYPE_CHECKING:  # `pydeclos stubs` writes these types (docs/editors.md)
+    from pydeclos_config import Config
+
+
+def config(cfg) -> "Config":
     return {
         "networking": {"hostname": "minimal"},
         "users": {"users": {"alice": {

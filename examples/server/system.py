@@ -3,13 +3,18 @@
 Try:  pydeclos eval examples/server/system.py --option networking.firewall
 """
 
+from typing import TYPE_CHECKING
+
 from pydeclos import mk_default
+
+if TYPE_CHECKING:  # `pydeclos stubs` writes these types (docs/editors.md)
+    from pydeclos_config import Config
 
 ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFsaWNlc2tleWZvcnRoZXNlcnZlcmV4YW1wbGU alice@laptop"
 BOB_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGJvYnNrZXlmb3J0aGVzZXJ2ZXJleGFtcGxlcw bob@desk"
 
 
-def config(cfg):
+def config(cfg) -> "Config":
     return {
         "networking": {
             "hostname": "web1",

@@ -4,10 +4,16 @@ The name "hardening" is looked up in the `pydeclos.modules` entry points, so the
 options (`security.hardening.*`) are declared as if they were part of the standard library.
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # `pydeclos stubs` writes these types (docs/editors.md)
+    from pydeclos_config import Config
+
+
 imports = ["hardening"]
 
 
-def config(cfg):
+def config(cfg) -> "Config":
     return {
         "networking": {"hostname": "hardened"},
         "security": {"hardening": {"enable": True}},

@@ -7,13 +7,19 @@ Each site's certificate is made on the machine at its first boot (self-signed), 
 private key is in /usr or in any update.
 """
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # `pydeclos stubs` writes these types (docs/editors.md)
+    from pydeclos_config import Config
+
+
 ALICE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGFsaWNlc2tleWZvcnRoZXdlYmV4YW1wbGUxMjM alice@laptop"
 
 SITE = "/usr/share/www/www.example.test"
 BACKEND = "/usr/share/www/backend"
 
 
-def config(cfg):
+def config(cfg) -> "Config":
     return {
         "networking": {"hostname": "web", "domain": "example.test"},
         # qemu's user network: 10.0.2.0/24, gateway .2, DNS .3 (a real server: its own).

@@ -20,6 +20,7 @@ from pydeclos.errors import PydeclosError
 VERBS: dict[str, tuple[str, str, str]] = {
     "eval": ("pydeclos.cli.eval", "eval_cmd", "Evaluate a system file and print its configuration."),
     "options": ("pydeclos.cli.options", "options_cmd", "List every declared option with its docs."),
+    "stubs": ("pydeclos.cli.stubs", "stubs_cmd", "Write typing stubs of the options for editors."),
     "graph": ("pydeclos.cli.graph", "graph_cmd", "Show which module reads and defines which option."),
     "lower": ("pydeclos.cli.lower", "lower_cmd", "Write the mkosi build tree for a system file."),
     "build": ("pydeclos.cli.build", "build_cmd", "Build the A/B disk image and update artifacts."),
