@@ -3,6 +3,7 @@
 - `needs_root`: mkosi builds disk images as root.
 - `needs_mkosi`: mkosi and the tools from scripts/setup-host.
 - `vm`: qemu and OVMF.
+- `needs_chromium`: Debian's chromium and chromium-driver, and selenium (the option page).
 
 A tier that cannot run here skips and says why, except in strict mode
 (`PYDECLOS_STRICT_TIERS=1`, set by .ci/run): there it fails, so a CI machine that lost a
@@ -56,6 +57,19 @@ def vm_problem() -> str | None:
     return None
 
 
+@functools.cache
+def chromium_problem() -> str | None:
+    """Why the browser test cannot run here, or None (scripts/setup-host installs both)."""
+    missing = [tool for tool in ("chromium", "chromedriver") if shutil.which(tool) is None]
+    if missing:
+        return f"{' and '.join(missing)} not found (scripts/setup-host installs them)"
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[test]')"
+    return None
+
+
 STRICT_VARIABLE = "PYDECLOS_STRICT_TIERS"
 TIERS = ("unit", "image", "vm")
 _UNAVAILABLE = pytest.StashKey[str]()
@@ -92,6 +106,8 @@ def _tier_problem(item: pytest.Item) -> str | None:
         return f"needs the image tools: {host_tools_problem()}"
     if item.get_closest_marker("vm") and vm_problem():
         return f"needs qemu: {vm_problem()}"
+    if item.get_closest_marker("needs_chromium") and chromium_problem():
+        return f"needs headless Chromium: {chromium_problem()}"
     return None
 
 

@@ -25,14 +25,17 @@ def matches(path: str, pattern: str | None) -> bool:
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON list of option records.")
 @click.option("--markdown", is_flag=True, help="Print Markdown (the option reference).")
+@click.option("--html", "html_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write the option reference as one searchable page, DIR/index.html.")
 @click.option("--internal", is_flag=True, help="Include internal and hidden options.")
 def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
-                markdown: bool, internal: bool) -> None:
+                markdown: bool, html_dir: Path | None, internal: bool) -> None:
     """List every declared option: path, type, default, example, description, declared at.
 
     Without FILE, lists the standard library's options. PATTERN filters by path: a glob
     (`services.*.enable`) or a substring (`nginx`). A NixOS option name (`hostName`,
-    `networking.hostName`) finds its pydeclos counterpart (docs/from-nixos.md).
+    `networking.hostName`) finds its pydeclos counterpart (docs/from-nixos.md). `--html DIR`
+    writes a static page searchable by path, NixOS name and description.
     """
     from pydeclos.modsys.docs import render_markdown, render_text
     from pydeclos.system import evaluate_system
@@ -57,7 +60,14 @@ def options_cmd(file_or_pattern: str | None, pattern: str | None, as_json: bool,
             found_as.setdefault(row.pydeclos, []).append(row.nixos)
     shown = {info.path for info in infos}
     infos += [info for info in every if info.path in found_as and info.path not in shown]
-    if as_json:
+    if html_dir is not None:
+        from pydeclos.docs_gen.options_html import nixos_names_by_path, write_page
+
+        names = nixos_names_by_path()
+        records = [info.to_dict() | {"nixos_names": names.get(info.path, [])} for info in infos]
+        title = f"pydeclos options: {file}" if file is not None else "pydeclos options"
+        click.echo(f"wrote {write_page(records, html_dir, title)} ({len(records)} options)")
+    elif as_json:
         records = [info.to_dict() | ({"nixos_names": found_as[info.path]}
                                      if info.path in found_as else {}) for info in infos]
         click.echo(json.dumps(records, indent=2, ensure_ascii=False))
