@@ -152,16 +152,21 @@ def _quoted_doc(text: str, indent: str) -> str:
 
 
 def _typed_dict(name: str, fields: list[tuple[str, str, str]]) -> str:
-    if all(key.isidentifier() and not keyword.iskeyword(key) for key, _, _ in fields):
-        lines = [f"class {name}(TypedDict, total=False):"]
-        for key, annotation, doc in fields:
-            lines += [f"    {key}: {annotation}", _quoted_doc(doc, "    ")]
-        if not fields:
-            lines.append("    pass")
-        return "\n".join(lines)
-    # Keys that are no identifiers (`nftables.conf`): the functional form, without docs.
-    items = ", ".join(f"{key!r}: {annotation}" for key, annotation, _ in fields)
-    return f"{name} = TypedDict({name!r}, {{{items}}}, total=False)"
+    """A documented class; keys that are no identifiers (`return`) go into an undocumented
+    functional-form base class, since the class syntax cannot spell them."""
+    plain = [field for field in fields if field[0].isidentifier() and not keyword.iskeyword(field[0])]
+    odd = [field for field in fields if field not in plain]
+    out, bases = [], "TypedDict"
+    if odd:
+        bases = f"_{name}Keys"
+        items = ", ".join(f"{key!r}: {annotation}" for key, annotation, _ in odd)
+        out.append(f"{bases} = TypedDict({bases!r}, {{{items}}}, total=False)\n")
+    lines = [f"class {name}({bases}, total=False):"]
+    for key, annotation, doc in plain:
+        lines += [f"    {key}: {annotation}", _quoted_doc(doc, "    ")]
+    if not plain:
+        lines.append("    pass")
+    return "\n".join(out + lines)
 
 
 def render_stub(tree: OptionSet, scope: str) -> str:

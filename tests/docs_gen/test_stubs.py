@@ -140,3 +140,29 @@ def test_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["stubs", "-o", str(tmp_path), str(tmp_path / "nope.py")])
     assert result.exit_code == 2
     assert "nope.py does not exist" in result.output
+
+
+def test_options_of_a_sibling_module_are_typed(tmp_path: Path) -> None:
+    """A module the system imports by path declares options; its stubs have them, with
+    enums as Literals, and keywords (`return`) as keys."""
+    (tmp_path / "app.py").write_text(textwrap.dedent('''\
+        from typing import Literal
+        from pydeclos import option, types as t
+
+        options = {"app": {
+            "mode": option(Literal["fast", "safe"], default="safe", description="How it runs."),
+            "workers": option(t.positive, default=1, description="Worker count."),
+            "return": option(str, default="", description="A keyword as a name."),
+        }}
+        '''))
+    system = system_file(tmp_path, "system.py", """\
+        return {"app": {"mode": "quick", "return": "x", "workers": 2}}
+        """)
+    system.write_text('imports = ["./app.py"]\n' + system.read_text())
+    CliRunner().invoke(main, ["stubs", "-o", str(tmp_path / "typings"), str(system)],
+                       catch_exceptions=False)
+    text = (tmp_path / "typings" / "pydeclos_config" / "__init__.pyi").read_text()
+    assert "mode: Literal['fast', 'safe'] | _Property\n    \"\"\"How it runs." in text
+    result = mypy(tmp_path / "typings", tmp_path, system)
+    assert result.returncode == 1
+    assert re.fullmatch(r'system.py:\d+: error: .*"mode".*\n', result.stdout), result.stdout
