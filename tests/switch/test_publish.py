@@ -20,23 +20,14 @@ from pydeclos.switch.errors import CorruptArtifactError
 from pydeclos.switch.publish import PublishError, publish, read_sums
 from pydeclos.switch.source import open_output, verify
 from tests.switch.builds import SwitchBuilds
+from tests.switch.keys import signing_key
 from tests.switch.test_source import generation
 
 
 @pytest.fixture
-def gpg_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, Path]]:
-    """A throwaway signing key in a gpg home of its own: (user id, exported public key)."""
-    home = tmp_path / "gnupg"
-    home.mkdir(mode=0o700)
-    monkeypatch.setenv("GNUPGHOME", str(home))
-    uid = "pydeclos test <updates@example.org>"
-    subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", uid, "ed25519",
-                    "sign", "never"], check=True, capture_output=True)
-    public = tmp_path / "updates.gpg"
-    public.write_bytes(subprocess.run(["gpg", "--export", uid], check=True,
-                                      capture_output=True).stdout)
-    yield uid, public
-    subprocess.run(["gpgconf", "--kill", "gpg-agent"], check=False)
+def gpg_key(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    with signing_key(tmp_path) as key:
+        yield key
 
 
 def gpgv(public: Path, directory: Path) -> subprocess.CompletedProcess[str]:
