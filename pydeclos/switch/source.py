@@ -33,6 +33,7 @@ class BuildOutput:
     directory: Path
     manifest: dict[str, Any]
     manifest_name: str = MANIFEST  # `<id>_<n>.generation.json` in a published directory
+    remote: str | None = None  # the URL the artifacts come from (only metadata is local)
 
     @property
     def version(self) -> int:
@@ -63,7 +64,7 @@ class BuildOutput:
         return Description(
             image_id=self.image_id,
             version=self.version,
-            where=str(self.directory),
+            where=self.remote or str(self.directory),
             system=dict(system),
             packages=packages,
             kernel_release=kernel_release_of(packages) if packages else None,
