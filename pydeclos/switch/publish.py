@@ -166,9 +166,13 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
             "newer generation or raise --keep")
     remove = {name for v in dropped
               for name in _files_of(output.image_id, v, generations[(output.image_id, v)])}
-    present = sorted(p.name for p in directory.iterdir()
-                     if p.is_file() and p.name not in (CHECKSUMS, SIGNATURE)
-                     and not p.name.startswith(TEMPORARY) and p.name not in remove)
+    # Every file of each generation kept whose files are all in place (a generation's
+    # manifest is placed last, so one whose publish was killed is left out).
+    present = sorted({name for (image_id, v), manifest in generations.items()
+                      if (image_id, v) not in {(output.image_id, d) for d in dropped}
+                      for files in [_files_of(image_id, v, manifest)]
+                      if all((directory / f).is_file() for f in files)
+                      for name in files})
     old = read_sums(directory / CHECKSUMS)
     sums = "".join(f"{old[name] if name in old and name not in names else sha256(directory / name)}"
                    f"  {name}\n" for name in present)

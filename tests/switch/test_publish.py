@@ -151,3 +151,16 @@ def test_real_generations_publish_and_an_interrupted_publish_keeps_the_previous_
         name = two.manifest["artifacts"][role]
         assert name in sums and name.startswith("swtest_2.")
     assert not [name for name in sums if name.startswith("swtest_1")]
+
+
+def test_files_of_an_interrupted_publish_are_not_listed_by_the_next(tmp_path: Path) -> None:
+    generation(tmp_path / "out", 2)
+    publish(tmp_path / "out" / "2", tmp_path / "served")
+    orphan = generation(tmp_path / "out", 4)  # killed before its manifest was placed
+    for name in ("img_4.usr.aa.raw.xz", "img_4.efi"):
+        (tmp_path / "served" / name).write_bytes((orphan / name).read_bytes())
+    generation(tmp_path / "out", 3)
+    publish(tmp_path / "out" / "3", tmp_path / "served")
+    sums = assert_consistent(tmp_path / "served")
+    assert not [name for name in sums if name.startswith("img_4")]
+    assert open_output(tmp_path / "served").version == 3
