@@ -12,6 +12,7 @@ MODULES: list[str] = [
     "system/packages.py",
     "system/pydeclos.py",
     "system/systemd.py",
+    "system/updates.py",
     # keep-sorted end
     # keep-sorted start
     "config/console.py",

@@ -63,3 +63,41 @@ def canonical_json(data: Any) -> str:
 
 def sha256(data: bytes | str) -> str:
     return hashlib.sha256(data.encode() if isinstance(data, str) else data).hexdigest()
+
+
+_ARMOR = re.compile(r"-----BEGIN PGP PUBLIC KEY BLOCK-----\r?\n(?P<body>.*?)"
+                    r"-----END PGP PUBLIC KEY BLOCK-----\s*", re.S)
+
+
+def _crc24(data: bytes) -> int:
+    crc = 0xB704CE
+    for byte in data:
+        crc ^= byte << 16
+        for _ in range(8):
+            crc <<= 1
+            if crc & 0x1000000:
+                crc ^= 0x1864CFB
+    return crc & 0xFFFFFF
+
+
+def dearmor_public_key(text: str) -> bytes | None:
+    """The OpenPGP packets of an ASCII-armored public key block (RFC 4880 section 6), as
+    `gpg --dearmor` writes them, or None when `text` is not one with a valid checksum."""
+    import base64
+    import binascii
+
+    match = _ARMOR.fullmatch(text.strip() + "\n")
+    if not match:
+        return None
+    lines = match["body"].splitlines()
+    while lines and lines[0].strip() and ":" in lines[0]:  # armor headers (Comment: ...)
+        lines.pop(0)
+    data = [line.strip() for line in lines if line.strip()]
+    checksum = data.pop() if data and data[-1].startswith("=") and len(data[-1]) == 5 else None
+    try:
+        packets = base64.b64decode("".join(data), validate=True)
+        if checksum and int.from_bytes(base64.b64decode(checksum[1:]), "big") != _crc24(packets):
+            return None
+    except (binascii.Error, ValueError):
+        return None
+    return packets if packets and packets[0] & 0x80 else None

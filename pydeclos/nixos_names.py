@@ -96,6 +96,9 @@ NIXOS_NAMES: tuple[NixosName, ...] = (
     NixosName("documentation.man.enable", "image.with_docs"),
     NixosName("system.image.id", "image.id"),
     NixosName("system.image.version", "image.version"),
+    NixosName("system.autoUpgrade.flake", "image.updates.source",
+              "The URL or path of a `pydeclos publish` directory, not a flake; "
+              "`pydeclos switch` installs from it."),
     # users
     NixosName("users.mutableUsers", "users.mutable"),
     NixosName(f"{_USER}.openssh.authorizedKeys.keys", f"{_USER}.ssh_authorized_keys"),

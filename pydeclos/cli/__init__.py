@@ -31,6 +31,8 @@ VERBS: dict[str, tuple[str, str, str]] = {
                     "List the generations on this machine."),
     "status": ("pydeclos.cli.status", "status_cmd", "Show the running generation and its /usr."),
     "diff": ("pydeclos.cli.diff", "diff_cmd", "Show what changes between two generations."),
+    "publish": ("pydeclos.cli.publish", "publish_cmd",
+                "Add a generation to an update directory machines pull from."),
 }
 
 

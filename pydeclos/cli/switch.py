@@ -1,4 +1,4 @@
-"""`pydeclos switch --from SOURCE` and `pydeclos rollback`: on the running system, as root."""
+"""`pydeclos switch [--from SOURCE]` and `pydeclos rollback`: on the running system, as root."""
 
 from __future__ import annotations
 
@@ -54,17 +54,19 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
 
 
 @click.command("switch")
-@click.option("--from", "source", required=True, type=click.Path(path_type=Path),
-              help="A build output: OUT/ (its newest generation) or OUT/<n>/.")
+@click.option("--from", "source", type=click.Path(path_type=Path),
+              help="A build output: OUT/ (its newest generation) or OUT/<n>/, or a `pydeclos "
+                   "publish` directory. Default: the image's image.updates.source.")
 @click.option("--dry-run", is_flag=True, help="Only print the plan.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan (and outcome) as JSON.")
 @METHOD
 @click.option("--yes", is_flag=True, help="Do not ask before changing the machine.")
 @click.option("--allow-downgrade", is_flag=True, help="Accept a generation older than the running one.")
 @click.option("--allow-other-image", is_flag=True, help="Accept a build of another image id.")
-def switch_cmd(source: Path, dry_run: bool, as_json: bool, method: str, yes: bool,
+def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
                allow_downgrade: bool, allow_other_image: bool) -> None:
-    """Install the newest generation in SOURCE into the free /usr slot and move to it.
+    """Install the newest generation in SOURCE (or the image's update source) into the free
+    /usr slot and move to it.
 
     Soft-reboots into it when the kernel stays (same boot, no firmware), kexecs when the
     kernel changes, else says a reboot is needed (and reboots with --method reboot).
@@ -74,11 +76,11 @@ def switch_cmd(source: Path, dry_run: bool, as_json: bool, method: str, yes: boo
     from pydeclos.switch.switch import plan_switch, switch
 
     if dry_run:
-        plan, _ = plan_switch(source, method, allow_downgrade, allow_other_image)
+        plan = plan_switch(source, method, allow_downgrade, allow_other_image)
         click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
         return
     _require_root("switch", "; --dry-run shows the plan as any user")
-    plan, _ = plan_switch(source, method, allow_downgrade, allow_other_image)
+    plan = plan_switch(source, method, allow_downgrade, allow_other_image)
     if not as_json:
         click.echo(render_plan(plan))
     _confirm(yes, f"switch to generation {plan.target.version}")

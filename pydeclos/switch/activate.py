@@ -63,9 +63,12 @@ def source_mounted(directory: Path) -> Iterator[None]:
         run(["umount", str(UPDATES)], check=False)
 
 
-def install(version: int) -> str:
-    """systemd-sysupdate writes `version` into the free slot and its UKI with boot counting."""
-    done = subprocess.run([SYSUPDATE, "update", str(version)], capture_output=True, text=True)
+def install(version: int, definitions: str | None = None) -> str:
+    """systemd-sysupdate writes `version` into the free slot and its UKI with boot counting
+    (by the transfers in `definitions`, else the image's standard ones)."""
+    command = [SYSUPDATE, *([f"--definitions={definitions}"] if definitions else []),
+               "update", str(version)]
+    done = subprocess.run(command, capture_output=True, text=True)
     output = (done.stdout + done.stderr).strip()
     if done.returncode != 0:
         raise SwitchError(

@@ -9,6 +9,7 @@ is written to the machine.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ MANIFEST = "generation.json"
 CHECKSUMS = "SHA256SUMS"
 SYSTEM_MANIFEST = "generation.json"  # the lowering's manifest, under "system" in MANIFEST
 UPDATE_ROLES = ("usr", "usr_verity", "uki")
+PUBLISHED_SUFFIX = ".generation.json"  # `<id>_<n>.generation.json` in an update directory
+PUBLISHED = re.compile(r"^(?P<id>.+)_(?P<version>\d+)\.generation\.json$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,8 @@ class BuildOutput:
 
     directory: Path
     manifest: dict[str, Any]
+    manifest_name: str = MANIFEST  # `<id>_<n>.generation.json` in a published directory
+    remote: str | None = None  # the URL the artifacts come from (only metadata is local)
 
     @property
     def version(self) -> int:
@@ -59,7 +64,7 @@ class BuildOutput:
         return Description(
             image_id=self.image_id,
             version=self.version,
-            where=str(self.directory),
+            where=self.remote or str(self.directory),
             system=dict(system),
             packages=packages,
             kernel_release=kernel_release_of(packages) if packages else None,
@@ -67,19 +72,49 @@ class BuildOutput:
         )
 
 
+def _sums(path: Path) -> dict[str, str]:
+    sums = {}
+    for line in path.read_text().splitlines():
+        digest, _, name = line.partition("  ")
+        sums[name.strip()] = digest.strip()
+    return sums
+
+
 def _versions(directory: Path) -> list[int]:
     return sorted(int(p.name) for p in directory.iterdir()
                   if p.name.isdigit() and (p / MANIFEST).is_file())
 
 
+def _published(source: Path, version: int | None) -> tuple[Path, str] | None:
+    """The newest (or `version`) generation of a `pydeclos publish` directory, if it is one."""
+    found = sorted((int(m["version"]), p.name) for p in source.glob(f"*{PUBLISHED_SUFFIX}")
+                   if (m := PUBLISHED.match(p.name)))
+    if not found or not (source / CHECKSUMS).is_file():
+        return None
+    listed = {name for name in _sums(source / CHECKSUMS)}
+    found = [(v, name) for v, name in found if name in listed]  # being published or removed
+    if version is not None:
+        found = [(v, name) for v, name in found if v == version]
+    if not found:
+        raise NotABuildOutputError(
+            f"{source} is an update directory without generation {version}"
+            if version is not None else f"{source} is an update directory publishing nothing")
+    return source, found[-1][1]
+
+
 def open_output(source: Path, version: int | None = None) -> BuildOutput:
-    """The generation in `source` (`OUT/<n>/`), or the newest (or `version`) in `OUT/`."""
+    """The generation in `source` (`OUT/<n>/`), or the newest (or `version`) in `OUT/` or in
+    an update directory written by `pydeclos publish`."""
     if not source.is_dir():
         raise NotABuildOutputError(
             f"{source} is not a directory; give the output directory of `pydeclos build` "
             "(OUT/ or OUT/<n>/), copied to or mounted on this machine")
     directory = source
-    if not (source / MANIFEST).is_file():
+    manifest_name = MANIFEST
+    published = None if (source / MANIFEST).is_file() else _published(source, version)
+    if published is not None:
+        directory, manifest_name = published
+    elif not (source / MANIFEST).is_file():
         versions = _versions(source)
         if not versions:
             raise NotABuildOutputError(
@@ -91,13 +126,13 @@ def open_output(source: Path, version: int | None = None) -> BuildOutput:
                 f"{source} has no generation {version} (it has {', '.join(map(str, versions))})")
         directory = source / str(version if version is not None else versions[-1])
     try:
-        manifest = json.loads((directory / MANIFEST).read_text())
+        manifest = json.loads((directory / manifest_name).read_text())
         int(manifest["version"]), str(manifest["image_id"])
     except (ValueError, KeyError, TypeError, OSError) as error:
         raise NotABuildOutputError(
-            f"{directory / MANIFEST} is not a pydeclos generation manifest ({error}); "
+            f"{directory / manifest_name} is not a pydeclos generation manifest ({error}); "
             "rebuild that generation with `pydeclos build`") from None
-    output = BuildOutput(directory, manifest)
+    output = BuildOutput(directory, manifest, manifest_name)
     for role in UPDATE_ROLES:
         path = output.artifact(role)
         if path is None or not path.is_file():
@@ -112,10 +147,7 @@ def verify(output: BuildOutput, roles: tuple[str, ...] = UPDATE_ROLES) -> None:
     sums_path = output.directory / CHECKSUMS
     if not sums_path.is_file():
         raise CorruptArtifactError(f"{sums_path} is missing; copy the whole generation directory")
-    sums = {}
-    for line in sums_path.read_text().splitlines():
-        digest, _, name = line.partition("  ")
-        sums[name.strip()] = digest.strip()
+    sums = _sums(sums_path)
     for role in roles:
         path = output.artifact(role)
         assert path is not None  # open_output checked it

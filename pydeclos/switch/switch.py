@@ -1,19 +1,23 @@
 """`switch` and `rollback`: plan from the running system to a generation, then carry it out.
 
 Order of a switch, each step refusing before anything changes where it can: lock; read
-SOURCE; refuse a downgrade or another image id; plan; check that its /usr fits the slots
-(fit.py); verify it (checksums); install with systemd-sysupdate into the free slot; find
-the slot the new version landed in and check its root hash against the build's; keep
+SOURCE (without one, the configured update source: remote.py); refuse a downgrade or
+another image id; plan; check that its /usr fits the slots (fit.py); verify it (checksums;
+sysupdate checks a URL source's itself); install with systemd-sysupdate into the free slot;
+find the slot the new version landed in and check its root hash against the build's; keep
 hand-edited /etc files and remove dropped links; activate.
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydeclos.switch import activate, machine
+from pydeclos.switch import activate, machine, remote
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import NotOnPydeclosError, RefusedError, SwitchError
 from pydeclos.switch.etc import EtcReport, drift, prepare
@@ -52,15 +56,30 @@ def check_target(current: Description, target: Description, allow_downgrade: boo
             "pass --allow-downgrade")
 
 
-def plan_switch(source: Path, method: str, allow_downgrade: bool = False,
-                allow_other_image: bool = False) -> tuple[Plan, BuildOutput]:
-    output = open_output(source)
+@contextmanager
+def opened(source: Path | None) -> Iterator[BuildOutput]:
+    """SOURCE's newest generation, or with no SOURCE the configured update source's (its
+    small files fetched into a directory that lasts as long as the context)."""
+    if source is not None:
+        yield open_output(source)
+        return
+    with tempfile.TemporaryDirectory(prefix="pydeclos-update-") as cache:
+        yield remote.configured_output(Path(cache))
+
+
+def plan_output(output: BuildOutput, method: str, allow_downgrade: bool = False,
+                allow_other_image: bool = False) -> Plan:
     current = machine.running()
     target = output.describe()
     check_target(current, target, allow_downgrade, allow_other_image)
-    plan = make_plan(current, target, requested=method,
+    return make_plan(current, target, requested=method,
                      kexec_available=activate.kexec_available())
-    return plan, output
+
+
+def plan_switch(source: Path | None, method: str, allow_downgrade: bool = False,
+                allow_other_image: bool = False) -> Plan:
+    with opened(source) as output:
+        return plan_output(output, method, allow_downgrade, allow_other_image)
 
 
 def remember_installed(version: int) -> None:
@@ -80,24 +99,31 @@ def _disk() -> str:
     return source.disk
 
 
-def switch(source: Path, method: str, allow_downgrade: bool = False,
+def switch(source: Path | None, method: str, allow_downgrade: bool = False,
            allow_other_image: bool = False) -> Outcome:
-    with activate.exclusive():
-        plan, output = plan_switch(source, method, allow_downgrade, allow_other_image)
+    """Switch to SOURCE's newest generation, or with no SOURCE the configured source's."""
+    with activate.exclusive(), opened(source) as output:
+        plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk()
-        running = machine.slots(disk, plan.current.image_id).get(plan.current.version)
-        if running is not None:
-            check_fits(plan.target.version, {role: path for role in ("usr", "usr_verity")
-                                             if (path := output.artifact(role))}, running)
-        verify(output)
-        remember_installed(plan.current.version)
         target = plan.target
-        with activate.source_mounted(output.directory):
+        if output.remote is None:
+            running = machine.slots(disk, plan.current.image_id).get(plan.current.version)
+            if running is not None:
+                check_fits(target.version, {role: path for role in ("usr", "usr_verity")
+                                            if (path := output.artifact(role))}, running)
+            verify(output)
+        remember_installed(plan.current.version)
+        if output.remote is not None:  # sysupdate downloads, checking signature and hashes
             activate.install(target.version)
+        else:
+            configured = remote.settings()
+            local = configured.local_definitions if configured else None
+            with activate.source_mounted(output.directory):
+                activate.install(target.version, local)
         activate.retry(target.version, target.image_id)
         manifest = output.artifact("package_manifest")
         activate.record(output.directory, target.version,
-                        ["generation.json", "SHA256SUMS"] + ([manifest.name] if manifest else []))
+                        [output.manifest_name, "SHA256SUMS"] + ([manifest.name] if manifest else []))
         slot = machine.slots(disk, target.image_id).get(target.version)
         if slot is None:
             raise SwitchError(f"systemd-sysupdate reported success, but no slot is labelled "

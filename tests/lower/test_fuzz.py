@@ -92,6 +92,7 @@ BASE: dict[str, str] = {
     "mac_address": "52:54:00:12:34:56", "address": "192.0.2.10/24",
     "destination": "198.51.100.0/24", "domains": "example.org",
     "required_for_online": "routable",
+    "source": "/srv/updates",  # image.updates.source: a URL source also needs a key
 }
 KEY_BASE = {"boot.sysctl": "net.ipv4.ip_forward", "systemd.drop_ins": "ssh.service",
             "services.openssh.settings": "Banner", "systemd.units": "fuzz.service",
@@ -119,6 +120,9 @@ EXCLUDED = {
     # service_config; whether networkd knows the key is the user's business.
     "systemd.network.networks.<name>.settings",
     "systemd.network.networks.<name>.routes.*.settings",
+    # Parsed whole (an armored key with its checksum), so no fuzzed string is one; only its
+    # decoded packets are written.
+    "image.updates.public_key",
     # Not written into any file.
     "assertions.*.message", "assertions.*.options", "warnings",
 }

@@ -1,0 +1,193 @@
+"""`pydeclos publish`: add a generation to an update directory any static server can serve.
+
+The directory is flat, as systemd-sysupdate's `url-file` sources want it: each generation's
+/usr, verity and UKI under the names the machines' transfer definitions match, its package
+manifest and `<id>_<n>.generation.json` (for `switch`'s plan), `SHA256SUMS` over every file
+present and, when signing, `SHA256SUMS.gpg` (a detached gpg signature).
+
+Readers see the old set or the new one: new files are written under temporary names and
+renamed into place, then `SHA256SUMS` (and its signature) replaced by rename, and only then
+are the generations beyond `--keep` removed. Between the two renames a reader can fetch a
+new SHA256SUMS with the old signature; sysupdate then refuses the update and tries again
+later, it never installs a mix.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydeclos.build.artifacts import sha256
+from pydeclos.switch.errors import SwitchError
+from pydeclos.switch.source import (
+    CHECKSUMS,
+    PUBLISHED,
+    PUBLISHED_SUFFIX,
+    UPDATE_ROLES,
+    BuildOutput,
+    open_output,
+    verify,
+)
+
+SIGNATURE = CHECKSUMS + ".gpg"
+TEMPORARY = ".publishing."  # prefix of files not yet renamed into place
+PUBLISHED_ROLES = (*UPDATE_ROLES, "package_manifest")
+
+
+class PublishError(SwitchError):
+    """A publish that cannot go ahead; the update directory is unchanged."""
+
+
+def generation_name(image_id: str, version: int) -> str:
+    return f"{image_id}_{version}{PUBLISHED_SUFFIX}"
+
+
+@dataclass
+class Published:
+    """What `publish` did, for the command's output."""
+
+    directory: Path
+    version: int
+    already: bool = False
+    removed: list[int] = field(default_factory=list)
+    signed: bool = False
+    kept: list[int] = field(default_factory=list)
+
+
+def read_sums(path: Path) -> dict[str, str]:
+    """name -> sha256 from a SHA256SUMS file (empty when there is none)."""
+    sums: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            digest, _, name = line.partition("  ")
+            if name:
+                sums[name.strip().lstrip("*")] = digest.strip()
+    return sums
+
+
+def published_generations(directory: Path) -> dict[tuple[str, int], dict[str, object]]:
+    """(image id, version) -> that generation's manifest, for each one published in `directory`."""
+    found: dict[tuple[str, int], dict[str, object]] = {}
+    for path in directory.glob(f"*{PUBLISHED_SUFFIX}"):
+        match = PUBLISHED.match(path.name)
+        if match and not path.name.startswith(TEMPORARY):
+            found[(match["id"], int(match["version"]))] = json.loads(path.read_text())
+    return found
+
+
+def _files_of(image_id: str, version: int, manifest: dict[str, object]) -> list[str]:
+    artifacts = manifest.get("artifacts") or {}
+    assert isinstance(artifacts, dict)
+    names = [str(artifacts[role]) for role in PUBLISHED_ROLES if artifacts.get(role)]
+    return [*names, generation_name(image_id, version)]
+
+
+def _place(source: Path, directory: Path, name: str) -> None:
+    """Copy `source` to `directory/name` under a temporary name first, then rename."""
+    temporary = directory / (TEMPORARY + name)
+    shutil.copyfile(source, temporary)
+    with temporary.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temporary, directory / name)
+
+
+def _sign(sums: Path, key: str, target: Path) -> None:
+    done = subprocess.run(["gpg", "--batch", "--yes", "--local-user", key, "--detach-sign",
+                           "--output", str(target), str(sums)], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise PublishError(
+            f"gpg could not sign {CHECKSUMS} with key {key!r} (status {done.returncode}): "
+            f"{done.stderr.strip()[-1500:]}\nList the secret keys with `gpg --list-secret-keys`; "
+            "nothing was published")
+
+
+def _check_key(key: str) -> None:
+    done = subprocess.run(["gpg", "--batch", "--list-secret-keys", key], capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        raise PublishError(
+            f"gpg has no secret key {key!r} to sign {CHECKSUMS} with (GNUPGHOME="
+            f"{os.environ.get('GNUPGHOME', '~/.gnupg')}); list them with `gpg "
+            "--list-secret-keys`, or create one (docs/updates.md). Nothing was published")
+
+
+def _check_same(output: BuildOutput, directory: Path, names: dict[str, Path]) -> bool:
+    """True when this version is published with the same content; refuse other content."""
+    published = read_sums(directory / CHECKSUMS)
+    generation = generation_name(output.image_id, output.version)
+    if generation not in published:  # files of an interrupted publish are not published
+        return False
+    differing = [name for name, path in names.items()
+                 if published.get(name) != sha256(path)]
+    if differing:
+        raise PublishError(
+            f"{directory} already publishes {output.image_id} generation {output.version} with "
+            f"other content ({', '.join(sorted(differing))} differ). A published version never "
+            "changes: build a new generation (`pydeclos build` numbers it) and publish that")
+    return True
+
+
+def publish(source: Path, directory: Path, sign_key: str | None = None,
+            keep: int | None = None) -> Published:
+    """Add the generation in `source` (OUT/<n>, or the newest in OUT) to `directory`."""
+    if keep is not None and keep < 1:
+        raise PublishError(f"--keep {keep}: keep at least the generation being published (1)")
+    output = open_output(source)
+    if sign_key is not None:
+        _check_key(sign_key)
+    verify(output)  # a damaged build output is never published
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob(TEMPORARY + "*"):  # left by an interrupted publish
+        stale.unlink()
+    names: dict[str, Path] = {}
+    for role in PUBLISHED_ROLES:
+        path = output.artifact(role)
+        if path is not None and path.is_file():
+            names[path.name] = path
+    generation = generation_name(output.image_id, output.version)
+    names[generation] = output.directory / output.manifest_name
+    result = Published(directory, output.version, signed=sign_key is not None)
+    result.already = _check_same(output, directory, names)
+    if not result.already:
+        for name, path in names.items():
+            _place(path, directory, name)
+
+    generations = published_generations(directory)
+    ours = sorted(v for (image_id, v) in generations if image_id == output.image_id)
+    dropped = ours[:-keep] if keep is not None and len(ours) > keep else []
+    if output.version in dropped:
+        raise PublishError(
+            f"generation {output.version} is older than the newest {keep} in {directory} "
+            f"({', '.join(map(str, ours[len(dropped):]))}); it would be removed at once. Publish a "
+            "newer generation or raise --keep")
+    remove = {name for v in dropped
+              for name in _files_of(output.image_id, v, generations[(output.image_id, v)])}
+    # Every file of each generation kept whose files are all in place (a generation's
+    # manifest is placed last, so one whose publish was killed is left out).
+    present = sorted({name for (image_id, v), manifest in generations.items()
+                      if (image_id, v) not in {(output.image_id, d) for d in dropped}
+                      for files in [_files_of(image_id, v, manifest)]
+                      if all((directory / f).is_file() for f in files)
+                      for name in files})
+    old = read_sums(directory / CHECKSUMS)
+    sums = "".join(f"{old[name] if name in old and name not in names else sha256(directory / name)}"
+                   f"  {name}\n" for name in present)
+    temporary = directory / (TEMPORARY + CHECKSUMS)
+    temporary.write_text(sums)
+    if sign_key is not None:
+        signature = directory / (TEMPORARY + SIGNATURE)
+        _sign(temporary, sign_key, signature)
+        os.replace(temporary, directory / CHECKSUMS)
+        os.replace(signature, directory / SIGNATURE)
+    else:
+        os.replace(temporary, directory / CHECKSUMS)
+        (directory / SIGNATURE).unlink(missing_ok=True)  # it would not match any more
+    for name in sorted(remove):
+        (directory / name).unlink(missing_ok=True)
+    result.removed = dropped
+    result.kept = [v for v in ours if v not in dropped]
+    return result
