@@ -36,6 +36,7 @@ from pydeclos.build.space import DiskSpaceError, Need, SpaceWatch
 
 DEFAULT_CACHE = Path("/var/cache/pydeclos")
 STOP_GRACE_SECONDS = 30.0
+LOCK_PHASE = "wait for cache lock"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,10 @@ def exclusive(cache: CacheDirs, progress: Progress) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            progress.message("waiting for another pydeclos build that uses the same cache…")
+            # Its own phase, so the wait is not counted as whatever ran before (lowering).
+            progress.phase(LOCK_PHASE)
+            progress.message(f"waiting for the cache lock: another pydeclos build uses "
+                             f"{cache.packages.parent}…")
             fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
