@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -316,6 +316,7 @@ def _guarded(command: list[str]) -> list[str]:
 def run_build(
     command: list[str], tools: HostTools, log: Path, progress: Progress,
     verbose: bool, echo: TextIO | None = None, watch: list[Need] | None = None,
+    observe: Callable[[str], None] | None = None,
 ) -> tuple[int, list[str]]:
     """Run mkosi, log every line to `log`, move the progress phases, stream with --verbose.
 
@@ -342,6 +343,8 @@ def run_build(
                     if len(lines) > 400:
                         del lines[:100]
                     progress.mkosi_line(line)
+                    if observe is not None:
+                        observe(line)
                     if verbose:
                         progress.message(line)
                 status = process.wait()

@@ -18,6 +18,7 @@ from typing import Any
 from pydeclos.build import artifacts as art
 from pydeclos.build.generations import Slot, check_output_dir, latest, reserve
 from pydeclos.build.host import HostTools, check_host_tools, require_root
+from pydeclos.build.initrd_cache import InitrdCache
 from pydeclos.build.mirror import check_mirrors
 from pydeclos.build.mkosi import (
     CacheDirs,
@@ -161,11 +162,12 @@ def build_into(
         check_space(needs)  # again: another build may have used the space while we waited
         incremental = incremental_dir(cache, info)
         command = build_command(tree, stage, version, tools, cache, incremental)
+        initrd = InitrdCache.for_build(incremental, info, tree, tools.mkosi_version)
         # Owned like the tree directory: the next build sweeps it if this one is killed.
         with owned_directory("pydeclos-self-") as scratch:
-            command[-1:-1] = extra_tree_options(tree, scratch)
+            command[-1:-1] = extra_tree_options(tree, scratch) + initrd.options()
             status, lines = run_build(
-                command, tools, log, progress, verbose, watch=needs,
+                command, tools, log, progress, verbose, watch=needs, observe=initrd.observe,
             )
     if status != 0:
         if not any(incremental.iterdir()):  # keep the slot for package sets that built
