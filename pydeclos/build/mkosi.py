@@ -185,18 +185,23 @@ def build_command(tree: Path, output: Path, version: int, tools: HostTools,
     ]
 
 
-@functools.cache
 def long_option(mkosi: str, what: str) -> str:
     """`--<what>-dir` (mkosi 24) or `--<what>-directory` (later mkosi), as this mkosi spells it.
 
     mkosi parses its command line with abbreviations off, so the exact spelling matters;
     `--help` is the one place both versions list them.
     """
-    usage = subprocess.run([mkosi, "--help"], capture_output=True, text=True).stdout
+    usage = mkosi_usage(mkosi)
     for spelling in (f"--{what}-directory", f"--{what}-dir"):
         if re.search(rf"{re.escape(spelling)}\b(?!-)", usage):
             return spelling
     return f"--{what}-dir"
+
+
+@functools.cache
+def mkosi_usage(mkosi: str) -> str:
+    """`mkosi --help`, run once (about 0.5 s each time on a loaded host)."""
+    return subprocess.run([mkosi, "--help"], capture_output=True, text=True).stdout
 
 
 MISSING_PACKAGE = re.compile(

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from pydeclos.build.mkosi import (
     default_cache,
     exclusive,
     incremental_dir,
+    mkosi_usage,
     run_build,
     summary,
 )
@@ -53,6 +55,8 @@ class BuildResult:
     usrhash: str | None
     durations: dict[str, float] = field(default_factory=dict)
     total_seconds: float = 0.0
+    # How long mkosi itself ran; the rest of total_seconds is pydeclos' own work and xz.
+    mkosi_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +69,7 @@ class BuildResult:
             "usrhash": self.usrhash,
             "durations": self.durations,
             "total_seconds": round(self.total_seconds, 1),
+            "mkosi_seconds": round(self.mkosi_seconds, 1),
         }
 
 
@@ -96,7 +101,11 @@ def _tree_manifests(tree: Path) -> dict[str, object]:
 def host_ready() -> HostTools:
     """What can fail before the tree exists: root, the tools."""
     require_root()
-    return check_host_tools()
+    tools = check_host_tools()
+    # mkosi's --help (for its option spellings) is needed only when mkosi is started; asked
+    # now, it runs while the system is lowered and the mirrors are checked.
+    threading.Thread(target=mkosi_usage, args=(tools.mkosi,), daemon=True).start()
+    return tools
 
 
 def preflight(tree: Path) -> HostTools:
@@ -166,16 +175,20 @@ def build_into(
         # Owned like the tree directory: the next build sweeps it if this one is killed.
         with owned_directory("pydeclos-self-") as scratch:
             command[-1:-1] = extra_tree_options(tree, scratch) + initrd.options()
+            mkosi_started = time.monotonic()
             status, lines = run_build(
                 command, tools, log, progress, verbose, watch=needs, observe=initrd.observe,
             )
+            mkosi_seconds = time.monotonic() - mkosi_started
     if status != 0:
         if not any(incremental.iterdir()):  # keep the slot for package sets that built
             incremental.rmdir()
         raise classify_failure(lines, status, log, info, tree)
     progress.advance_to("compress")
-    found = art.collect(stage, stem)
-    art.write_checksums(stage, found)
+    digests: dict[str, str] = {}
+    found = art.collect(stage, stem, digests)
+    progress.advance_to("checksums")
+    art.write_checksums(stage, found, digests)
     shutil.copyfile(log, stage / LOG)
     total = progress.finish()
     result = BuildResult(
@@ -187,6 +200,7 @@ def build_into(
         usrhash=art.usrhash(stage / found.uki),
         durations=dict(progress.durations),
         total_seconds=total,
+        mkosi_seconds=mkosi_seconds,
     )
     art.write_json(stage / MANIFEST, {
         "version": version,
@@ -200,6 +214,7 @@ def build_into(
         "artifacts": result.artifacts,
         "sizes": result.sizes,
         "durations": result.durations,
+        "mkosi_seconds": round(mkosi_seconds, 1),
         "system": _tree_manifests(tree),
     })
     return result
