@@ -1,7 +1,7 @@
 """Clean build against a config-only rebuild, the update payload, and pydeclos' own overhead.
 
     sudo .venv/bin/python benchmarks/build_rebuild.py [SYSTEM_FILE] [--warm-packages]
-                                                      [--no-package-change] [--keep DIR]
+                                                      [--no-package-change]
 
 All in one run, on one set of caches (a temporary directory, removed afterwards):
 
@@ -20,7 +20,6 @@ and the UKI, as the build names them in generation.json.
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import tempfile
 import time
@@ -122,7 +121,6 @@ def main() -> int:
                         help="reuse the shared package cache (leave downloads out of 'clean')")
     parser.add_argument("--no-package-change", action="store_true",
                         help="skip the build after a package change (and its payload)")
-    parser.add_argument("--keep", type=Path, help="copy the generations built here to DIR")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pydeclos-bench-", dir="/var/tmp") as scratch:
         root = Path(scratch)
@@ -142,8 +140,6 @@ def main() -> int:
             _, package_result = timed_build(
                 changed_system(args.system, root, "package_change", EXTRA_PACKAGE), out, cache,
                 f"build after a package change (+{EXTRA_PACKAGE})")
-        if args.keep:
-            shutil.copytree(out, args.keep, dirs_exist_ok=True)
     ratio = rebuild / clean
     packages = "warm package cache" if args.warm_packages else "packages downloaded"
     durations = rebuilt.durations
