@@ -41,6 +41,13 @@ BUILT = re.compile(r"(?P<path>/\S*/mkosi-workspace-[^/\s]+/initrd[^/\s]*) size i
 
 def initrd_key(info: TreeSummary, mkosi_version: int) -> str:
     settings = {k: info.raw.get(k) for k in INITRD_SETTINGS}
+    # mkosi puts the generation number (and the caller's TERM) into the environment; like
+    # --image-version, they do not change the initrd, so they must not make every build
+    # build a new one.
+    environment = dict(settings.get("Environment") or {})
+    for name in ("IMAGE_VERSION", "TERM"):
+        environment.pop(name, None)
+    settings["Environment"] = environment
     settings["mkosi"] = mkosi_version
     digest = hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:16]

@@ -33,13 +33,15 @@ def test_the_default_initrd_mkosi_built_is_kept_and_passed_to_the_next_build(
     tree = tmp_path / "tree"
     tree.mkdir()
 
-    first = InitrdCache.for_build(incremental, summary(), tree, 24)
+    first = InitrdCache.for_build(incremental, summary(Environment={"IMAGE_VERSION": "1"}),
+                                  tree, 24)
     assert first.options() == []
     for line in mkosi_log(workspace):
         first.observe(line)
     (workspace / "initrd.cpio.zst").unlink()  # mkosi removes its workspace at the end
 
-    second = InitrdCache.for_build(incremental, summary(), tree, 24)
+    second = InitrdCache.for_build(incremental, summary(Environment={"IMAGE_VERSION": "2"}),
+                                   tree, 24)
     assert second.path is not None and second.path.read_bytes() == b"initrd one"
     assert second.options() == [f"--initrd={second.path}"]
     # a setting the initrd is built with, or another mkosi, makes it build again
