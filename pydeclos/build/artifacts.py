@@ -18,6 +18,7 @@ import os
 import re
 import subprocess
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,7 +88,8 @@ def _last_data_segment_end(fd: int, size: int) -> int:
     return end
 
 
-def compress(path: Path, digests: dict[str, str] | None = None) -> Path:
+def compress(path: Path, digests: dict[str, str] | None = None,
+             started: Callable[[subprocess.Popen[bytes]], None] | None = None) -> Path:
     """xz the meaningful part of `path` into path.xz and remove `path`; the SHA-256 of the
     .xz goes into `digests` on the way to the disk (SHA256SUMS need not read it again)."""
     target = path.with_name(path.name + ".xz")
@@ -97,6 +99,8 @@ def compress(path: Path, digests: dict[str, str] | None = None) -> Path:
         xz = subprocess.Popen(["xz", "-T0", XZ_PRESET, "-c"], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE)
         assert xz.stdin is not None and xz.stdout is not None
+        if started is not None:
+            started(xz)
         writer = threading.Thread(target=_drain, args=(xz.stdout, sink, digest))
         writer.start()
         try:
@@ -147,8 +151,8 @@ def collect(directory: Path, stem: str, digests: dict[str, str] | None = None) -
     for link in directory.iterdir():
         if link.is_symlink():  # mkosi's convenience link `<stem>` -> `<stem>.raw`
             link.unlink()
-    usr = _one(directory, f"{stem}.usr.*.raw", "usr partition")
-    verity = _one(directory, f"{stem}.usr-verity.*.raw", "usr verity partition")
+    usr = _compressed(directory, f"{stem}.usr.*.raw", "usr partition", digests)
+    verity = _compressed(directory, f"{stem}.usr-verity.*.raw", "usr verity partition", digests)
     manifest = directory / f"{stem}.manifest"
     uki = _one(directory, f"{stem}.efi", "unified kernel image")
     kernel = _one(directory, f"{stem}.vmlinuz", "kernel")
@@ -158,8 +162,8 @@ def collect(directory: Path, stem: str, digests: dict[str, str] | None = None) -
                   if digests is not None}
         found = Artifacts(
             image=_one(directory, f"{stem}.raw", "disk image").name,
-            usr=compress(usr, digests).name,
-            usr_verity=compress(verity, digests).name,
+            usr=usr.name,
+            usr_verity=verity.name,
             uki=uki.name,
             kernel=kernel.name,
             initrd=initrd.name,
@@ -168,6 +172,14 @@ def collect(directory: Path, stem: str, digests: dict[str, str] | None = None) -
     if digests is not None:
         digests.update({name: future.result() for name, future in hashed.items()})
     return found
+
+
+def _compressed(directory: Path, pattern: str, what: str,
+                digests: dict[str, str] | None) -> Path:
+    """The .xz of a partition: compressed now, or already (see early_compress.py)."""
+    if not any(directory.glob(pattern)) and any(directory.glob(pattern + ".xz")):
+        return _one(directory, pattern + ".xz", what)
+    return compress(_one(directory, pattern, what), digests)
 
 
 def sha256(path: Path) -> str:
