@@ -17,8 +17,12 @@ import json
 import os
 import re
 import subprocess
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from pydeclos.build.errors import BuildError
 from pydeclos.build.space import LOW_WATER, DiskSpaceError, free_bytes, human
@@ -84,13 +88,21 @@ def _last_data_segment_end(fd: int, size: int) -> int:
     return end
 
 
-def compress(path: Path) -> Path:
-    """xz the meaningful part of `path` into path.xz and remove `path`."""
+def compress(path: Path, digests: dict[str, str] | None = None,
+             started: Callable[[subprocess.Popen[bytes]], None] | None = None) -> Path:
+    """xz the meaningful part of `path` into path.xz and remove `path`; the SHA-256 of the
+    .xz goes into `digests` on the way to the disk (SHA256SUMS need not read it again)."""
     target = path.with_name(path.name + ".xz")
     remaining = remaining_total = data_end(path)
+    digest = hashlib.sha256()
     with path.open("rb") as source, target.open("wb") as sink:
-        xz = subprocess.Popen(["xz", "-T0", XZ_PRESET, "-c"], stdin=subprocess.PIPE, stdout=sink)
-        assert xz.stdin is not None
+        xz = subprocess.Popen(["xz", "-T0", XZ_PRESET, "-c"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)
+        assert xz.stdin is not None and xz.stdout is not None
+        if started is not None:
+            started(xz)
+        writer = threading.Thread(target=_drain, args=(xz.stdout, sink, digest))
+        writer.start()
         try:
             while remaining > 0:
                 chunk = source.read(min(BLOCK, remaining))
@@ -104,7 +116,8 @@ def compress(path: Path) -> Path:
         finally:
             with contextlib.suppress(BrokenPipeError):
                 xz.stdin.close()
-        if xz.wait() != 0:
+            writer.join()
+        if xz.wait() != 0 or sink.closed:
             if free_bytes(target.parent) < LOW_WATER:
                 raise DiskSpaceError(
                     f"the output directory {target.parent} ran out of disk space while "
@@ -112,26 +125,61 @@ def compress(path: Path) -> Path:
                     "free space there, or give -o a directory on a larger disk")
             raise BuildError(f"xz failed to compress {path} (status {xz.returncode})")
     path.unlink()
+    if digests is not None:
+        digests[target.name] = digest.hexdigest()
     return target
 
 
-def collect(directory: Path, stem: str) -> Artifacts:
-    """Find mkosi's artifacts for `<stem>` (= `<ImageId>_<version>`), compress the partitions."""
+def _drain(stream: IO[bytes], sink: IO[bytes], digest: hashlib._Hash) -> None:
+    """xz's output into `sink` and `digest`; a failed write (a full disk) closes both ends,
+    so that xz stops on a broken pipe."""
+    try:
+        for block in iter(lambda: stream.read(BLOCK), b""):
+            sink.write(block)
+            digest.update(block)
+        sink.flush()
+    except OSError:
+        sink.close()
+    finally:
+        stream.close()
+
+
+def collect(directory: Path, stem: str, digests: dict[str, str] | None = None) -> Artifacts:
+    """Find mkosi's artifacts for `<stem>` (= `<ImageId>_<version>`), compress the partitions;
+    with `digests`, the SHA-256 of each update artifact goes there (the UKI, kernel and
+    initrd are hashed while xz runs)."""
     for link in directory.iterdir():
         if link.is_symlink():  # mkosi's convenience link `<stem>` -> `<stem>.raw`
             link.unlink()
-    usr = _one(directory, f"{stem}.usr.*.raw", "usr partition")
-    verity = _one(directory, f"{stem}.usr-verity.*.raw", "usr verity partition")
+    usr = _compressed(directory, f"{stem}.usr.*.raw", "usr partition", digests)
+    verity = _compressed(directory, f"{stem}.usr-verity.*.raw", "usr verity partition", digests)
     manifest = directory / f"{stem}.manifest"
-    return Artifacts(
-        image=_one(directory, f"{stem}.raw", "disk image").name,
-        usr=compress(usr).name,
-        usr_verity=compress(verity).name,
-        uki=_one(directory, f"{stem}.efi", "unified kernel image").name,
-        kernel=_one(directory, f"{stem}.vmlinuz", "kernel").name,
-        initrd=_one(directory, f"{stem}.initrd", "initrd").name,
-        package_manifest=manifest.name if manifest.exists() else None,
-    )
+    uki = _one(directory, f"{stem}.efi", "unified kernel image")
+    kernel = _one(directory, f"{stem}.vmlinuz", "kernel")
+    initrd = _one(directory, f"{stem}.initrd", "initrd")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        hashed = {p.name: pool.submit(sha256, p) for p in (uki, kernel, initrd)
+                  if digests is not None}
+        found = Artifacts(
+            image=_one(directory, f"{stem}.raw", "disk image").name,
+            usr=usr.name,
+            usr_verity=verity.name,
+            uki=uki.name,
+            kernel=kernel.name,
+            initrd=initrd.name,
+            package_manifest=manifest.name if manifest.exists() else None,
+        )
+    if digests is not None:
+        digests.update({name: future.result() for name, future in hashed.items()})
+    return found
+
+
+def _compressed(directory: Path, pattern: str, what: str,
+                digests: dict[str, str] | None) -> Path:
+    """The .xz of a partition: compressed now, or already (see early_compress.py)."""
+    if not any(directory.glob(pattern)) and any(directory.glob(pattern + ".xz")):
+        return _one(directory, pattern + ".xz", what)
+    return compress(_one(directory, pattern, what), digests)
 
 
 def sha256(path: Path) -> str:
@@ -160,10 +208,13 @@ def usrhash(uki: Path) -> str | None:
     return match.group(1).decode() if match else None
 
 
-def write_checksums(directory: Path, artifacts: Artifacts) -> None:
-    """SHA256SUMS over the update artifacts, in the format systemd-sysupdate reads."""
+def write_checksums(directory: Path, artifacts: Artifacts,
+                    digests: dict[str, str] | None = None) -> None:
+    """SHA256SUMS over the update artifacts, in the format systemd-sysupdate reads; the
+    digests `collect` took on the way are used, the others are computed."""
+    known = digests or {}
     names = [artifacts.usr, artifacts.usr_verity, artifacts.uki, artifacts.kernel, artifacts.initrd]
-    lines = [f"{sha256(directory / name)}  {name}\n" for name in sorted(names)]
+    lines = [f"{known.get(name) or sha256(directory / name)}  {name}\n" for name in sorted(names)]
     (directory / "SHA256SUMS").write_text("".join(lines))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from pydeclos.build.errors import MirrorUnreachableError
@@ -32,17 +33,25 @@ def apt_sources(tree: Path) -> list[tuple[str, str]]:
 
 
 def check_mirrors(tree: Path) -> None:
-    """Fetch each mirror's Release file for the first suite; raise if one cannot be reached."""
-    for uri, suite in apt_sources(tree):
-        url = f"{uri.rstrip('/')}/dists/{suite}/Release"
-        request = urllib.request.Request(url, method="HEAD")
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS):
-                pass
-        except (urllib.error.URLError, OSError) as error:
-            reason = getattr(error, "reason", error)
-            raise MirrorUnreachableError(
-                f"cannot reach the package mirror {uri} (asked for {url}: {reason}). "
-                "Check this machine's network or proxy (http_proxy), or point `image.mirror` "
-                "(and `image.security_mirror`) at a mirror that is reachable."
-            ) from error
+    """Fetch each mirror's Release file for the first suite (all at once); raise if one
+    cannot be reached."""
+    with ThreadPoolExecutor() as pool:
+        for error in pool.map(_unreachable, apt_sources(tree)):
+            if error is not None:
+                raise error
+
+
+def _unreachable(source: tuple[str, str]) -> MirrorUnreachableError | None:
+    uri, suite = source
+    url = f"{uri.rstrip('/')}/dists/{suite}/Release"
+    request = urllib.request.Request(url, method="HEAD")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS):
+            return None
+    except (urllib.error.URLError, OSError) as error:
+        reason = getattr(error, "reason", error)
+        return MirrorUnreachableError(
+            f"cannot reach the package mirror {uri} (asked for {url}: {reason}). "
+            "Check this machine's network or proxy (http_proxy), or point `image.mirror` "
+            "(and `image.security_mirror`) at a mirror that is reachable."
+        )

@@ -17,7 +17,7 @@ import shutil
 import signal
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +36,7 @@ from pydeclos.build.space import DiskSpaceError, Need, SpaceWatch
 
 DEFAULT_CACHE = Path("/var/cache/pydeclos")
 STOP_GRACE_SECONDS = 30.0
+LOCK_PHASE = "wait for cache lock"
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,10 @@ def exclusive(cache: CacheDirs, progress: Progress) -> Iterator[None]:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            progress.message("waiting for another pydeclos build that uses the same cache…")
+            # Its own phase, so the wait is not counted as whatever ran before (lowering).
+            progress.phase(LOCK_PHASE)
+            progress.message(f"waiting for the cache lock: another pydeclos build uses "
+                             f"{cache.packages.parent}…")
             fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
@@ -181,18 +185,23 @@ def build_command(tree: Path, output: Path, version: int, tools: HostTools,
     ]
 
 
-@functools.cache
 def long_option(mkosi: str, what: str) -> str:
     """`--<what>-dir` (mkosi 24) or `--<what>-directory` (later mkosi), as this mkosi spells it.
 
     mkosi parses its command line with abbreviations off, so the exact spelling matters;
     `--help` is the one place both versions list them.
     """
-    usage = subprocess.run([mkosi, "--help"], capture_output=True, text=True).stdout
+    usage = mkosi_usage(mkosi)
     for spelling in (f"--{what}-directory", f"--{what}-dir"):
         if re.search(rf"{re.escape(spelling)}\b(?!-)", usage):
             return spelling
     return f"--{what}-dir"
+
+
+@functools.cache
+def mkosi_usage(mkosi: str) -> str:
+    """`mkosi --help`, run once (about 0.5 s each time on a loaded host)."""
+    return subprocess.run([mkosi, "--help"], capture_output=True, text=True).stdout
 
 
 MISSING_PACKAGE = re.compile(
@@ -312,6 +321,7 @@ def _guarded(command: list[str]) -> list[str]:
 def run_build(
     command: list[str], tools: HostTools, log: Path, progress: Progress,
     verbose: bool, echo: TextIO | None = None, watch: list[Need] | None = None,
+    observe: Callable[[str], None] | None = None,
 ) -> tuple[int, list[str]]:
     """Run mkosi, log every line to `log`, move the progress phases, stream with --verbose.
 
@@ -338,6 +348,8 @@ def run_build(
                     if len(lines) > 400:
                         del lines[:100]
                     progress.mkosi_line(line)
+                    if observe is not None:
+                        observe(line)
                     if verbose:
                         progress.message(line)
                 status = process.wait()

@@ -10,14 +10,17 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydeclos.build import artifacts as art
+from pydeclos.build.early_compress import EarlyCompress
 from pydeclos.build.generations import Slot, check_output_dir, latest, reserve
 from pydeclos.build.host import HostTools, check_host_tools, require_root
+from pydeclos.build.initrd_cache import InitrdCache
 from pydeclos.build.mirror import check_mirrors
 from pydeclos.build.mkosi import (
     CacheDirs,
@@ -26,6 +29,7 @@ from pydeclos.build.mkosi import (
     default_cache,
     exclusive,
     incremental_dir,
+    mkosi_usage,
     run_build,
     summary,
 )
@@ -52,6 +56,10 @@ class BuildResult:
     usrhash: str | None
     durations: dict[str, float] = field(default_factory=dict)
     total_seconds: float = 0.0
+    # How long mkosi itself ran, and how long xz ran on after it (it starts while mkosi
+    # cleans up); the rest of total_seconds is pydeclos' own work.
+    mkosi_seconds: float = 0.0
+    xz_after_mkosi_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +72,8 @@ class BuildResult:
             "usrhash": self.usrhash,
             "durations": self.durations,
             "total_seconds": round(self.total_seconds, 1),
+            "mkosi_seconds": round(self.mkosi_seconds, 1),
+            "xz_after_mkosi_seconds": round(self.xz_after_mkosi_seconds, 1),
         }
 
 
@@ -95,7 +105,11 @@ def _tree_manifests(tree: Path) -> dict[str, object]:
 def host_ready() -> HostTools:
     """What can fail before the tree exists: root, the tools."""
     require_root()
-    return check_host_tools()
+    tools = check_host_tools()
+    # mkosi's --help (for its option spellings) is needed only when mkosi is started; asked
+    # now, it runs while the system is lowered and the mirrors are checked.
+    threading.Thread(target=mkosi_usage, args=(tools.mkosi,), daemon=True).start()
+    return tools
 
 
 def preflight(tree: Path) -> HostTools:
@@ -161,19 +175,39 @@ def build_into(
         check_space(needs)  # again: another build may have used the space while we waited
         incremental = incremental_dir(cache, info)
         command = build_command(tree, stage, version, tools, cache, incremental)
+        initrd = InitrdCache.for_build(incremental, info, tree, tools.mkosi_version)
+        digests: dict[str, str] = {}
+        early = EarlyCompress(stage, stem, digests)
+
+        def observe(line: str) -> None:
+            initrd.observe(line)
+            if early.observe(line):
+                progress.advance_to("compress")
+
         # Owned like the tree directory: the next build sweeps it if this one is killed.
         with owned_directory("pydeclos-self-") as scratch:
-            command[-1:-1] = extra_tree_options(tree, scratch)
-            status, lines = run_build(
-                command, tools, log, progress, verbose, watch=needs,
-            )
+            command[-1:-1] = extra_tree_options(tree, scratch) + initrd.options()
+            mkosi_started = time.monotonic()
+            try:
+                status, lines = run_build(
+                    command, tools, log, progress, verbose, watch=needs, observe=observe,
+                )
+            except BaseException:
+                early.cancel()
+                raise
+            mkosi_seconds = time.monotonic() - mkosi_started
     if status != 0:
+        early.cancel()
         if not any(incremental.iterdir()):  # keep the slot for package sets that built
             incremental.rmdir()
         raise classify_failure(lines, status, log, info, tree)
     progress.advance_to("compress")
-    found = art.collect(stage, stem)
-    art.write_checksums(stage, found)
+    mkosi_ended = time.monotonic()
+    early.finish()
+    found = art.collect(stage, stem, digests)
+    xz_after_mkosi = time.monotonic() - mkosi_ended
+    progress.advance_to("checksums")
+    art.write_checksums(stage, found, digests)
     shutil.copyfile(log, stage / LOG)
     total = progress.finish()
     result = BuildResult(
@@ -185,6 +219,8 @@ def build_into(
         usrhash=art.usrhash(stage / found.uki),
         durations=dict(progress.durations),
         total_seconds=total,
+        mkosi_seconds=mkosi_seconds,
+        xz_after_mkosi_seconds=xz_after_mkosi,
     )
     art.write_json(stage / MANIFEST, {
         "version": version,
@@ -198,6 +234,8 @@ def build_into(
         "artifacts": result.artifacts,
         "sizes": result.sizes,
         "durations": result.durations,
+        "mkosi_seconds": round(mkosi_seconds, 1),
+        "xz_after_mkosi_seconds": round(xz_after_mkosi, 1),
         "system": _tree_manifests(tree),
     })
     return result

@@ -99,7 +99,7 @@ class Progress:
             if self.current is not None and not self.quiet:
                 seconds = time.monotonic() - self.current_started
                 prefix = "\r\x1b[K" if self.live else ""
-                print(f"{prefix}  ✗ {self.current:<18} {seconds:6.1f} s", file=self.stream,
+                print(f"{prefix}  ✗ {self.current:<20} {seconds:6.1f} s", file=self.stream,
                       flush=True)
             self.current = None
 
@@ -110,13 +110,13 @@ class Progress:
         self.durations[self.current] = round(self.durations.get(self.current, 0.0) + seconds, 1)
         if not self.quiet:
             prefix = "\r\x1b[K" if self.live else ""
-            print(f"{prefix}  ✓ {self.current:<18} {seconds:6.1f} s", file=self.stream, flush=True)
+            print(f"{prefix}  ✓ {self.current:<20} {seconds:6.1f} s", file=self.stream, flush=True)
         self.current = None
 
     def _draw_locked(self) -> None:
         seconds = time.monotonic() - self.current_started
         total = time.monotonic() - self.started
-        self.stream.write(f"\r\x1b[K  … {self.current:<18} {seconds:6.1f} s   (total {total:.0f} s)")
+        self.stream.write(f"\r\x1b[K  … {self.current:<20} {seconds:6.1f} s   (total {total:.0f} s)")
         self.stream.flush()
 
     def _tick(self) -> None:

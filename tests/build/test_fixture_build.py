@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from pydeclos.build.host import tool_path
+from pydeclos.build.mkosi import default_cache
 from pydeclos.cli import main
 from tests.conftest import FIXTURE_TREE, copy_tree, unavailable
 
@@ -130,3 +131,11 @@ def test_config_only_rebuild_reuses_packages_and_numbers_the_next_generation(
     assert set(data["durations"]) >= {"install packages", "assemble", "partitions", "compress"}
     log = (out / "2" / "build.log").read_text()
     assert "Installing Debian" not in log, "the rebuild installed packages again"
+    # mkosi's default initrd is kept from generation 1, not built again; the initrd the
+    # UKI and the kexec artifact get is that one plus the kernel modules of this image.
+    assert "Building default initrd" not in log and "--initrd=" in log
+    kept = [p.read_bytes() for p in default_cache().incremental.glob("*/default-initrd-*")]
+    initrd = Path(data["paths"]["initrd"]).read_bytes()
+    v1_initrd = (fixture_build.directory / fixture_build.artifacts["initrd"]).read_bytes()
+    assert any(initrd.startswith(k) and v1_initrd.startswith(k) and len(k) < len(initrd)
+               for k in kept)
