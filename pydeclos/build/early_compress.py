@@ -6,10 +6,15 @@ tree: 6–18 s of a config-only rebuild on a loaded host, spent on the disk, not
 xz needs the CPU, so pydeclos starts it as soon as the partitions are in place instead of
 after mkosi exits. A build that fails or is stopped kills that xz before the staging
 directory is removed.
+
+mkosi renames its artifacts into the output directory when its workspace is on the same
+file system; across file systems it copies them, and a file being copied must not be
+compressed, so then xz waits for mkosi to end (`enabled` false).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -24,8 +29,10 @@ POLL_SECONDS = 0.1
 class EarlyCompress:
     """Started by mkosi's log line `MARKER`; `finish` or `cancel` once mkosi has ended."""
 
-    def __init__(self, directory: Path, stem: str, digests: dict[str, str]) -> None:
+    def __init__(self, directory: Path, stem: str, digests: dict[str, str],
+                 enabled: bool = True) -> None:
         self.directory, self.stem, self.digests = directory, stem, digests
+        self.enabled = enabled
         self._thread: threading.Thread | None = None
         self._mkosi_ended = threading.Event()
         self._cancelled = threading.Event()
@@ -34,7 +41,7 @@ class EarlyCompress:
 
     def observe(self, line: str) -> bool:
         """Start on mkosi's marker line; True when this line started it."""
-        if self._thread is not None or MARKER not in line:
+        if not self.enabled or self._thread is not None or MARKER not in line:
             return False
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -82,3 +89,8 @@ class EarlyCompress:
                 process.kill()
         if self._thread is not None:
             self._thread.join()
+
+
+def same_file_system(workspace: Path, output: Path) -> bool:
+    """Whether mkosi moves (renames) its artifacts from `workspace` into `output`."""
+    return os.stat(workspace).st_dev == os.stat(output).st_dev

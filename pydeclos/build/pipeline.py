@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pydeclos.build import artifacts as art
-from pydeclos.build.early_compress import EarlyCompress
+from pydeclos.build.early_compress import EarlyCompress, same_file_system
 from pydeclos.build.generations import Slot, check_output_dir, latest, reserve
 from pydeclos.build.host import HostTools, check_host_tools, require_root
 from pydeclos.build.initrd_cache import InitrdCache
@@ -177,7 +177,7 @@ def build_into(
         command = build_command(tree, stage, version, tools, cache, incremental)
         initrd = InitrdCache.for_build(incremental, info, tree, tools.mkosi_version)
         digests: dict[str, str] = {}
-        early = EarlyCompress(stage, stem, digests)
+        early = EarlyCompress(stage, stem, digests, same_file_system(cache.workspace, stage))
 
         def observe(line: str) -> None:
             initrd.observe(line)

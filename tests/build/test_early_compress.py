@@ -64,3 +64,14 @@ def test_without_the_marker_collect_compresses_as_before(tmp_path: Path) -> None
     empty.mkdir()
     with pytest.raises(BuildError, match="usr partition"):
         collect(empty, "x_4")
+
+
+def test_artifacts_copied_across_file_systems_wait_for_mkosi_to_end(tmp_path: Path) -> None:
+    """mkosi copies instead of renaming when its workspace is on another file system: a
+    partly copied partition must not be compressed, so nothing starts before mkosi ends."""
+    early = EarlyCompress(tmp_path, "x_5", {}, enabled=False)
+    assert not early.observe("‣  Saving manifest x_5.manifest")
+    mkosi_output(tmp_path, "x_5", b"u" * 4096)
+    time.sleep(0.5)
+    assert not list(tmp_path.glob("*.xz"))
+    early.finish()
