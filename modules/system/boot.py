@@ -3,12 +3,24 @@
 The image boots a unified kernel image through systemd-boot; `boot.kernel_params` end up in
 its command line, after the `usrhash=` that pins the /usr slot. sysctl settings and modules
 to load go to sysctl.d and modules-load.d files in /usr.
+
+The initrd only has to find the disk, open the verity-protected /usr and mount the root, so
+it carries mkosi's default module set (dm-verity, the file systems, virtio, nvme, ahci, ...)
+plus `boot.initrd.kernel_modules`, not every module of the kernel (mkosi's default, about
+20 MB more in every UKI, i.e. in every update); after switch-root, udev loads the rest from
+/usr.
 """
 
 from pydeclos import option
 from pydeclos import types as t
 
 SYSCTL_VALUE = t.one_line | int | bool
+BOOT_UPDATE = "systemd-boot-update.service"
+# Disk drivers mkosi's default initrd module list lacks (it has ahci, nvme, virtio_scsi and
+# sd_mod): virtio block disks (qemu's default), Xen and Hyper-V disks, USB disks, and the
+# cloud kernel's SCSI controllers.
+INITRD_STORAGE = ["virtio_blk", "xen-blkfront", "hv_storvsc", "usb-storage", "uas",
+                  "sr_mod", "mptspi", "vmw_pvscsi", "sym53c8xx"]
 
 options = {"boot": {
     "kernel_packages": option(list[t.package], default=["linux-image-cloud-amd64"],
@@ -24,6 +36,24 @@ options = {"boot": {
     "sysctl": option(dict[t.sysctl_key, SYSCTL_VALUE], default={}, description=(
         "sysctl settings (sysctl.d); booleans become 1 and 0."),
         example={"net.ipv4.ip_forward": True}),
+    "update_loader_at_boot": option(bool, default=False, description=(
+        "Keep systemd-boot-update.service enabled: at every boot it compares the "
+        "systemd-boot on the ESP with the one in /usr (about 20 s of a VM boot under "
+        "software emulation, mostly waiting for the ESP). The build writes the ESP, and "
+        "`switch` installs only UKIs, so with False a newer systemd-boot in a later "
+        "generation reaches the ESP only by `bootctl update` by hand.")),
+    "initrd": {
+        "kernel_modules": option(list[t.kernel_module], default=INITRD_STORAGE, description=(
+            "Kernel modules the initrd carries (with their dependencies) besides mkosi's "
+            "default set (dm-verity, ext4, erofs, vfat, virtio, nvme, ahci, ...): what the "
+            "machine needs to reach the disk holding /usr. The rest load from /usr after "
+            "switch-root. The default adds virtio, Xen, Hyper-V, USB and common SCSI disks."),
+            example=["mpt3sas"]),
+        "all_kernel_modules": option(bool, default=False, description=(
+            "Put every module of the kernel into the initrd (mkosi's own default): about "
+            "20 MB more in the UKI, in every update, and a slower boot; for hardware whose "
+            "disk driver is not known in advance.")),
+    },
 }}
 
 
@@ -55,6 +85,7 @@ def config(cfg):
             "e.g. [\"linux-image-cloud-amd64\"]")})
     return {
         "packages": list(boot.kernel_packages),
+        "systemd": {"disabled": [] if boot.update_loader_at_boot else [BOOT_UPDATE]},
         "files": {"usr": render_files(boot)},
         "assertions": errors,
     }
