@@ -65,6 +65,12 @@ NIXOS_NAMES: tuple[NixosName, ...] = (
     # boot
     NixosName("boot.kernelParams", "boot.kernel_params"),
     NixosName("boot.kernelModules", "boot.kernel_modules"),
+    NixosName("boot.initrd.availableKernelModules", "boot.initrd.kernel_modules",
+              "Added to mkosi's default initrd module set (dm-verity, file systems, virtio, "
+              "nvme, ahci, ...)."),
+    NixosName("boot.initrd.includeDefaultModules", None,
+              "mkosi's default initrd module set is always in; "
+              "`boot.initrd.all_kernel_modules` puts every module in."),
     NixosName("boot.kernelPackages", "boot.kernel_packages",
               "Debian kernel packages (`linux-image-amd64`), not a package set."),
     NixosName("boot.kernel.sysctl", "boot.sysctl"),
@@ -265,6 +271,7 @@ PYDECLOS_ONLY = frozenset({
     "image.root_size", "image.security_mirror", "image.usr_size", "image.usr_verity_size",
     "files.usr", "pydeclos.health_checks", "pydeclos.on_machine", "systemd.enabled",
     "systemd.disabled", "systemd.drop_ins", "image.foreign_architectures", "systemd.swaps",
+    "boot.update_loader_at_boot",
 })
 
 

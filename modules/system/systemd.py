@@ -51,6 +51,7 @@ SYSTEMD_UNITS = [
     "systemd-sysusers.service", "systemd-remount-fs.service", "systemd-fsck@.service",
     "systemd-networkd.service", "systemd-networkd-wait-online.service",
     "systemd-bless-boot.service", "systemd-boot-update.service",
+    "systemd-boot-random-seed.service",
     "systemd-sysupdate.service", "systemd-sysupdate.timer", "systemd-repart.service",
     "systemd-machined.service", "systemd-user-sessions.service",
     "user@.service", "systemd-hostnamed.service", "systemd-timedated.service",

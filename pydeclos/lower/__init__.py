@@ -26,8 +26,8 @@ from pydeclos.lower.units import lower_units
 __all__ = ["File", "FileTree", "Symlink", "lower", "write_tree", "LOWERINGS", "SINKS"]
 
 # The option paths lowering reads; nothing else (tests/lower/test_sinks.py checks it).
-SINKS = ("image", "packages", "packages_removed", "boot.kernel_params", "environment.etc",
-         "files.usr", "systemd.units", "systemd.drop_ins", "systemd.enabled",
+SINKS = ("image", "packages", "packages_removed", "boot.kernel_params", "boot.initrd",
+         "environment.etc", "files.usr", "systemd.units", "systemd.drop_ins", "systemd.enabled",
          "systemd.disabled", "systemd.masked")
 
 LOWERINGS: tuple[Callable[[Mapping[str, Any]], FileTree], ...] = (

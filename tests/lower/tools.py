@@ -74,13 +74,17 @@ def verify_root(extra: Path, root: Path) -> Path:
         if not (root / name).is_symlink():
             (root / name).symlink_to(f"usr/{name}")
     drop_ins = sorted((extra / UNIT_DIR).glob("*.d/*.conf")) if (extra / UNIT_DIR).is_dir() else []
-    for unit in [*unit_files(extra), *drop_ins]:
+    # A drop-in makes verify load the unit it extends, the host's copy: its programs too.
+    extended = [unit for d in drop_ins if (unit := root / UNIT_DIR / d.parent.name[:-2]).is_file()]
+    for unit in [*unit_files(extra), *drop_ins, *extended]:
         for _, command in EXEC_KEYS.findall(unit.read_text()):
             if not command.strip():
                 continue  # an empty ExecStart= in a drop-in resets the list
             program = command.lstrip("-@:+!").split()[0]
+            if not program.startswith("/"):
+                program = f"/usr/bin/{program}"  # systemd looks bare names up on its PATH
             target = root / program.lstrip("/")
-            if program.startswith("/") and not target.exists():
+            if not target.exists():
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_text("")
                 target.chmod(0o755)

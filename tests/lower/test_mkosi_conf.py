@@ -1,0 +1,62 @@
+"""What goes into the UKI and what the image skips at boot: mkosi.conf, presets, mkosi.postinst."""
+
+from __future__ import annotations
+
+import re
+
+from pydeclos.lower import File, lower
+from pydeclos.lower.presets import PRESET
+from tests.lower.cases import evaluate_definitions as config
+
+
+def text(tree, path: str) -> str:
+    entry = tree[path]
+    assert isinstance(entry, File), path
+    return entry.content.decode()
+
+
+def values(conf: str, key: str) -> list[str]:
+    return [line.split("=", 1)[1] for line in conf.splitlines() if line.startswith(f"{key}=")]
+
+
+def test_initrd_carries_the_default_modules_and_disk_drivers_not_every_module() -> None:
+    conf = text(lower(config({})), "mkosi.conf")
+    include = values(conf, "KernelModulesInitrdInclude")
+    assert include[0] == "default"
+    assert values(conf, "KernelModulesInitrdExclude") == [".*"]
+    # mkosi searches each regex in the module's path below /usr/lib/modules/<kver>/.
+    paths = ["kernel/drivers/block/virtio_blk.ko.xz", "kernel/drivers/block/xen-blkfront.ko.xz",
+             "kernel/drivers/usb/storage/usb-storage.ko.xz"]
+    for path in paths:
+        assert any(re.search(regex, path) for regex in include[1:]), path
+    assert not any(re.search(regex, "kernel/drivers/net/wireless/ath/ath9k/ath9k.ko.xz")
+                   for regex in include[1:])
+
+
+def test_an_extra_initrd_module_is_matched_whichever_separator_its_file_uses() -> None:
+    conf = text(lower(config({"boot": {"initrd": {"kernel_modules": ["mpt3sas", "dm_raid"]}}})),
+                "mkosi.conf")
+    include = values(conf, "KernelModulesInitrdInclude")
+    assert include[0] == "default"
+    assert any(re.search(regex, "kernel/drivers/md/dm-raid.ko.xz") for regex in include[1:])
+    assert not any(re.search(regex, "kernel/drivers/block/virtio_blk.ko.xz")
+                   for regex in include[1:])
+
+
+def test_all_kernel_modules_leaves_mkosis_default_of_every_module() -> None:
+    conf = text(lower(config({"boot": {"initrd": {"all_kernel_modules": True}}})), "mkosi.conf")
+    assert "KernelModulesInitrd" not in conf
+
+
+def test_systemd_boot_update_is_disabled_unless_asked_for() -> None:
+    assert "disable systemd-boot-update.service" in text(lower(config({})), PRESET).splitlines()
+    preset = text(lower(config({"boot": {"update_loader_at_boot": True}})), PRESET)
+    assert "systemd-boot-update.service" not in preset
+
+
+def test_the_build_puts_the_hardware_database_into_usr() -> None:
+    entry = lower(config({}))["mkosi.postinst"]
+    assert isinstance(entry, File) and entry.mode == 0o755
+    script = entry.content.decode()
+    assert "mkosi-chroot systemd-hwdb update --usr" in script
+    assert 'rm -f "$BUILDROOT/etc/udev/hwdb.bin"' in script
