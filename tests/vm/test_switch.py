@@ -58,6 +58,9 @@ probe() {
   p status "$(pydeclos status --json | base64 -w0)"
   p generations "$(pydeclos generations --json | base64 -w0)"
   p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+  p ldconfig_ran "$(systemctl show -P ExecMainStartTimestampMonotonic ldconfig.service)"
+  ldconfig -C /run/swtest-ld.cache
+  p ldcache_fresh "$(ldconfig -p | cmp -s - <(ldconfig -C /run/swtest-ld.cache -p) && echo yes || echo no)"
 }
 """
 
@@ -271,6 +274,9 @@ def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
     assert switched["changed"] == "version 2"
     assert switched["removed"] == "gone"
     assert switched["failed"].strip() == ""
+    # the new /usr's library cache was made before the soft-reboot, not in its downtime
+    assert switched["ldconfig_ran"] in ("", "0")
+    assert switched["ldcache_fresh"] == "yes"
 
 
 def test_a_generation_larger_than_the_slot_is_refused_before_writing(scenario) -> None:
