@@ -30,6 +30,7 @@ from pydeclos.switch.source import (
     UPDATE_ROLES,
     BuildOutput,
     open_output,
+    read_sums,
     verify,
 )
 
@@ -56,17 +57,6 @@ class Published:
     removed: list[int] = field(default_factory=list)
     signed: bool = False
     kept: list[int] = field(default_factory=list)
-
-
-def read_sums(path: Path) -> dict[str, str]:
-    """name -> sha256 from a SHA256SUMS file (empty when there is none)."""
-    sums: dict[str, str] = {}
-    if path.is_file():
-        for line in path.read_text().splitlines():
-            digest, _, name = line.partition("  ")
-            if name:
-                sums[name.strip().lstrip("*")] = digest.strip()
-    return sums
 
 
 def published_generations(directory: Path) -> dict[tuple[str, int], dict[str, object]]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydeclos.build.artifacts import sha256
 from pydeclos.switch.errors import CorruptArtifactError, SwitchError
-from pydeclos.switch.source import CHECKSUMS, PUBLISHED, BuildOutput, open_output
+from pydeclos.switch.source import CHECKSUMS, PUBLISHED, BuildOutput, open_output, read_sums
 
 SETTINGS = Path("/usr/lib/pydeclos/updates.json")
 # Where systemd-pull looks for the keyring, /etc first (lower/sysupdate.py ships the /usr one).
@@ -111,10 +111,7 @@ def remote_output(source: str, signed: bool, cache: Path) -> BuildOutput:
     if signed:
         fetch(urllib.parse.urljoin(base, SIGNATURE), cache / SIGNATURE, unsigned(source))
         check_signature(cache, source)
-    sums: dict[str, str] = {}
-    for line in (cache / CHECKSUMS).read_text().splitlines():
-        digest, _, name = line.partition("  ")
-        sums[name.strip()] = digest.strip()
+    sums = read_sums(cache / CHECKSUMS)
     found = sorted((int(m["version"]), name) for name in sums if (m := PUBLISHED.match(name)))
     if not found:
         raise SwitchError(f"{source} publishes no generation ({CHECKSUMS} lists no "

@@ -72,11 +72,14 @@ class BuildOutput:
         )
 
 
-def _sums(path: Path) -> dict[str, str]:
-    sums = {}
-    for line in path.read_text().splitlines():
-        digest, _, name = line.partition("  ")
-        sums[name.strip()] = digest.strip()
+def read_sums(path: Path) -> dict[str, str]:
+    """name -> sha256 from a SHA256SUMS file (empty when there is none)."""
+    sums: dict[str, str] = {}
+    if path.is_file():
+        for line in path.read_text().splitlines():
+            digest, _, name = line.partition("  ")
+            if name:
+                sums[name.strip().lstrip("*")] = digest.strip()
     return sums
 
 
@@ -91,7 +94,7 @@ def _published(source: Path, version: int | None) -> tuple[Path, str] | None:
                    if (m := PUBLISHED.match(p.name)))
     if not found or not (source / CHECKSUMS).is_file():
         return None
-    listed = {name for name in _sums(source / CHECKSUMS)}
+    listed = {name for name in read_sums(source / CHECKSUMS)}
     found = [(v, name) for v, name in found if name in listed]  # being published or removed
     if version is not None:
         found = [(v, name) for v, name in found if v == version]
@@ -147,7 +150,7 @@ def verify(output: BuildOutput, roles: tuple[str, ...] = UPDATE_ROLES) -> None:
     sums_path = output.directory / CHECKSUMS
     if not sums_path.is_file():
         raise CorruptArtifactError(f"{sums_path} is missing; copy the whole generation directory")
-    sums = _sums(sums_path)
+    sums = read_sums(sums_path)
     for role in roles:
         path = output.artifact(role)
         assert path is not None  # open_output checked it

@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from pydeclos.build.artifacts import sha256
 from pydeclos.cli import main
 from pydeclos.switch.errors import CorruptArtifactError
-from pydeclos.switch.publish import PublishError, publish, read_sums
-from pydeclos.switch.source import open_output, verify
+from pydeclos.switch.publish import PublishError, publish
+from pydeclos.switch.source import open_output, read_sums, verify
 from tests.switch.builds import SwitchBuilds
 from tests.switch.keys import signing_key
 from tests.switch.test_source import generation
