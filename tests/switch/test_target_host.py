@@ -168,3 +168,8 @@ def test_a_switch_needs_root_or_sudo_on_the_target() -> None:
         check_root(ssh, Probe(1000, sudo=False), Request(sudo=True))
     check_root(ssh, Probe(1000, sudo=False), Request(dry_run=True))  # the plan needs no root
     check_root(ssh, Probe(0, sudo=False), Request())
+
+
+def test_ssh_flags_without_a_target_are_a_usage_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["switch", "--from", str(generation(tmp_path)), "--sudo"])
+    assert result.exit_code == 2 and "go with --target-host" in result.output
