@@ -151,8 +151,10 @@ def collect(directory: Path, stem: str, digests: dict[str, str] | None = None) -
     for link in directory.iterdir():
         if link.is_symlink():  # mkosi's convenience link `<stem>` -> `<stem>.raw`
             link.unlink()
-    usr = _compressed(directory, f"{stem}.usr.*.raw", "usr partition", digests)
-    verity = _compressed(directory, f"{stem}.usr-verity.*.raw", "usr verity partition", digests)
+    kind = slot_kind(directory, stem)
+    usr = _compressed(directory, f"{stem}.{kind}.*.raw", f"{kind} partition", digests)
+    verity = _compressed(directory, f"{stem}.{kind}-verity.*.raw", f"{kind} verity partition",
+                         digests)
     manifest = directory / f"{stem}.manifest"
     uki = _one(directory, f"{stem}.efi", "unified kernel image")
     kernel = _one(directory, f"{stem}.vmlinuz", "kernel")
@@ -172,6 +174,15 @@ def collect(directory: Path, stem: str, digests: dict[str, str] | None = None) -
     if digests is not None:
         digests.update({name: future.result() for name, future in hashed.items()})
     return found
+
+
+def slot_kind(directory: Path, stem: str) -> str:
+    """`usr` or `root`: which partition the A/B slot holds (image.layout), read from the
+    split partitions mkosi wrote (`<stem>.root.<uuid>.raw` on layout root)."""
+    for kind in ("root", "usr"):
+        if any(directory.glob(f"{stem}.{kind}.*.raw*")):
+            return kind
+    return "usr"
 
 
 def _compressed(directory: Path, pattern: str, what: str,

@@ -48,9 +48,12 @@ class EarlyCompress:
         return True
 
     def _partitions(self) -> list[Path] | None:
-        usr = sorted(self.directory.glob(f"{self.stem}.usr.*.raw"))
-        verity = sorted(self.directory.glob(f"{self.stem}.usr-verity.*.raw"))
-        return [usr[0], verity[0]] if len(usr) == 1 and len(verity) == 1 else None
+        for kind in ("usr", "root"):  # the A/B slot of layout usr or root
+            slot = sorted(self.directory.glob(f"{self.stem}.{kind}.*.raw"))
+            verity = sorted(self.directory.glob(f"{self.stem}.{kind}-verity.*.raw"))
+            if len(slot) == 1 and len(verity) == 1:
+                return [slot[0], verity[0]]
+        return None
 
     def _run(self) -> None:
         try:

@@ -19,10 +19,12 @@ cache like the rest of the package installation."""
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
 from pydeclos.formats import render_ini
+from pydeclos.lower.common import ETC_UPPER, ETC_WORK
 from pydeclos.lower.filetree import FileTree
 
 SANDBOX = "mkosi.sandbox"
@@ -39,6 +41,13 @@ set -eu
 [ "$1" = final ] || exit 0
 mkosi-chroot systemd-hwdb update --usr
 rm -f "$BUILDROOT/etc/udev/hwdb.bin"
+"""
+# Layout root: the root slot is an update artifact and read-only at run time.
+ROOT_LAYOUT_POSTINST = """# Layout root: the whole root is the A/B slot, published with every update
+# and read-only on the machine. The host keys openssh-server's postinst made are
+# secrets: out of the slot (the machine makes its own at first boot, in the /etc
+# overlay). The overlay's upper and work directories go to /var.
+rm -f "$BUILDROOT"/etc/ssh/ssh_host_*_key "$BUILDROOT"/etc/ssh/ssh_host_*_key.pub
 """
 SOURCES = f"{SANDBOX}/etc/apt/sources.list.d/mkosi.sources"
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -139,6 +148,14 @@ def apt_sources(cfg: Mapping[str, Any]) -> str:
     return "\n".join(blocks)
 
 
+def postinst_script(cfg: Mapping[str, Any]) -> str:
+    """The postinst; on layout root it also prepares the read-only root slot and /var."""
+    if cfg["image"]["layout"] != "root":
+        return POSTINST_SCRIPT
+    lines = [f'mkdir -p "$BUILDROOT"{shlex.quote(path)}' for path in (ETC_UPPER, ETC_WORK)]
+    return POSTINST_SCRIPT + ROOT_LAYOUT_POSTINST + "\n".join(lines) + "\n"
+
+
 def lower_mkosi_conf(cfg: Mapping[str, Any]) -> FileTree:
     image = cfg["image"]
     content = [
@@ -171,7 +188,7 @@ def lower_mkosi_conf(cfg: Mapping[str, Any]) -> FileTree:
     tree = FileTree()
     tree.add_text("mkosi.conf", text)
     tree.add_text(SOURCES, apt_sources(cfg))
-    tree.add_text(POSTINST, POSTINST_SCRIPT, mode=0o755)
+    tree.add_text(POSTINST, postinst_script(cfg), mode=0o755)
     if image["foreign_architectures"]:
         tree.add_text(PREPARE, prepare_script(cfg), mode=0o755)
     return tree

@@ -17,8 +17,9 @@ from pydeclos.build.early_compress import EarlyCompress
 from pydeclos.build.errors import BuildError
 
 
-def mkosi_output(directory: Path, stem: str, usr: bytes) -> None:
-    for name, data in ((f"{stem}.usr.ab.raw", usr), (f"{stem}.usr-verity.cd.raw", b"v" * 4096),
+def mkosi_output(directory: Path, stem: str, usr: bytes, slot: str = "usr") -> None:
+    for name, data in ((f"{stem}.{slot}.ab.raw", usr),
+                       (f"{stem}.{slot}-verity.cd.raw", b"v" * 4096),
                        (f"{stem}.raw", b""), (f"{stem}.efi", b"uki"), (f"{stem}.vmlinuz", b"k"),
                        (f"{stem}.initrd", b"i")):
         (directory / f".{name}").write_bytes(data)
@@ -64,6 +65,17 @@ def test_without_the_marker_collect_compresses_as_before(tmp_path: Path) -> None
     empty.mkdir()
     with pytest.raises(BuildError, match="usr partition"):
         collect(empty, "x_4")
+
+
+def test_layout_root_ships_the_root_slot_early_and_in_collect(tmp_path: Path) -> None:
+    """On image.layout = "root" mkosi splits `<stem>.root.<uuid>.raw`, not `.usr.`."""
+    early = EarlyCompress(tmp_path, "x_5", {})
+    early.observe("‣  Saving manifest x_5.manifest")
+    mkosi_output(tmp_path, "x_5", b"r" * 8192, slot="root")
+    early.finish()
+    assert (tmp_path / "x_5.root.ab.raw.xz").exists()  # compressed before mkosi ended
+    found = collect(tmp_path, "x_5")
+    assert found.usr == "x_5.root.ab.raw.xz" and found.usr_verity == "x_5.root-verity.cd.raw.xz"
 
 
 def test_artifacts_copied_across_file_systems_wait_for_mkosi_to_end(tmp_path: Path) -> None:

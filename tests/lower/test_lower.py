@@ -176,7 +176,42 @@ def test_root_layout_puts_the_whole_root_in_the_slots() -> None:
     assert "mkosi.repart/30-root.conf" not in tree
     assert "Type=var" in text(tree, "mkosi.repart/30-var.conf")
     fstab = text(tree, f"{EXTRA}/usr/share/pydeclos/etc/fstab")
-    assert "PARTLABEL=box-var\t/var\text4" in fstab
+    assert "PARTLABEL=box-var\t/var\text4\tdefaults,x-initrd.mount\t" in fstab
+    assert "PARTLABEL=box-home\t/home\text4\tdefaults\t" in fstab
+
+
+def test_root_layout_mounts_etc_as_an_overlay_over_the_slot_from_the_initrd() -> None:
+    """The initrd mounts /var, then /etc: the slot's /etc below, the machine's changes on
+    /var above; it reads the fstab as /sysroot/etc/fstab, so the /etc links are relative."""
+    tree = lower(config({"image": {"layout": "root", "id": "box"}, "file_systems": {
+        "/srv/scratch": {"device": "tmpfs", "fs_type": "tmpfs"}}}))
+    fstab = text(tree, f"{EXTRA}/usr/share/pydeclos/etc/fstab").splitlines()
+    etc = next(line.split("\t") for line in fstab if "\t/etc\t" in line)
+    options = etc[3].split(",")
+    assert etc[:3] == ["overlay", "/etc", "overlay"] and "x-initrd.mount" in options
+    assert {"lowerdir=/sysroot/etc", "upperdir=/sysroot/var/lib/pydeclos/etc/upper",
+            "workdir=/sysroot/var/lib/pydeclos/etc/work",
+            "x-systemd.requires-mounts-for=/sysroot/var"} <= set(options)
+    assert [line.split("\t")[1] for line in fstab[1:4]] == ["/var", "/etc", "/home"]
+    links = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/00-pydeclos-etc.conf")
+    assert "L+ /etc/fstab - - - - ../usr/share/pydeclos/etc/fstab\n" in links
+    postinst = text(tree, "mkosi.postinst")
+    assert 'rm -f "$BUILDROOT"/etc/ssh/ssh_host_*_key' in postinst  # no secret in the slot
+    assert 'mkdir -p "$BUILDROOT"/var/lib/pydeclos/etc/upper' in postinst
+    # The read-only root gets its mount points at build time, with no mode to impose.
+    settings = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-settings.conf")
+    assert "d /srv/scratch - - - -\n" in settings
+
+
+def test_usr_layout_keeps_absolute_etc_links_and_makes_no_overlay() -> None:
+    tree = lower(config({"file_systems": {"/srv/scratch": {"device": "tmpfs",
+                                                           "fs_type": "tmpfs"}}}))
+    links = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/00-pydeclos-etc.conf")
+    assert "L+ /etc/fstab - - - - /usr/share/pydeclos/etc/fstab\n" in links
+    assert "overlay" not in text(tree, f"{EXTRA}/usr/share/pydeclos/etc/fstab")
+    assert "BUILDROOT\"/var" not in text(tree, "mkosi.postinst")
+    settings = f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-settings.conf"
+    assert settings not in tree or "/srv/scratch" not in text(tree, settings)
 
 
 def test_packages_removed_become_remove_packages() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import re
 import shutil
 import stat
@@ -46,6 +47,9 @@ DEFAULT_ETC_LINKS = {
     "nftables.conf": "/usr/share/pydeclos/etc/nftables.conf",
     "vconsole.conf": "/usr/share/pydeclos/etc/vconsole.conf",
 }
+# Layout root: relative links, which the initrd resolves under /sysroot (lower/etc.py).
+ROOT_LAYOUT_ETC_LINKS = {path: (f"..{target}" if target.startswith("/") else target)
+                         for path, target in DEFAULT_ETC_LINKS.items()}
 EXPECTED = {
     "empty": {
         "image_id": "pydeclos", "version": "1", "layout": "usr", "hostname": "pydeclos",
@@ -60,7 +64,7 @@ EXPECTED = {
         "packages": [*BASE_PACKAGES, "systemd-timesyncd", "nftables"],
         "cmdline": ["console=ttyS0"],
         "normal_users": {}, "system_users": [], "groups": {},
-        "etc_links": DEFAULT_ETC_LINKS, "etc_copies": {}, "passwords": {},
+        "etc_links": ROOT_LAYOUT_ETC_LINKS, "etc_copies": {}, "passwords": {},
         "tcp_ports": [],
     },
     "rich": {
@@ -212,8 +216,9 @@ def test_sysusers_and_tmpfiles_create_users_homes_and_etc(lowered, tmp_path: Pat
     for path, target in expected["etc_links"].items():
         assert os.readlink(root / "etc" / path) == target, path
     for path, content in ETC_CONTENT[expected["name"]].items():
-        target = expected["etc_links"][path]  # absolute: read it inside the scratch root
-        assert (root / target.lstrip("/")).read_bytes() == content
+        target = expected["etc_links"][path]  # read it inside the scratch root
+        where = posixpath.normpath(posixpath.join(posixpath.dirname(f"etc/{path}"), target))
+        assert (root / where.lstrip("/")).read_bytes() == content
     for path, (content, mode, group_name) in expected["etc_copies"].items():
         info = (root / "etc" / path).lstat()
         assert stat.S_ISREG(info.st_mode) and (root / "etc" / path).read_bytes() == content

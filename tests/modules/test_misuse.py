@@ -126,6 +126,9 @@ ERRORS = [
         '{"file_systems": {"/usr": {"device": "LABEL=x"}}}',
         ["/usr", "cannot be declared"], id="mount-usr"),
     pytest.param(
+        '{"image": {"layout": "root"}, "file_systems": {"/etc": {"device": "LABEL=x"}}}',
+        ["/etc", "cannot be declared", "overlay"], id="mount-etc-on-layout-root"),
+    pytest.param(
         '{"file_systems": {"/srv": {"device": "LABEL=x", "options": ["noatime,nofail"]}}}',
         ["file_systems", "one mount option", "one list entry per option"],
         id="mount-options-joined"),
