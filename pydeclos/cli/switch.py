@@ -44,7 +44,10 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
                        "and the declared content restored")
         for name in outcome.etc.removed:
             click.echo(f"/etc/{name}: removed (the new generation no longer declares it)")
-        if outcome.activated == "reboot needed":
+        if outcome.activated in ("staged", "already staged"):
+            click.echo(f"generation {outcome.plan.target.version} is "
+                       f"{outcome.activated}; the next boot runs it")
+        elif outcome.activated == "reboot needed":
             click.echo(f"generation {outcome.plan.target.version} is installed; a reboot is "
                        f"needed to run it ({outcome.plan.why}): systemctl reboot")
         else:
@@ -63,8 +66,15 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask before changing the machine.")
 @click.option("--allow-downgrade", is_flag=True, help="Accept a generation older than the running one.")
 @click.option("--allow-other-image", is_flag=True, help="Accept a build of another image id.")
+@click.option("--stage-only", is_flag=True,
+              help="Install into the free /usr slot and stop: the next boot runs the new "
+                   "generation (systemd-boot boots the newest). Nothing running changes.")
+@click.option("--if-newer", is_flag=True,
+              help="When the source has nothing newer than the running generation, say so "
+                   "and exit 0 instead of refusing (for timers: pydeclos-update.service).")
 def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
-               allow_downgrade: bool, allow_other_image: bool) -> None:
+               allow_downgrade: bool, allow_other_image: bool, stage_only: bool,
+               if_newer: bool) -> None:
     """Install the newest generation in SOURCE (or the image's update source) into the free
     /usr slot and move to it.
 
@@ -72,19 +82,28 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     kernel changes, else says a reboot is needed (and reboots with --method reboot).
     Hand-edited managed /etc files are kept under /var/lib/pydeclos/etc-kept/.
     """
+    from pydeclos.switch.errors import NothingNewerError
     from pydeclos.switch.render import render_plan
     from pydeclos.switch.switch import plan_switch, switch
 
-    if dry_run:
+    try:
+        if dry_run:
+            plan = plan_switch(source, method, allow_downgrade, allow_other_image)
+            click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
+            return
+        _require_root("switch", "; --dry-run shows the plan as any user")
         plan = plan_switch(source, method, allow_downgrade, allow_other_image)
-        click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
+        if not as_json:
+            click.echo(render_plan(plan))
+        _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
+                      f"{plan.target.version}")
+        outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only)
+    except NothingNewerError as error:
+        if not if_newer:
+            raise
+        click.echo(json.dumps({"nothing_newer": str(error)}) if as_json
+                   else f"nothing to do: {error}")
         return
-    _require_root("switch", "; --dry-run shows the plan as any user")
-    plan = plan_switch(source, method, allow_downgrade, allow_other_image)
-    if not as_json:
-        click.echo(render_plan(plan))
-    _confirm(yes, f"switch to generation {plan.target.version}")
-    outcome = switch(source, method, allow_downgrade, allow_other_image)
     _finish(outcome, as_json)
     if outcome.activated == "reboot needed" and method == "reboot":
         from pydeclos.switch.activate import reboot

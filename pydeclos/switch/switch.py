@@ -19,7 +19,12 @@ from typing import Any
 
 from pydeclos.switch import activate, machine, remote
 from pydeclos.switch.description import Description
-from pydeclos.switch.errors import NotOnPydeclosError, RefusedError, SwitchError
+from pydeclos.switch.errors import (
+    NothingNewerError,
+    NotOnPydeclosError,
+    RefusedError,
+    SwitchError,
+)
 from pydeclos.switch.etc import EtcReport, drift, prepare
 from pydeclos.switch.fit import check_fits
 from pydeclos.switch.plan import Plan, make_plan
@@ -47,10 +52,10 @@ def check_target(current: Description, target: Description, allow_downgrade: boo
             f"{target.where} is image {target.image_id!r}, but this machine runs "
             f"{current.image_id!r}; pass --allow-other-image if you really mean to replace it")
     if target.version == current.version:
-        raise RefusedError(f"generation {target.version} is already running; build a new one "
+        raise NothingNewerError(f"generation {target.version} is already running; build a new one "
                            "with `pydeclos build` (it numbers generations itself)")
     if target.version < current.version and not allow_downgrade:
-        raise RefusedError(
+        raise NothingNewerError(
             f"{target.where} is generation {target.version}, older than the running "
             f"{current.version}; use `pydeclos rollback` to go back to the other slot, or "
             "pass --allow-downgrade")
@@ -99,9 +104,21 @@ def _disk() -> str:
     return source.disk
 
 
+def staged(disk: str, target: Description) -> bool:
+    """Whether `target` is in a slot and its boot entry is the one systemd-boot tries first
+    (a stage-only switch ran, and no rollback marked it bad since)."""
+    entries = machine.boot_entries(target.image_id)
+    return (target.version in machine.slots(disk, target.image_id)
+            and bool(entries) and entries[0].version == target.version)
+
+
 def switch(source: Path | None, method: str, allow_downgrade: bool = False,
-           allow_other_image: bool = False) -> Outcome:
-    """Switch to SOURCE's newest generation, or with no SOURCE the configured source's."""
+           allow_other_image: bool = False, stage_only: bool = False) -> Outcome:
+    """Switch to SOURCE's newest generation, or with no SOURCE the configured source's.
+
+    `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
+    boots the newest entry, so the next boot runs it (the automatic updates' "reboot" and
+    "window" policies)."""
     with activate.exclusive(), opened(source) as output:
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk()
@@ -112,6 +129,8 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                 check_fits(target.version, {role: path for role in ("usr", "usr_verity")
                                             if (path := output.artifact(role))}, running)
             verify(output)
+        if stage_only and staged(disk, target):
+            return Outcome(plan, installed=True, activated="already staged")
         remember_installed(plan.current.version)
         if output.remote is not None:  # sysupdate downloads, checking signature and hashes
             activate.install(target.version)
@@ -133,6 +152,12 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
         outcome = Outcome(plan, installed=True)
+        if stage_only:
+            # Copies of hand-edited /etc files now; dropped links stay until it runs.
+            outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}",
+                                  remove_dropped=False)
+            outcome.activated = "staged"
+            return outcome
         _activate(outcome, slot, output.artifact("uki"), revertible=True)
         return outcome
 

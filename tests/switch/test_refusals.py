@@ -9,7 +9,7 @@ import pytest
 
 from pydeclos.switch import activate
 from pydeclos.switch.description import Description
-from pydeclos.switch.errors import BusyError, RefusedError
+from pydeclos.switch.errors import BusyError, NothingNewerError, RefusedError
 from pydeclos.switch.switch import check_target
 
 
@@ -37,6 +37,17 @@ def test_downgrade_other_image_and_same_version_are_refused() -> None:
         check_target(gen(1), gen(2, "web"), allow_downgrade=False, allow_other_image=False)
     with pytest.raises(RefusedError, match="already running"):
         check_target(gen(2), gen(2), allow_downgrade=False, allow_other_image=False)
+
+
+def test_nothing_newer_is_told_apart_for_timers() -> None:
+    """`switch --if-newer` (pydeclos-update.service) exits 0 on these, not on other refusals."""
+    for running, published in ((2, 2), (3, 2)):
+        with pytest.raises(NothingNewerError):
+            check_target(gen(running), gen(published), allow_downgrade=False,
+                         allow_other_image=False)
+    with pytest.raises(RefusedError) as refused:
+        check_target(gen(1), gen(2, "web"), allow_downgrade=False, allow_other_image=False)
+    assert not isinstance(refused.value, NothingNewerError)
 
 
 def test_switch_without_root_says_so(tmp_path: Path) -> None:
