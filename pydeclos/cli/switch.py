@@ -70,8 +70,9 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
               help="Install into the free /usr slot and stop: the next boot runs the new "
                    "generation (systemd-boot boots the newest). Nothing running changes.")
 @click.option("--if-newer", is_flag=True,
-              help="When the source has nothing newer than the running generation, say so "
-                   "and exit 0 instead of refusing (for timers: pydeclos-update.service).")
+              help="When the source has nothing newer than the running generation, or only "
+                   "one this machine was rolled back from, say so and exit 0 instead of "
+                   "refusing (for timers: pydeclos-update.service).")
 def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
                allow_downgrade: bool, allow_other_image: bool, stage_only: bool,
                if_newer: bool) -> None:
@@ -97,7 +98,8 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
             click.echo(render_plan(plan))
         _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
                       f"{plan.target.version}")
-        outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only)
+        outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
+                         skip_rolled_back=if_newer)
     except NothingNewerError as error:
         if not if_newer:
             raise

@@ -112,8 +112,20 @@ def staged(disk: str, target: Description) -> bool:
             and bool(entries) and entries[0].version == target.version)
 
 
+def check_not_rolled_back(target: Description) -> None:
+    """Refuse, as nothing to do, a generation the machine was rolled back from (by hand or
+    by a failed health check): a timer would otherwise switch to it again and again."""
+    if any(entry.version == target.version and entry.state == "bad"
+           for entry in machine.boot_entries(target.image_id)):
+        raise NothingNewerError(
+            f"generation {target.version} was rolled back from (its boot entry is marked "
+            "bad), so it is not installed again automatically; publish a newer generation, "
+            "or run `pydeclos switch --yes` to go to it anyway")
+
+
 def switch(source: Path | None, method: str, allow_downgrade: bool = False,
-           allow_other_image: bool = False, stage_only: bool = False) -> Outcome:
+           allow_other_image: bool = False, stage_only: bool = False,
+           skip_rolled_back: bool = False) -> Outcome:
     """Switch to SOURCE's newest generation, or with no SOURCE the configured source's.
 
     `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
@@ -123,6 +135,8 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk()
         target = plan.target
+        if skip_rolled_back:
+            check_not_rolled_back(target)
         if output.remote is None:
             running = machine.slots(disk, plan.current.image_id).get(plan.current.version)
             if running is not None:
