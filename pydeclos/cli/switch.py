@@ -35,7 +35,13 @@ def _confirm(yes: bool, what: str) -> None:
     click.confirm(f"{what}?", abort=True)
 
 
-def _finish(outcome: Outcome, as_json: bool) -> None:
+def _announce(version: int, method: str) -> None:
+    """Said before the soft-reboot or kexec starts: it may stop this process right after."""
+    click.echo(f"activating generation {version} by {method}…")
+    sys.stdout.flush()
+
+
+def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2))
     else:
@@ -50,7 +56,7 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
         elif outcome.activated == "reboot needed":
             click.echo(f"generation {outcome.plan.target.version} is installed; a reboot is "
                        f"needed to run it ({outcome.plan.why}): systemctl reboot")
-        else:
+        elif not announced:
             click.echo(f"activating generation {outcome.plan.target.version} by "
                        f"{outcome.activated}…")
     sys.stdout.flush()
@@ -99,14 +105,14 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
         _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
                       f"{plan.target.version}")
         outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
-                         skip_rolled_back=if_newer)
+                         skip_rolled_back=if_newer, announce=None if as_json else _announce)
     except NothingNewerError as error:
         if not if_newer:
             raise
         click.echo(json.dumps({"nothing_newer": str(error)}) if as_json
                    else f"nothing to do: {error}")
         return
-    _finish(outcome, as_json)
+    _finish(outcome, as_json, announced=not as_json)
     if outcome.activated == "reboot needed" and method == "reboot":
         from pydeclos.switch.activate import reboot
 

@@ -11,7 +11,7 @@ hand-edited /etc files and remove dropped links; activate.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,8 @@ from pydeclos.switch.etc import EtcReport, drift, prepare
 from pydeclos.switch.fit import check_fits
 from pydeclos.switch.plan import Plan, make_plan
 from pydeclos.switch.source import BuildOutput, open_output, verify
+
+Announce = Callable[[int, str], None]
 
 
 @dataclass
@@ -125,7 +127,7 @@ def check_not_rolled_back(target: Description) -> None:
 
 def switch(source: Path | None, method: str, allow_downgrade: bool = False,
            allow_other_image: bool = False, stage_only: bool = False,
-           skip_rolled_back: bool = False) -> Outcome:
+           skip_rolled_back: bool = False, announce: Announce | None = None) -> Outcome:
     """Switch to SOURCE's newest generation, or with no SOURCE the configured source's.
 
     `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
@@ -172,11 +174,14 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                                   remove_dropped=False)
             outcome.activated = "staged"
             return outcome
-        _activate(outcome, slot, output.artifact("uki"), revertible=True)
+        _activate(outcome, slot, output.artifact("uki"), revertible=True, announce=announce)
         return outcome
 
 
-def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool) -> None:
+def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool,
+              announce: Announce | None = None) -> None:
+    """Activate by the plan's method; `announce(version, method)` is called just before a
+    soft-reboot or kexec starts, which may stop this process before it returns."""
     plan = outcome.plan
     target = plan.target
     if plan.method == "soft-reboot":
@@ -184,6 +189,8 @@ def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible
     else:  # a mounted /run/nextroot would turn `systemctl reboot` into a soft-reboot
         activate.teardown_nextroot()
     outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
+    if announce is not None and plan.method in ("soft-reboot", "kexec"):
+        announce(target.version, plan.method)
     if plan.method == "soft-reboot":
         activate.soft_reboot(plan.current.version if revertible else None)
         outcome.activated = "soft-reboot"

@@ -140,7 +140,7 @@ def test_the_timer_pulls_the_published_generation_and_switches_to_it(fleet) -> N
     assert fleet["version"] == "2", log
     assert fleet["boot_id"] == fleet["boot_id_before"]  # soft-reboot, no kernel reboot
     assert fleet["hello"] == "active"
-    assert fleet["failed"].strip() == ""
+    assert fleet["failed"].strip() == "", log  # the soft-reboot stopping the service is no failure
     plan = json.loads(base64.b64decode(fleet["plan"]))
     assert plan["to"]["version"] == 2 and plan["method"] == "soft-reboot"
     assert plan["to"]["where"].startswith("http://10.0.2.100:")
