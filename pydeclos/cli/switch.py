@@ -72,6 +72,14 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask before changing the machine.")
 @click.option("--allow-downgrade", is_flag=True, help="Accept a generation older than the running one.")
 @click.option("--allow-other-image", is_flag=True, help="Accept a build of another image id.")
+@click.option("--target-host", metavar="[USER@]HOST[:PORT]",
+              help="Switch that machine over ssh: the generation is checked here, copied "
+                   "there and switched there; its output and exit code are this command's.")
+@click.option("--ssh-option", "-o", "ssh_options", multiple=True, metavar="OPTION",
+              help="With --target-host: an ssh -o option (repeatable), e.g. "
+                   "-o IdentityFile=~/.ssh/deploy. $PYDECLOS_SSH_OPTS adds more ssh arguments.")
+@click.option("--sudo", is_flag=True,
+              help="With --target-host: run the remote switch with `sudo -n` (USER is not root).")
 @click.option("--stage-only", is_flag=True,
               help="Install into the free /usr slot and stop: the next boot runs the new "
                    "generation (systemd-boot boots the newest). Nothing running changes.")
@@ -80,7 +88,8 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
                    "one this machine was rolled back from, say so and exit 0 instead of "
                    "refusing (for timers: pydeclos-update.service).")
 def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
-               allow_downgrade: bool, allow_other_image: bool, stage_only: bool,
+               allow_downgrade: bool, allow_other_image: bool, target_host: str | None,
+               ssh_options: tuple[str, ...], sudo: bool, stage_only: bool,
                if_newer: bool) -> None:
     """Install the newest generation in SOURCE (or the image's update source) into the free
     /usr slot and move to it.
@@ -88,11 +97,23 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     Soft-reboots into it when the kernel stays (same boot, no firmware), kexecs when the
     kernel changes, else says a reboot is needed (and reboots with --method reboot).
     Hand-edited managed /etc files are kept under /var/lib/pydeclos/etc-kept/.
+
+    With --target-host, SOURCE is picked and checked here, copied over ssh, and switched on
+    that machine (without --from, it switches from its own update source).
     """
     from pydeclos.switch.errors import NothingNewerError
     from pydeclos.switch.render import render_plan
     from pydeclos.switch.switch import plan_switch, switch
 
+    if target_host is not None:
+        if stage_only or if_newer:
+            raise click.UsageError("--stage-only and --if-newer are not passed on by "
+                                   "--target-host yet; run them on the machine")
+        _switch_target(target_host, ssh_options, source, dry_run, as_json, method, yes,
+                       allow_downgrade, allow_other_image, sudo)
+        return
+    if ssh_options or sudo:
+        raise click.UsageError("--ssh-option and --sudo go with --target-host")
     try:
         if dry_run:
             plan = plan_switch(source, method, allow_downgrade, allow_other_image)
@@ -117,6 +138,21 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
         from pydeclos.switch.activate import reboot
 
         reboot()
+
+
+def _switch_target(target_host: str, ssh_options: tuple[str, ...], source: Path | None,
+                   dry_run: bool, as_json: bool, method: str, yes: bool, allow_downgrade: bool,
+                   allow_other_image: bool, sudo: bool) -> None:
+    from pydeclos.switch.source import open_output
+    from pydeclos.switch.target_host import Request, ssh_from, switch_remote
+
+    ssh = ssh_from(target_host, ssh_options)
+    output = open_output(source) if source is not None else None
+    if not (yes or dry_run or sys.stdin.isatty()):
+        raise click.UsageError("switching another machine needs --yes when not run from a "
+                               "terminal")
+    request = Request(dry_run, as_json, method, yes, allow_downgrade, allow_other_image, sudo)
+    sys.exit(switch_remote(ssh, output, request))
 
 
 @click.command("rollback")

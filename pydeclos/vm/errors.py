@@ -34,6 +34,12 @@ class BootTimeoutError(VmConsoleError):
     """The VM did not finish booting and running the command before the timeout."""
 
 
+class FirmwareStallError(BootTimeoutError):
+    """The guest restarted and then printed nothing at all: neither the boot loader nor a
+    kernel came up. Under software emulation this is qemu stuck in the firmware after a
+    reset, not the image's doing, so the run is started once more."""
+
+
 class GuestPanicError(VmConsoleError):
     """The guest's kernel panicked: waiting longer cannot help, so the run ends at once."""
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from pydeclos.vm.errors import (
     BootTimeoutError,
+    FirmwareStallError,
     GuestPanicError,
     NotADiskImageError,
     VmError,
@@ -208,21 +209,30 @@ PANIC_MARKER = b"Kernel panic - not syncing"
 # patched, and the guest dies on the breakpoint byte of that patch ("Oops: int3") -- a fault
 # of the emulator, not of the image. Seen in CI roughly once in a few hundred boots.
 EMULATOR_FAULT_MARKER = b"Oops: int3"
+# The kernel's last line before a reset. A healthy restart prints the boot loader's terminal
+# probes and then the kernel within seconds; once in a few hundred TCG reboots qemu stays
+# silent in the firmware for good instead (seen in CI: 45 minutes of nothing).
+RESTART_MARKER = b"reboot: machine restart"
+RESTART_STALL_SECONDS = 300.0
 
 
 class ConsoleWatch:
-    """Reads the console file as it grows and notices a kernel panic in it.
+    """Reads the console file as it grows and notices a kernel panic in it, or a reset
+    after which nothing comes out any more.
 
-    A panicked kernel stops (or reboots into the same panic); without this a run would sit
-    until its timeout, which for tests is a quarter of an hour.
+    A panicked kernel stops (or reboots into the same panic), a stuck reset never prints
+    again; without this a run would sit until its timeout, which for tests is up to 45 min.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, clock: Callable[[], float] = time.monotonic) -> None:
         self.path = path
+        self.clock = clock
         self.offset = 0
         self.carry = b""
         self.panicked = False
         self.emulator_fault = False
+        self.last_output = clock()
+        self.restarting = False  # the newest output ends with the kernel's reset line
 
     def poll(self) -> bool:
         """Read what arrived since the last call; true once a panic has been seen."""
@@ -233,10 +243,17 @@ class ConsoleWatch:
             chunk = handle.read()
         self.offset += len(chunk)
         window = self.carry + chunk
+        if chunk.strip():
+            self.last_output = self.clock()
+            self.restarting = window.rstrip().endswith(RESTART_MARKER)
         self.emulator_fault = self.emulator_fault or EMULATOR_FAULT_MARKER in window
         self.panicked = PANIC_MARKER in window
-        self.carry = window[-len(PANIC_MARKER):]
+        self.carry = window[-max(len(PANIC_MARKER), len(RESTART_MARKER) + 8):]
         return self.panicked
+
+    def stalled_after_restart(self) -> bool:
+        """True when the guest reset and nothing has come out since, for too long."""
+        return self.restarting and self.clock() - self.last_output > RESTART_STALL_SECONDS
 
 
 def _warn(message: str) -> None:
@@ -253,8 +270,9 @@ def run_exec(
     The console (ttyS0) is captured to `console_log` (or a temporary file); a boot that does
     not report in `timeout` seconds is killed and the last console lines are in the error. A
     kernel panic on the console ends the run at once (GuestPanicError); when it is the
-    emulator's known fault (EMULATOR_FAULT_MARKER under software emulation) the VM is started
-    once more, saying so through `warn`.
+    emulator's known fault (EMULATOR_FAULT_MARKER under software emulation), or when the
+    guest resets and then stays silent (FirmwareStallError), the VM is started once more,
+    saying so through `warn`.
     """
     check_image(image)
     try:
@@ -264,7 +282,12 @@ def run_exec(
             raise
         warn("the VM's kernel died on qemu's software-emulation fault (\"Oops: int3\" while "
              "patching its own code); starting it once more")
-        return _run_exec_once(image, command, options, timeout, console_log)
+    except FirmwareStallError:
+        if options.kvm:
+            raise
+        warn(f"the VM restarted and then stayed silent for {RESTART_STALL_SECONDS:.0f} s "
+             "(qemu stuck in the firmware after a reset); starting it once more")
+    return _run_exec_once(image, command, options, timeout, console_log)
 
 
 def _run_exec_once(
@@ -302,6 +325,12 @@ def _run_exec_once(
                     raise GuestPanicError(
                         "the VM's kernel panicked before the command finished",
                         _tail(console, 25), emulator_fault=watch.emulator_fault,
+                    )
+                if watch.stalled_after_restart():
+                    raise FirmwareStallError(
+                        f"the VM restarted and printed nothing for "
+                        f"{RESTART_STALL_SECONDS:.0f} s (stuck before the boot loader)",
+                        _tail(console, 25),
                     )
                 if time.monotonic() - started > timeout:
                     raise BootTimeoutError(

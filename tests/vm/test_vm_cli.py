@@ -64,6 +64,46 @@ def test_a_console_without_a_panic_is_not_one(tmp_path: Path) -> None:
     assert not ConsoleWatch(console).poll()
 
 
+def test_a_reset_followed_by_silence_is_a_stall_and_a_reset_that_boots_is_not(
+        tmp_path: Path) -> None:
+    from pydeclos.vm.qemu import RESTART_STALL_SECONDS
+
+    console = tmp_path / "console.log"
+    now = [0.0]
+    watch = ConsoleWatch(console, clock=lambda: now[0])
+    # The last lines CI's guest printed before qemu sat in the firmware for 45 minutes.
+    console.write_bytes(b"[   63.359460] systemd-shutdown[1]: Rebooting.\r\n"
+                        b"[   63.367826] reboot: Restarting system\r\n"
+                        b"[   63.368051] reboot: machine ")
+    watch.poll()
+    with console.open("ab") as handle:
+        handle.write(b"restart\r\n")
+    watch.poll()
+    now[0] = RESTART_STALL_SECONDS - 1
+    watch.poll()
+    assert not watch.stalled_after_restart()  # firmware under TCG takes its time
+    now[0] = RESTART_STALL_SECONDS + 1
+    watch.poll()
+    assert watch.stalled_after_restart()
+
+    with console.open("ab") as handle:  # the boot loader's terminal probe: it came back
+        handle.write(b"\x1b[!p\x1b]104\x07\x1b[?7h\x1b[6n")
+    watch.poll()
+    now[0] += 10 * RESTART_STALL_SECONDS
+    assert not watch.stalled_after_restart()  # silence after a boot is a command running
+
+
+def test_a_quiet_guest_without_a_reset_is_not_a_stall(tmp_path: Path) -> None:
+    console = tmp_path / "console.log"
+    now = [0.0]
+    watch = ConsoleWatch(console, clock=lambda: now[0])
+    console.write_bytes(b"swtest login: \r\n")
+    watch.poll()
+    now[0] = 3600.0
+    watch.poll()
+    assert not watch.stalled_after_restart()
+
+
 def test_only_the_emulators_fault_is_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from pydeclos.vm import qemu
     from pydeclos.vm.errors import GuestPanicError
@@ -90,6 +130,35 @@ def test_only_the_emulators_fault_is_retried(tmp_path: Path, monkeypatch: pytest
     with pytest.raises(GuestPanicError):
         qemu.run_exec(image, "true", qemu.VmOptions(), 10, warn=warnings.append)
     assert len(runs) == 1  # a panic of the image itself is the answer, not retried
+
+
+def test_a_stall_after_a_reset_is_retried_once(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from pydeclos.vm import qemu
+    from pydeclos.vm.errors import FirmwareStallError
+
+    image = tmp_path / "disk.raw"
+    image.write_bytes(b"\0" * 512 + b"EFI PART" + b"\0" * 4096)
+    runs: list[int] = []
+
+    def stalls(times: int):
+        def run(*args, **kwargs):
+            runs.append(1)
+            if len(runs) <= times:
+                raise FirmwareStallError("restarted and printed nothing", ["reboot: machine restart"])
+            return "booted"
+        return run
+
+    warnings: list[str] = []
+    monkeypatch.setattr(qemu, "_run_exec_once", stalls(1))
+    assert qemu.run_exec(image, "true", qemu.VmOptions(), 10, warn=warnings.append) == "booted"
+    assert len(runs) == 2 and "stayed silent" in warnings[0]
+
+    runs.clear()
+    monkeypatch.setattr(qemu, "_run_exec_once", stalls(2))
+    with pytest.raises(FirmwareStallError):  # twice in a row: the answer, not retried again
+        qemu.run_exec(image, "true", qemu.VmOptions(), 10, warn=warnings.append)
+    assert len(runs) == 2
 
 
 @pytest.mark.vm
