@@ -5,7 +5,9 @@ SOURCE (without one, the configured update source: remote.py); refuse a downgrad
 another image id; plan; check that its /usr fits the slots (fit.py); verify it (checksums;
 sysupdate checks a URL source's itself); install with systemd-sysupdate into the free slot;
 find the slot the new version landed in and check its root hash against the build's; keep
-hand-edited /etc files and remove dropped links; activate.
+hand-edited /etc files and remove dropped links; activate. A stage-only switch (automatic
+updates' "reboot" and "window" policies) stops after the slot check, keeping copies of
+hand-edited /etc files but every link the running generation uses.
 """
 
 from __future__ import annotations
