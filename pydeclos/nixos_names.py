@@ -105,6 +105,18 @@ NIXOS_NAMES: tuple[NixosName, ...] = (
     NixosName("system.autoUpgrade.flake", "image.updates.source",
               "The URL or path of a `pydeclos publish` directory, not a flake; "
               "`pydeclos switch` installs from it."),
+    NixosName("system.autoUpgrade.enable", "image.updates.automatic.enable",
+              "Downloads a published generation; nothing is built on the machine."),
+    NixosName("system.autoUpgrade.dates", "image.updates.automatic.calendar"),
+    NixosName("system.autoUpgrade.randomizedDelaySec", "image.updates.automatic.random_delay"),
+    NixosName("system.autoUpgrade.allowReboot", "image.updates.automatic.policy",
+              '`"switch"` applies at once (soft-reboot or kexec), `"reboot"` stages for the '
+              "next boot."),
+    NixosName("system.autoUpgrade.rebootWindow", "image.updates.automatic.window",
+              'A calendar expression when a staged generation is switched to (policy '
+              '`"window"`), not a lower/upper time range.'),
+    NixosName("system.autoUpgrade.persistent", None,
+              "Always on: a check missed while the machine was off runs at the next boot."),
     # users
     NixosName("users.mutableUsers", "users.mutable"),
     NixosName(f"{_USER}.openssh.authorizedKeys.keys", f"{_USER}.ssh_authorized_keys"),

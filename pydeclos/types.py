@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Callable
 from typing import Any
 
+from pydeclos import oncalendar
 from pydeclos.modsys.constrained_types import IntRange, Matching
 from pydeclos.modsys.scalar_types import Str
 from pydeclos.modsys.type_base import Type
@@ -57,7 +58,7 @@ __all__ = [
     "sudo_run_as",
     "job_name", "ini_value", "duration", "state_directory", "unit_line", "crypt_hash", "gecos",
     "tmpfiles_rule", "tmpfiles_type", "tmpfiles_age", "tmpfiles_argument", "system_id",
-    "ip_address", "ip_interface", "entry_path", "Parsed",
+    "ip_address", "ip_interface", "entry_path", "Parsed", "calendar",
 ]
 
 
@@ -288,6 +289,9 @@ tmpfiles_argument = Matching(r"(?:[^\s\x00-\x1f\x7f\\](?:[^\x00-\x1f\x7f\\]*"
                              example="/srv/target")
 system_id = IntRange(1, 65533, "user or group id from 1 to 65533")
 ip_address = Parsed(_ip, "an IP address such as '192.0.2.1' or '2001:db8::1'")
+calendar = Parsed(oncalendar.valid, "a systemd calendar expression such as 'daily', "
+                  "'*-*-* 04:00:00', 'Mon..Fri 03:30' or '04:00 Europe/Berlin' (see "
+                  "systemd.time(7); `systemd-analyze calendar EXPR` shows when it fires)")
 ip_interface = Parsed(_cidr, "an address with prefix length such as '192.0.2.10/24'")
 
 

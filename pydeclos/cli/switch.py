@@ -35,7 +35,13 @@ def _confirm(yes: bool, what: str) -> None:
     click.confirm(f"{what}?", abort=True)
 
 
-def _finish(outcome: Outcome, as_json: bool) -> None:
+def _announce(version: int, method: str) -> None:
+    """Said before the soft-reboot or kexec starts: it may stop this process right after."""
+    click.echo(f"activating generation {version} by {method}…")
+    sys.stdout.flush()
+
+
+def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
     if as_json:
         click.echo(json.dumps(outcome.to_json(), indent=2))
     else:
@@ -44,10 +50,13 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
                        "and the declared content restored")
         for name in outcome.etc.removed:
             click.echo(f"/etc/{name}: removed (the new generation no longer declares it)")
-        if outcome.activated == "reboot needed":
+        if outcome.activated in ("staged", "already staged"):
+            click.echo(f"generation {outcome.plan.target.version} is "
+                       f"{outcome.activated}; the next boot runs it")
+        elif outcome.activated == "reboot needed":
             click.echo(f"generation {outcome.plan.target.version} is installed; a reboot is "
                        f"needed to run it ({outcome.plan.why}): systemctl reboot")
-        else:
+        elif not announced:
             click.echo(f"activating generation {outcome.plan.target.version} by "
                        f"{outcome.activated}…")
     sys.stdout.flush()
@@ -71,9 +80,17 @@ def _finish(outcome: Outcome, as_json: bool) -> None:
                    "-o IdentityFile=~/.ssh/deploy. $PYDECLOS_SSH_OPTS adds more ssh arguments.")
 @click.option("--sudo", is_flag=True,
               help="With --target-host: run the remote switch with `sudo -n` (USER is not root).")
+@click.option("--stage-only", is_flag=True,
+              help="Install into the free /usr slot and stop: the next boot runs the new "
+                   "generation (systemd-boot boots the newest). Nothing running changes.")
+@click.option("--if-newer", is_flag=True,
+              help="When the source has nothing newer than the running generation, or only "
+                   "one this machine was rolled back from, say so and exit 0 instead of "
+                   "refusing (for timers: pydeclos-update.service).")
 def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
                allow_downgrade: bool, allow_other_image: bool, target_host: str | None,
-               ssh_options: tuple[str, ...], sudo: bool) -> None:
+               ssh_options: tuple[str, ...], sudo: bool, stage_only: bool,
+               if_newer: bool) -> None:
     """Install the newest generation in SOURCE (or the image's update source) into the free
     /usr slot and move to it.
 
@@ -84,26 +101,39 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     With --target-host, SOURCE is picked and checked here, copied over ssh, and switched on
     that machine (without --from, it switches from its own update source).
     """
+    from pydeclos.switch.errors import NothingNewerError
     from pydeclos.switch.render import render_plan
     from pydeclos.switch.switch import plan_switch, switch
 
     if target_host is not None:
+        if stage_only or if_newer:
+            raise click.UsageError("--stage-only and --if-newer are not passed on by "
+                                   "--target-host yet; run them on the machine")
         _switch_target(target_host, ssh_options, source, dry_run, as_json, method, yes,
                        allow_downgrade, allow_other_image, sudo)
         return
     if ssh_options or sudo:
         raise click.UsageError("--ssh-option and --sudo go with --target-host")
-    if dry_run:
+    try:
+        if dry_run:
+            plan = plan_switch(source, method, allow_downgrade, allow_other_image)
+            click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
+            return
+        _require_root("switch", "; --dry-run shows the plan as any user")
         plan = plan_switch(source, method, allow_downgrade, allow_other_image)
-        click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
+        if not as_json:
+            click.echo(render_plan(plan))
+        _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
+                      f"{plan.target.version}")
+        outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
+                         skip_rolled_back=if_newer, announce=None if as_json else _announce)
+    except NothingNewerError as error:
+        if not if_newer:
+            raise
+        click.echo(json.dumps({"nothing_newer": str(error)}) if as_json
+                   else f"nothing to do: {error}")
         return
-    _require_root("switch", "; --dry-run shows the plan as any user")
-    plan = plan_switch(source, method, allow_downgrade, allow_other_image)
-    if not as_json:
-        click.echo(render_plan(plan))
-    _confirm(yes, f"switch to generation {plan.target.version}")
-    outcome = switch(source, method, allow_downgrade, allow_other_image)
-    _finish(outcome, as_json)
+    _finish(outcome, as_json, announced=not as_json)
     if outcome.activated == "reboot needed" and method == "reboot":
         from pydeclos.switch.activate import reboot
 

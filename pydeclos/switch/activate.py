@@ -11,7 +11,9 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -151,6 +153,21 @@ def guard(root: Path, image_id: str, version: int, check_kernel: bool) -> None:
             "would leave it without drivers. Use --method kexec or --method reboot")
 
 
+def stopped_means_done() -> None:
+    """From here on, being stopped is the activation working, not a failure.
+
+    A soft-reboot or kexec stops every unit, the one running this `pydeclos` too
+    (pydeclos-update.service of automatic updates), and systemd counts a Type=oneshot
+    service ended by SIGTERM as failed; after a soft-reboot the new userspace would list it
+    in `systemctl --failed`. So SIGTERM now ends the process with status 0.
+    """
+    def done(_signal: int, _frame: object) -> None:
+        sys.stdout.flush()
+        os._exit(0)
+
+    signal.signal(signal.SIGTERM, done)
+
+
 def soft_reboot(from_version: int | None) -> None:
     """Soft-reboot into /run/nextroot; `from_version` set marks a switch the health checks
     may revert (a rollback passes None, so a failing old generation does not bounce back)."""
@@ -161,6 +178,7 @@ def soft_reboot(from_version: int | None) -> None:
     else:
         SOFT_SWITCH_MARKER.write_text(f"{from_version}\n")
     build_library_cache(NEXTROOT)
+    stopped_means_done()
     run(["systemctl", "soft-reboot", "--no-block"])
 
 
@@ -197,10 +215,12 @@ def kexec(uki: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="pydeclos-kexec-") as scratch:
         kernel, initrd, cmdline = split_uki(uki, Path(scratch))
         run(["kexec", "--load", str(kernel), f"--initrd={initrd}", f"--append={cmdline}"])
+    stopped_means_done()
     run(["systemctl", "kexec", "--no-block"])
 
 
 def reboot() -> None:
+    stopped_means_done()
     run(["systemctl", "reboot", "--no-block"])
 
 

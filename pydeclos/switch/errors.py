@@ -21,6 +21,11 @@ class RefusedError(SwitchError):
     """The switch would downgrade or change the image id, and was not told it may."""
 
 
+class NothingNewerError(RefusedError):
+    """The source's newest generation is the running one or older (`switch --if-newer`
+    reports that as nothing to do)."""
+
+
 class NotOnPydeclosError(SwitchError):
     """The command needs a running pydeclos machine and this is not one."""
 

@@ -79,8 +79,10 @@ def _store_links(etc: Path) -> list[Path]:
 
 
 def prepare(current: dict[str, dict[str, Any]], target: dict[str, dict[str, Any]],
-            label: str, etc: Path = Path("/etc"), kept_root: Path = KEPT) -> EtcReport:
-    """Keep hand edits the target would overwrite; remove links the target drops."""
+            label: str, etc: Path = Path("/etc"), kept_root: Path = KEPT,
+            remove_dropped: bool = True) -> EtcReport:
+    """Keep hand edits the target would overwrite; remove links the target drops (not
+    with `remove_dropped` False: the running generation still uses them)."""
     report = drift(current, etc)
     stamp = time.strftime("%Y%m%d-%H%M%S") + f"-{label}"
     for name in report.edited:
@@ -91,6 +93,8 @@ def prepare(current: dict[str, dict[str, Any]], target: dict[str, dict[str, Any]
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, copy)
         report.kept[name] = str(copy)
+    if not remove_dropped:
+        return report
     for name in sorted(set(current) - set(target)) + report.stale:
         path = etc / name
         entry = current.get(name, {})

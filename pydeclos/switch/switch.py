@@ -5,13 +5,15 @@ SOURCE (without one, the configured update source: remote.py); refuse a downgrad
 another image id; plan; check that its /usr fits the slots (fit.py); verify it (checksums;
 sysupdate checks a URL source's itself); install with systemd-sysupdate into the free slot;
 find the slot the new version landed in and check its root hash against the build's; keep
-hand-edited /etc files and remove dropped links; activate.
+hand-edited /etc files and remove dropped links; activate. A stage-only switch (automatic
+updates' "reboot" and "window" policies) stops after the slot check, keeping copies of
+hand-edited /etc files but every link the running generation uses.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,11 +21,18 @@ from typing import Any
 
 from pydeclos.switch import activate, machine, remote
 from pydeclos.switch.description import Description
-from pydeclos.switch.errors import NotOnPydeclosError, RefusedError, SwitchError
+from pydeclos.switch.errors import (
+    NothingNewerError,
+    NotOnPydeclosError,
+    RefusedError,
+    SwitchError,
+)
 from pydeclos.switch.etc import EtcReport, drift, prepare
 from pydeclos.switch.fit import check_fits
 from pydeclos.switch.plan import Plan, make_plan
 from pydeclos.switch.source import BuildOutput, open_output, verify
+
+Announce = Callable[[int, str], None]
 
 
 @dataclass
@@ -47,10 +56,10 @@ def check_target(current: Description, target: Description, allow_downgrade: boo
             f"{target.where} is image {target.image_id!r}, but this machine runs "
             f"{current.image_id!r}; pass --allow-other-image if you really mean to replace it")
     if target.version == current.version:
-        raise RefusedError(f"generation {target.version} is already running; build a new one "
+        raise NothingNewerError(f"generation {target.version} is already running; build a new one "
                            "with `pydeclos build` (it numbers generations itself)")
     if target.version < current.version and not allow_downgrade:
-        raise RefusedError(
+        raise NothingNewerError(
             f"{target.where} is generation {target.version}, older than the running "
             f"{current.version}; use `pydeclos rollback` to go back to the other slot, or "
             "pass --allow-downgrade")
@@ -99,19 +108,47 @@ def _disk() -> str:
     return source.disk
 
 
+def staged(disk: str, target: Description) -> bool:
+    """Whether `target` is in a slot and its boot entry is the one systemd-boot tries first
+    (a stage-only switch ran, and no rollback marked it bad since)."""
+    entries = machine.boot_entries(target.image_id)
+    return (target.version in machine.slots(disk, target.image_id)
+            and bool(entries) and entries[0].version == target.version)
+
+
+def check_not_rolled_back(target: Description) -> None:
+    """Refuse, as nothing to do, a generation the machine was rolled back from (by hand or
+    by a failed health check): a timer would otherwise switch to it again and again."""
+    if any(entry.version == target.version and entry.state == "bad"
+           for entry in machine.boot_entries(target.image_id)):
+        raise NothingNewerError(
+            f"generation {target.version} was rolled back from (its boot entry is marked "
+            "bad), so it is not installed again automatically; publish a newer generation, "
+            "or run `pydeclos switch --yes` to go to it anyway")
+
+
 def switch(source: Path | None, method: str, allow_downgrade: bool = False,
-           allow_other_image: bool = False) -> Outcome:
-    """Switch to SOURCE's newest generation, or with no SOURCE the configured source's."""
+           allow_other_image: bool = False, stage_only: bool = False,
+           skip_rolled_back: bool = False, announce: Announce | None = None) -> Outcome:
+    """Switch to SOURCE's newest generation, or with no SOURCE the configured source's.
+
+    `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
+    boots the newest entry, so the next boot runs it (the automatic updates' "reboot" and
+    "window" policies)."""
     with activate.exclusive(), opened(source) as output:
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk()
         target = plan.target
+        if skip_rolled_back:
+            check_not_rolled_back(target)
         if output.remote is None:
             running = machine.slots(disk, plan.current.image_id).get(plan.current.version)
             if running is not None:
                 check_fits(target.version, {role: path for role in ("usr", "usr_verity")
                                             if (path := output.artifact(role))}, running)
             verify(output)
+        if stage_only and staged(disk, target):
+            return Outcome(plan, installed=True, activated="already staged")
         remember_installed(plan.current.version)
         if output.remote is not None:  # sysupdate downloads, checking signature and hashes
             activate.install(target.version)
@@ -133,11 +170,20 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
         outcome = Outcome(plan, installed=True)
-        _activate(outcome, slot, output.artifact("uki"), revertible=True)
+        if stage_only:
+            # Copies of hand-edited /etc files now; dropped links stay until it runs.
+            outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}",
+                                  remove_dropped=False)
+            outcome.activated = "staged"
+            return outcome
+        _activate(outcome, slot, output.artifact("uki"), revertible=True, announce=announce)
         return outcome
 
 
-def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool) -> None:
+def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool,
+              announce: Announce | None = None) -> None:
+    """Activate by the plan's method; `announce(version, method)` is called just before a
+    soft-reboot or kexec starts, which may stop this process before it returns."""
     plan = outcome.plan
     target = plan.target
     if plan.method == "soft-reboot":
@@ -145,6 +191,8 @@ def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible
     else:  # a mounted /run/nextroot would turn `systemctl reboot` into a soft-reboot
         activate.teardown_nextroot()
     outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
+    if announce is not None and plan.method in ("soft-reboot", "kexec"):
+        announce(target.version, plan.method)
     if plan.method == "soft-reboot":
         activate.soft_reboot(plan.current.version if revertible else None)
         outcome.activated = "soft-reboot"

@@ -100,3 +100,65 @@ def test_a_path_source_keeps_the_local_transfers(tmp_path: Path) -> None:
 def test_bad_values_are_refused(tmp_path: Path, updates: str, words: str) -> None:
     _, result = lower_cli(f"config = {{'image': {{'updates': {updates}}}}}\n", tmp_path)
     assert result.exit_code != 0 and words in result.output, result.output
+
+
+def unit(tree: Path, name: str) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string((tree / USR / "lib/systemd/system" / name).read_text())
+    return parser
+
+
+@pytest.mark.parametrize(("policy", "command"), [
+    ("switch", "/usr/bin/pydeclos switch --yes --if-newer"),
+    ("reboot", "/usr/bin/pydeclos switch --yes --if-newer --stage-only"),
+])
+def test_automatic_updates_run_switch_on_a_calendar_by_policy(
+        tmp_path: Path, policy: str, command: str) -> None:
+    tree = lower(tmp_path, "{'source': '/srv/updates', 'automatic': {'enable': True, "
+                           f"'policy': {policy!r}, 'calendar': 'Mon..Fri 03:00', "
+                           "'random_delay': '2h'}}")
+    timer = unit(tree, "pydeclos-update.timer")
+    assert timer["Timer"]["OnCalendar"] == "Mon..Fri 03:00"
+    assert timer["Timer"]["RandomizedDelaySec"] == "2h"
+    assert timer["Timer"]["Persistent"] == "yes"
+    assert (tree / USR / "lib/systemd/system/timers.target.wants/pydeclos-update.timer").exists()
+    service = unit(tree, "pydeclos-update.service")
+    assert service["Service"]["Type"] == "oneshot"
+    assert service["Service"]["ExecStart"] == command
+    assert "network-online.target" in service["Unit"]["Wants"]
+    assert not (tree / USR / "lib/systemd/system/pydeclos-update-window.timer").exists()
+
+
+def test_the_window_policy_stages_then_switches_at_the_window(tmp_path: Path) -> None:
+    tree = lower(tmp_path, "{'source': '/srv/updates', 'automatic': {'enable': True, "
+                           "'policy': 'window', 'window': 'Sun 02:00'}}")
+    assert unit(tree, "pydeclos-update.service")["Service"]["ExecStart"].endswith("--stage-only")
+    assert unit(tree, "pydeclos-update-window.timer")["Timer"]["OnCalendar"] == "Sun 02:00"
+    window = unit(tree, "pydeclos-update-window.service")["Service"]["ExecStart"]
+    assert window == "/usr/bin/pydeclos switch --yes --if-newer"
+
+
+def test_automatic_updates_are_off_by_default(tmp_path: Path) -> None:
+    tree = lower(tmp_path, "{'source': '/srv/updates'}")
+    assert not list((tree / USR / "lib/systemd/system").glob("pydeclos-update*"))
+
+
+@pytest.mark.parametrize(("updates", "words"), [
+    ("{'automatic': {'enable': True}}",
+     ["image.updates.automatic.enable needs an update source", "set image.updates.source",
+      "system.py:2"]),
+    ("{'source': '/srv/u', 'automatic': {'enable': True, 'policy': 'window'}}",
+     ["policy = 'window' needs image.updates.automatic.window", "system.py:2"]),
+    ("{'source': '/srv/u', 'automatic': {'enable': True, 'window': 'Sun 02:00'}}",
+     ["window is set but policy is 'reboot'", "system.py:2"]),
+    ("{'source': '/srv/u', 'automatic': {'enable': True, 'calendar': 'Mon 25:00'}}",
+     ["image.updates.automatic.calendar", "systemd calendar expression", "'Mon 25:00'",
+      "system.py:2"]),
+])
+def test_automatic_update_mistakes_are_refused_at_the_users_line(
+        tmp_path: Path, updates: str, words: list[str]) -> None:
+    _, result = lower_cli(f"config = {{'image': {{\n    'updates': {updates}}}}}\n", tmp_path)
+    assert result.exit_code != 0
+    for each in words:
+        assert each in result.output, result.output

@@ -41,6 +41,24 @@ def test_prepare_keeps_edits_and_removes_dropped_links(tmp_path: Path) -> None:
     assert (etc / "unmanaged.conf").read_text() == "not pydeclos'\n"
 
 
+def test_staging_keeps_edits_but_leaves_the_running_generations_links(tmp_path: Path) -> None:
+    """`switch --stage-only`: the running generation still reads the links it declares."""
+    etc, kept = tmp_path / "etc", tmp_path / "kept"
+    current = {"a/removed.conf": entry("x"), "a/edited.conf": entry("d")}
+    for name in current:
+        managed(etc, name)
+    (etc / "a/edited.conf").unlink()
+    (etc / "a/edited.conf").write_text("my own edit\n")
+
+    report = prepare(current, {"a/edited.conf": entry("d")}, "gen1", etc, kept,
+                     remove_dropped=False)
+
+    assert Path(report.kept["a/edited.conf"]).read_text() == "my own edit\n"
+    assert report.removed == []
+    assert os.readlink(etc / "a/removed.conf") == f"{STORE}/a/removed.conf"
+    assert (etc / "a/edited.conf").read_text() == "my own edit\n"
+
+
 def test_an_edited_entry_the_target_drops_stays_in_place(tmp_path: Path) -> None:
     etc = tmp_path / "etc"
     etc.mkdir()

@@ -3,7 +3,11 @@ the tools that read them (mkosi, systemd-analyze, sysusers, tmpfiles, nft, repar
 
 def config(cfg):
     return {
-        "image": {"version": 7, "id": "demo"},
+        "image": {"version": 7, "id": "demo", "updates": {
+            "source": "/srv/updates",
+            "automatic": {"enable": True, "calendar": "Mon..Fri *-*-* 03:00:00",
+                          "random_delay": "1h", "policy": "window",
+                          "window": "Sun 02:00 Europe/Berlin"}}},
         "packages": ["openssh-server"],
         "boot": {"kernel_params": ["systemd.show_status=yes"],
                  "kernel_modules": ["br_netfilter"],
