@@ -105,3 +105,33 @@ def test_the_settings_the_lowering_writes_are_read(tmp_path: Path) -> None:
     found = remote.settings(path)
     assert found is not None and found.remote and found.signed
     assert found.local_definitions == "/usr/lib/pydeclos/sysupdate.d"
+
+
+def test_a_public_key_block_of_two_keys_trusts_either_for_key_rotation(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # docs/updates.md, "Rotating the signing key": image.updates.public_key may hold the old
+    # and the new key in one armored block; the keyring the image ships then accepts both.
+    import subprocess
+
+    from pydeclos.formats import dearmor_public_key
+
+    with signing_key(tmp_path) as (old, _):
+        new = "pydeclos next key <next@example.org>"
+        subprocess.run(["gpg", "--batch", "--passphrase", "", "--quick-gen-key", new, "ed25519",
+                        "sign", "never"], check=True, capture_output=True)
+        block = subprocess.run(["gpg", "--armor", "--export", old, new], check=True,
+                               capture_output=True, text=True).stdout
+        packets = dearmor_public_key(block)
+        assert packets is not None
+        keyring = tmp_path / "import-pubring.gpg"
+        keyring.write_bytes(packets)
+        monkeypatch.setattr(remote, "KEYRINGS", (keyring,))
+        for version, key in ((3, old), (4, new)):
+            directory = tmp_path / f"served-{version}"
+            publish(generation(tmp_path / "out", version), directory, sign_key=key)
+            remote.check_signature(directory, str(directory))  # raises when refused
+        (tmp_path / "stranger").mkdir()
+        with signing_key(tmp_path / "stranger") as (stranger, _):
+            publish(generation(tmp_path / "out", 5), tmp_path / "served-5", sign_key=stranger)
+        with pytest.raises(CorruptArtifactError, match="does not verify"):
+            remote.check_signature(tmp_path / "served-5", "served-5")
