@@ -101,6 +101,9 @@ def automatic_units(auto) -> dict:
         "type": "oneshot",
         "exec_start": [SWITCH + stage],
         "after": network, "wants": network, "wanted_by": [],
+        # The soft-reboot or kexec it starts stops it; for a oneshot that SIGTERM would count
+        # as a failure (switch exits 0 on it too, but only once its handler is in place).
+        "service_config": {"SuccessExitStatus": "SIGTERM"},
     }}
     timers = {UPDATE_UNIT: {
         "description": "pydeclos: look for a new generation",
@@ -114,6 +117,7 @@ def automatic_units(auto) -> dict:
             "type": "oneshot",
             "exec_start": [SWITCH],
             "after": [*network, f"{UPDATE_UNIT}.service"], "wants": network, "wanted_by": [],
+            "service_config": {"SuccessExitStatus": "SIGTERM"},
         }
         timers[WINDOW_UNIT] = {
             "description": "pydeclos: maintenance window for a staged generation",
