@@ -178,8 +178,13 @@ def probes(minimal_build) -> dict[str, list[str]]:
     # `vm --exec` exits with the command's status and keeps its stderr apart.
     assert result.exit_code == 3, result.output
     assert result.stderr.strip() == "probes done"
+    return probe_lines(result.stdout)
+
+
+def probe_lines(stdout: str) -> dict[str, list[str]]:
+    """The guest's `key<TAB>value` lines, every value of each key in order."""
     found: dict[str, list[str]] = {}
-    for line in result.stdout.splitlines():
+    for line in stdout.splitlines():
         key, _, value = line.partition("\t")
         found.setdefault(key, []).append(value)
     return found

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from pydeclos.cli import main
 from tests.conftest import MINIMAL
-from tests.vm.test_minimal import ALICE_KEY
+from tests.vm.test_minimal import ALICE_KEY, one, probe_lines
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
@@ -68,16 +68,7 @@ def probes(root_build) -> dict[str, list[str]]:
     result = CliRunner().invoke(main, ["vm", str(image), "--timeout", "900", "--exec", PROBES])
     assert result.exit_code == 3, result.output
     assert result.stderr.strip() == "probes done"
-    found: dict[str, list[str]] = {}
-    for line in result.stdout.splitlines():
-        key, _, value = line.partition("\t")
-        found.setdefault(key, []).append(value)
-    return found
-
-
-def one(probes: dict[str, list[str]], key: str) -> str:
-    assert len(probes.get(key, [])) == 1, probes
-    return probes[key][0]
+    return probe_lines(result.stdout)
 
 
 def test_the_build_ships_the_root_slot(root_build) -> None:
