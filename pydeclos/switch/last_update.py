@@ -56,7 +56,7 @@ def one_line(message: str) -> str:
         return ""
     first, rest = lines[0], lines[1:]
     detail = next((line for word in TELLING for line in rest if word in line), None)
-    reason = f"{first.rstrip(':')}: {detail}" if detail else first
+    reason = f"{first.rstrip(':')} ({detail})" if detail else first
     return reason if len(reason) <= MAX_REASON else reason[:MAX_REASON - 1] + "…"
 
 
@@ -71,8 +71,9 @@ def result_of(error: PydeclosError) -> str:
 
 
 def write(result: str, reason: str, generation: int | None, source: str | None = None,
-          path: Path = PATH, now: datetime | None = None) -> Record:
+          path: Path | None = None, now: datetime | None = None) -> Record:
     assert result in RESULTS, result
+    path = path or PATH
     when = (now or datetime.now(UTC)).astimezone(UTC)
     record = Record(when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     source if source is not None else configured_source(),
@@ -84,8 +85,9 @@ def write(result: str, reason: str, generation: int | None, source: str | None =
     return record
 
 
-def read(path: Path = PATH) -> dict[str, Any] | None:
+def read(path: Path | None = None) -> dict[str, Any] | None:
     """The last record, or None when no update from the source was tried yet."""
+    path = path or PATH
     try:
         data = json.loads(path.read_text())
     except FileNotFoundError:
@@ -110,12 +112,12 @@ class Attempt:
     """One run of `switch` from the update source; `generation` once the plan found one."""
 
     source: str
-    path: Path = PATH
+    path: Path | None = None  # PATH
     generation: int | None = None
 
 
 @contextmanager
-def recorded(path: Path = PATH) -> Iterator[Attempt]:
+def recorded(path: Path | None = None) -> Iterator[Attempt]:
     """Record the error that ends the run (a refusal, a failure, nothing newer) and let it
     go on; a run that installs records that itself (`switch`, before activating)."""
     attempt = Attempt(configured_source(), path)
