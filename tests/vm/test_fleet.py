@@ -13,11 +13,14 @@ Verify=yes against the shipped keyring) and soft-reboots the machine into genera
 Before that, the host serves three sets of generation 2 that the machine must refuse, one
 after the other (GET /serve/<set>): its UKI altered after signing (pydeclos' plan checks
 only the small files, so systemd-sysupdate's download refuses it: the slot stays `_empty`),
-SHA256SUMS.gpg made by another key, and no SHA256SUMS.gpg. For each the guest waits until
+SHA256SUMS.gpg made by another key, and no SHA256SUMS.gpg (the timer stopped and its run
+waited out while the host changes sets: sysupdate must not download one file of a set and
+the next of another, as a real server would never serve). For each the guest waits until
 /var/lib/pydeclos/last-update.json says why the timer's run refused it, and records
 `pydeclos status --json` and IMAGE_VERSION (still 1).
 Costs one build of generation 1 with the update settings (~1.5 min; the other generations
-are the session's), one VM boot, and up to ~6 min of timer waits inside it.
+are the session's), one VM boot, and ~10 min of timer runs inside it (three downloads of
+generation 2's /usr, one refused).
 """
 
 from __future__ import annotations
@@ -50,6 +53,11 @@ mkdir -p $S
 p() { printf '%s\t%s\n' "$1" "$2"; }
 get() { python3 -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=900)' \
   "http://10.0.2.100:@PORT@/$1"; }
+# Stop the timer and wait out a run in progress, so that no run reads from two sets.
+quiet() {
+  systemctl stop pydeclos-update.timer
+  while [ "$(systemctl show -P ActiveState pydeclos-update.service)" = activating ]; do sleep 2; done
+}
 ran() { journalctl -u pydeclos-update.service -o cat --no-pager | grep -q "$1"; }
 if [ ! -e $S/switched ]; then
   touch $S/switched
@@ -61,7 +69,9 @@ if [ ! -e $S/switched ]; then
   # Generation 2 as the three refused sets: the timer's run refuses each and says why.
   for set in altered:'DOWNLOAD INVALID' otherkey:'does not verify' unsigned:'has no SHA256SUMS.gpg'; do
     name=${set%%:*}
+    quiet
     get "serve/$name" || { cat $S/before; exit 2; }
+    systemctl start pydeclos-update.timer
     for i in $(seq 120); do
       grep -q "${set#*:}" /var/lib/pydeclos/last-update.json 2>/dev/null && break; sleep 5
     done
@@ -73,8 +83,10 @@ if [ ! -e $S/switched ]; then
     p "labels_$name" "$(partx -g -o NAME "/dev/$disk" | tr '\n' ' ')" >> $S/before
   done
   p status_line "$(pydeclos status | grep '^last update')" >> $S/before
+  quiet
   get publish-next || { cat $S/before; exit 2; }
   p plan "$(pydeclos switch --dry-run --json | base64 -w0)" >> $S/before
+  systemctl start pydeclos-update.timer
   sleep 900  # the timer's service switches; the soft-reboot ends this script
   cat $S/before
   journalctl -u pydeclos-update.service -o cat --no-pager
