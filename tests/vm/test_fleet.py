@@ -19,8 +19,8 @@ the next of another, as a real server would never serve). For each the guest wai
 /var/lib/pydeclos/last-update.json says why the timer's run refused it, and records
 `pydeclos status --json` and IMAGE_VERSION (still 1).
 Costs one build of generation 1 with the update settings (~1.5 min; the other generations
-are the session's), one VM boot, and ~10 min of timer runs inside it (three downloads of
-generation 2's /usr, one refused).
+are the session's), one VM boot, and ~10 min of timer runs inside it (two downloads of
+generation 2's /usr: the refused one and the good one).
 """
 
 from __future__ import annotations
