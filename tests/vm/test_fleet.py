@@ -75,6 +75,7 @@ if [ ! -e $S/switched ]; then
     for i in $(seq 120); do
       grep -q "${set#*:}" /var/lib/pydeclos/last-update.json 2>/dev/null && break; sleep 5
     done
+    quiet  # the last run (this refusal, or another one of it) left the service failed
     pydeclos status --json > $S/status.json
     p "refused_$name" "$(base64 -w0 $S/status.json)" >> $S/before
     p "version_$name" "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")" >> $S/before
