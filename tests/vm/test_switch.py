@@ -301,6 +301,19 @@ def test_the_plan_was_shown_and_followed(scenario) -> None:
     assert plan["etc"]["removed"] == ["swtest/removed.conf"]
 
 
+def test_the_install_showed_its_progress_in_quarter_lines(scenario) -> None:
+    """Off a terminal: plain lines from sysupdate's notifications, no bars. More than the
+    final line means the notifications really arrived."""
+    import base64
+
+    switched, _, _ = scenario
+    log = base64.b64decode(switched["switch_log"]).decode()
+    lines = [line for line in log.splitlines() if line.startswith("installing generation 2: ")]
+    assert len(lines) >= 3, log
+    assert lines[-1].startswith("installing generation 2: 100% (") and "MB/s)" in lines[-1], log
+    assert "\r" not in log and "\x1b[" not in log
+
+
 def test_a_hand_edit_is_reported_and_kept(scenario) -> None:
     import base64
 
