@@ -59,6 +59,7 @@ probe() {
   p generations "$(pydeclos generations --json | base64 -w0)"
   p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
   p ldconfig "$(systemctl show -P LoadState ldconfig.service)"
+  p first_start "$(systemctl show -P LoadState systemd-sysusers.service systemd-journal-catalog-update.service | tr '\n' ' ')"
   ldconfig -C /run/swtest-ld.cache
   p ldcache_fresh "$(cmp -s <(ldconfig -p | tail -n +2) <(ldconfig -C /run/swtest-ld.cache -p | tail -n +2) \
     && echo yes || echo no)"
@@ -277,6 +278,7 @@ def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
     assert switched["failed"].strip() == ""
     # the new /usr's library cache was made before the soft-reboot, not in its downtime
     assert switched["ldconfig"] == "masked"  # in /run: it cannot run in the downtime
+    assert switched["first_start"].split() == ["masked", "masked"]  # sysusers, catalog done
     assert switched["ldcache_fresh"] == "yes"
 
 
