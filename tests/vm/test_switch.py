@@ -59,7 +59,8 @@ probe() {
   p generations "$(pydeclos generations --json | base64 -w0)"
   p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
   p ldconfig "$(systemctl show -P LoadState ldconfig.service)"
-  p first_start "$(systemctl show -P LoadState systemd-sysusers.service systemd-journal-catalog-update.service | tr '\n' ' ')"
+  p first_start "$(systemctl show -P LoadState systemd-sysusers.service \
+    systemd-journal-catalog-update.service | tr '\n' ' ')"
   ldconfig -C /run/swtest-ld.cache
   p ldcache_fresh "$(cmp -s <(ldconfig -p | tail -n +2) <(ldconfig -C /run/swtest-ld.cache -p | tail -n +2) \
     && echo yes || echo no)"
