@@ -84,7 +84,9 @@ def remote_script(directory: str, tree_name: str, version: int, verbose: bool,
         f"trap {shlex.quote(f'rm -rf {where}')} EXIT HUP INT TERM PIPE",
         f"{build} >/dev/null </dev/null & b=$!",
         # This side gone (stdin at end-of-file): stop the build (it stops mkosi on SIGTERM).
-        "{ cat >/dev/null; kill -TERM $b; } >/dev/null 2>&1 & w=$!",
+        # Through fd 3: sh gives a background list /dev/null as its stdin.
+        "exec 3<&0",
+        "{ cat <&3 >/dev/null; kill -TERM $b; } >/dev/null 2>&1 & w=$!",
         "wait $b; c=$?",
         "kill $w 2>/dev/null",
         '[ "$c" -eq 0 ] || exit "$c"',
