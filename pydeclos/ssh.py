@@ -245,7 +245,8 @@ def stream(argv: list[str], tty: bool = False,
     stream, say), and only its standard error is copied through to `err`. With
     `hold_stdin` (and no terminal) its standard input is a pipe this process never writes
     to: when this process goes (an interrupt, a crash) the remote command reads
-    end-of-file and can stop its work; else stdin is /dev/null."""
+    end-of-file and can stop its work (and on an interrupt here ssh is ended, so that it
+    does); else stdin is /dev/null."""
     seen = Streamed()
     out, err = out or sys.stdout, err or sys.stderr
     held = subprocess.PIPE if hold_stdin else subprocess.DEVNULL
@@ -255,10 +256,16 @@ def stream(argv: list[str], tty: bool = False,
     errors = threading.Thread(target=_pump, args=(process.stderr, err, seen, True, watch),
                               daemon=True)
     errors.start()
-    if stdout is None:
-        assert process.stdout is not None
-        _pump(process.stdout, out, seen, False, watch)
-    errors.join()
+    try:
+        if stdout is None:
+            assert process.stdout is not None
+            _pump(process.stdout, out, seen, False, watch)
+        errors.join()
+    except BaseException:  # an interrupt here (SIGTERM does not reach ssh by itself)
+        if hold_stdin:
+            process.terminate()
+            process.wait()
+        raise
     code = process.wait()
     if process.stdin is not None:
         process.stdin.close()

@@ -24,7 +24,7 @@ from pydeclos.ssh import (
     stream,
 )
 from pydeclos.switch.errors import SwitchError
-from pydeclos.switch.source import open_output
+from pydeclos.switch.source import open_output, verify
 from pydeclos.switch.target_host import (
     ACTIVATING,
     REMOTE_PREFIX,
@@ -213,3 +213,19 @@ def test_build_host_goes_with_a_target_and_a_system_file(tmp_path: Path) -> None
     code, output = switch(f"root@127.0.0.1:{free_port()}", "--build-host", "b", "--from",
                           str(gen), "--yes")
     assert code == 2 and "--build-host needs --from SYSTEM" in output
+
+
+@pytest.mark.needs_root
+@pytest.mark.needs_mkosi
+def test_build_host_and_target_host_in_one_command(tmp_path: Path, monkeypatch) -> None:
+    """The system is built over ssh into out/<name>/ here, then that generation is the one
+    the target is asked to plan (this host is no pydeclos machine, so the plan refuses)."""
+    monkeypatch.chdir(tmp_path)
+    system = Path(__file__).resolve().parent / "systems" / "v1.py"
+    with sshd(tmp_path / "sshd", VENV_PATH) as server:
+        code, output = switch(server, "--build-host", server.target, "--from", str(system),
+                              "--dry-run")
+    print(output)
+    assert f"built generation 1 on {server.target}: {tmp_path / 'out' / 'v1' / '1'}" in output
+    assert code == 1 and "error: /usr/share/pydeclos/generation.json is missing" in output
+    verify(open_output(tmp_path / "out" / "v1"))
