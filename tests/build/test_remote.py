@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,13 +121,17 @@ def test_the_remote_build_session_cleans_up_and_stops_with_us(tmp_path: Path) ->
     (directory / "tree").mkdir(parents=True)
     fake = tmp_path / "pydeclos"
     fake.write_text(f"#!/bin/sh\ntrap 'echo stopped > {tmp_path}/said; exit 143' TERM\n"
-                    "sleep 30 & wait\n")
+                    f"echo running > {tmp_path}/said\nsleep 30 & wait\n")
     fake.chmod(0o755)
     script = remote_script(str(directory), "tree", 3, False, False)
     script = script.replace('"$(command -v pydeclos)"', str(fake))
     shell = subprocess.Popen(["sh", "-c", script], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert shell.stdin is not None
+    for _ in range(200):
+        if (tmp_path / "said").is_file():  # the build runs (its SIGTERM handler is set)
+            break
+        time.sleep(0.05)
     shell.stdin.close()  # as when ssh goes
     assert shell.wait(timeout=20) == 143
     assert (tmp_path / "said").read_text() == "stopped\n"
