@@ -13,7 +13,7 @@ import click
 from pydeclos.switch.plan import METHODS
 
 if TYPE_CHECKING:
-    from pydeclos.switch.switch import Outcome
+    from pydeclos.switch.switch import MakeReporter, Outcome
     from pydeclos.switch.target_host import Request
 
 METHOD = click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
@@ -40,6 +40,17 @@ def _announce(version: int, method: str) -> None:
     """Said before the soft-reboot or kexec starts: it may stop this process right after."""
     click.echo(f"activating generation {version} by {method}…")
     sys.stdout.flush()
+
+
+def _reporter(as_json: bool) -> MakeReporter:
+    """Progress on stderr: redrawn in place on a terminal, quarter lines in logs, none
+    with --json (the outcome's "transferred" has the figures)."""
+    from pydeclos.switch.progress import Reporter
+
+    def make(what: str, sizes: list[int]) -> Reporter:
+        return Reporter(sys.stderr, what, sizes, live=sys.stderr.isatty(), quiet=as_json)
+
+    return make
 
 
 def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
@@ -134,7 +145,8 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
         _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
                       f"{plan.target.version}")
         outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
-                         skip_rolled_back=if_newer, announce=None if as_json else _announce)
+                         skip_rolled_back=if_newer, announce=None if as_json else _announce,
+                         reporter=_reporter(as_json))
     except NothingNewerError as error:
         if not if_newer:
             raise
