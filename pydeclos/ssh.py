@@ -78,6 +78,7 @@ class Ssh:
     options: tuple[str, ...] = ()  # each one `-o` value, e.g. "IdentityFile=/k"
     extra: tuple[str, ...] = ()  # from PYDECLOS_SSH_OPTS, split like a shell would
     role: str = "target"  # what the machine is to us, for messages: "target", "build host"
+    option_flag: str = "-o"  # how the command line spells an ssh option, for messages
 
     def argv(self, command: str, tty: bool = False) -> list[str]:
         argv = [SSH, *self.extra]
@@ -91,13 +92,14 @@ class Ssh:
 
 
 def ssh_from(target: str, options: Sequence[str], environ: dict[str, str] | None = None,
-             flag: str = "--target-host", role: str = "target") -> Ssh:
+             flag: str = "--target-host", role: str = "target",
+             option_flag: str = "-o") -> Ssh:
     env = os.environ if environ is None else environ
     try:
         extra = tuple(shlex.split(env.get(SSH_OPTS_ENV, "")))
     except ValueError as error:
         raise SshError(f"{SSH_OPTS_ENV} is not shell words ({error})") from None
-    return Ssh(Target.parse(target, flag), tuple(options), extra, role)
+    return Ssh(Target.parse(target, flag), tuple(options), extra, role, option_flag)
 
 
 def ssh_failure(ssh: Ssh, stderr: str) -> str:
@@ -109,11 +111,11 @@ def ssh_failure(ssh: Ssh, stderr: str) -> str:
         return (f"ssh refused the login as {target.destination} ({last}): add your public key "
                 f"to that user's authorized keys on the {ssh.role} (on a pydeclos machine: "
                 "users.users.<name>.ssh_authorized_keys), or pick the key with "
-                "-o IdentityFile=PATH")
+                f"{ssh.option_flag} IdentityFile=PATH")
     if "Host key verification failed" in stderr or "REMOTE HOST IDENTIFICATION" in stderr:
         return (f"ssh does not trust {target.host}'s host key ({last}): connect once with "
                 f"`ssh -p {port} {target.destination}` to check and accept it, or give "
-                "-o UserKnownHostsFile=PATH")
+                f"{ssh.option_flag} UserKnownHostsFile=PATH")
     if "Could not resolve hostname" in stderr:
         return f"{target.host} is not a known host name ({last}): check the spelling or DNS"
     if any(s in stderr for s in ("Connection refused", "timed out", "No route to host",

@@ -112,5 +112,6 @@ def build_elsewhere(build_host: str, ssh_options: tuple[str, ...], sudo: bool, f
         if not quiet or line.startswith("warning:"):
             click.echo(line, err=True)
 
-    ssh = ssh_from(build_host, ssh_options, flag="--build-host", role="build host")
+    ssh = ssh_from(build_host, ssh_options, flag="--build-host", role="build host",
+                   option_flag="--ssh-option")
     return build_on_host(BuildHost(ssh, sudo, verbose), file, out, version, say)

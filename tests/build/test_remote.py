@@ -76,6 +76,7 @@ def test_a_key_the_build_host_does_not_accept(tmp_path: Path) -> None:
         code, output = build(server, str(SYSTEMS / "v1.py"), "-o", str(tmp_path / "out"))
     assert code == 1 and "ssh refused the login" in output
     assert "authorized keys on the build host" in output
+    assert "--ssh-option IdentityFile=PATH" in output  # `build -o` is the output directory
 
 
 def test_a_build_needs_root_or_sudo_there() -> None:
