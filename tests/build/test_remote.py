@@ -187,3 +187,56 @@ def test_a_generation_built_over_ssh_arrives_whole(tmp_path: Path) -> None:
     assert image.stat().st_size > 100 * 2**20  # the disk image came too
     assert leftovers() == before  # the build host's directory is gone
     assert sorted(p.name for p in out.iterdir()) == ["4", "5"]  # no staging left
+
+
+def running_in(directory: str) -> list[str]:
+    """Command lines of the processes here that name `directory` (the remote build's)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            words = cmdline.read_bytes().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if any(directory in word for word in words):
+            found.append(" ".join(words))
+    return found
+
+
+@pytest.mark.needs_root
+@pytest.mark.needs_mkosi
+def test_sigterm_here_stops_the_build_there(tmp_path: Path) -> None:
+    """SIGTERM to `pydeclos build --build-host` once mkosi runs there: mkosi and the build
+    on the build host stop, its directory goes, and no generation is written here."""
+    out = tmp_path / "out"
+    before = leftovers()
+    with sshd(tmp_path / "sshd", VENV_PATH) as server:
+        argv = [str(Path(sys.executable).parent / "pydeclos"), "build", str(SYSTEMS / "v1.py"),
+                "-o", str(out), "--build-host", server.target,
+                *[w for o in server.options for w in ("--ssh-option", o)]]
+        build = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
+        assert build.stderr is not None
+        said = []
+        for line in build.stderr:
+            said.append(line)
+            if line.startswith("==> build generation 1 on"):
+                break
+        directory = said[-1].rsplit("(in ", 1)[-1].rstrip(")\n")
+        assert directory.startswith(f"{REMOTE_PARENT}/{BUILD_PREFIX}"), said
+        for _ in range(3000):  # until mkosi runs there (after the cache lock, if waited for)
+            if any(word.endswith("/mkosi") for line in running_in(directory)
+                   for word in line.split(" ")[:2]):  # /usr/bin/python3 /usr/bin/mkosi …
+                break
+            time.sleep(0.1)
+        else:
+            build.kill()
+            pytest.fail("mkosi did not start on the build host: " + "".join(said))
+        build.terminate()
+        rest = build.stderr.read()
+        assert build.wait(timeout=60) == 143, "".join(said) + rest
+        assert "error: build stopped by SIGTERM" in rest
+        for _ in range(600):
+            if not running_in(directory) and leftovers() == before:
+                break
+            time.sleep(0.1)
+    assert running_in(directory) == [] and leftovers() == before
+    assert not out.exists()
