@@ -97,12 +97,13 @@ def remote_script(directory: str, tree_name: str, version: int, verbose: bool,
 
 
 def _failure_line(seen: Streamed) -> str:
-    """The remote build's own error line, else its last lines."""
+    """The remote build's own error (from its last `error:` line on, as one line), else its
+    last lines."""
     lines = [line.strip() for line in seen.stderr_tail if line.strip()]
-    errors = [line for line in lines if line.startswith("error:")]
-    if errors:
-        return errors[-1].removeprefix("error:").strip()
-    return " / ".join(lines[-3:]) or "no output"
+    starts = [n for n, line in enumerate(lines) if line.startswith("error:")]
+    said = lines[starts[-1]:] if starts else lines[-3:]
+    text = " ".join(said).removeprefix("error:").strip() or "no output"
+    return text if len(text) <= 600 else text[:600] + "…"
 
 
 def sha256(path: Path) -> str:

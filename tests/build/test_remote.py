@@ -161,8 +161,10 @@ def test_a_tree_mkosi_refuses_fails_there_in_one_line(tmp_path: Path) -> None:
     with sshd(tmp_path / "sshd", VENV_PATH) as server:
         code, output = build(server, str(tree), "-o", str(tmp_path / "out"))
     assert code == 1
-    assert errors(output)[-1].startswith("error: the build on 127.0.0.1 failed (exit 1): "
-                                         "mkosi does not accept the build tree"), output
+    last = errors(output)[-1]
+    assert last.startswith("error: the build on 127.0.0.1 failed (exit 1): mkosi does not "
+                           "accept the build tree"), output
+    assert "Unknown setting NoSuchSetting" in last  # mkosi's reason, on the same line
     assert leftovers() == before and not (tmp_path / "out").exists()
 
 
