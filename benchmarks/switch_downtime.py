@@ -4,16 +4,18 @@
 
 OUT holds generations 1 and 2 of tests/switch/systems (built into a temporary directory
 when --out is not given). One qemu process boots generation 1, then inside it:
-`pydeclos switch` to 2 (soft-reboot), then `systemctl reboot`. Downtime is from the moment
+`pydeclos switch` to 2 (soft-reboot), `systemctl reboot` (a second start of 2), `pydeclos
+rollback` to 1, and `pydeclos switch --method reboot` to 2 again (its first start after a /usr
+change, the fair comparison: both are switches). Downtime is from the moment
 the old userspace is stopped (the last beat of a 0.1 s heartbeat the guest script keeps in
 /var: after sysupdate, for the switch) until generation 2's service `swtest-hello` is active
 again, read from the guest's wall clock (qemu's RTC follows the host's, so it is comparable
 across the reboot, to about a second). The aim: soft-reboot downtime at most
 25 % of a reboot's. Bytes transferred: the update artifacts sysupdate read. After each
 activation the guest's slowest units (`systemd-analyze blame`) and the critical chain of
-`swtest-hello` are printed too: where the downtime goes. Note the reboot measured here is the
-second start of generation 2: the work a first start after a /usr change does
-(ConditionNeedsUpdate= units) is already done then.
+`swtest-hello` are printed too: where the downtime goes. The ratio compares the two
+switches; the plain reboot, which finds the first-start work (ConditionNeedsUpdate= units)
+done, is printed beside it.
 """
 
 from __future__ import annotations
@@ -60,9 +62,26 @@ if [ "$(cat $S/stage)" = switched ]; then
   systemctl reboot --no-block
   sleep 600; exit 1
 fi
-echo "reboot_down $(cat $S/alive)" >> $S/times
-echo "reboot_up $(active_at)" >> $S/times
-where_time_went "after the full reboot" >> $S/where
+if [ "$(cat $S/stage)" = rebooted ]; then
+  echo "reboot_down $(cat $S/alive)" >> $S/times
+  echo "reboot_up $(active_at)" >> $S/times
+  where_time_went "after the full reboot (second start)" >> $S/where
+  # Back to 1, then to 2 again by a reboot: the first start of 2 after a /usr change, as a
+  # switch with --method reboot pays it.
+  echo rolledback > $S/stage
+  pydeclos rollback --yes > $S/rollback.log 2>&1 || { cat $S/rollback.log; exit 1; }
+  sleep 600; exit 1
+fi
+if [ "$(cat $S/stage)" = rolledback ]; then
+  echo reboot-switched > $S/stage
+  heartbeat &
+  pydeclos switch --from /mnt/out --method reboot --yes > $S/switch2.log 2>&1 \
+    || { cat $S/switch2.log; exit 1; }
+  sleep 600; exit 1
+fi
+echo "reboot_switch_down $(cat $S/alive)" >> $S/times
+echo "reboot_switch_up $(active_at)" >> $S/times
+where_time_went "after the switch by reboot (first start)" >> $S/where
 cat $S/times
 echo "--- where the time went"
 cat $S/where
@@ -108,21 +127,25 @@ def main() -> int:
                                           if line.count(" ") == 1)}
         print(report.strip())
         print(where.strip())
-        missing = {"switch_start", "soft_down", "soft_up", "reboot_down", "reboot_up"} - set(times)
+        missing = {"switch_start", "soft_down", "soft_up", "reboot_down", "reboot_up",
+                   "reboot_switch_down", "reboot_switch_up"} - set(times)
         if missing:
             print(f"the guest did not report {', '.join(sorted(missing))}")
             return 1
         soft = times["soft_up"] - times["soft_down"]
         full = times["reboot_up"] - times["reboot_down"]
+        first = times["reboot_switch_up"] - times["reboot_switch_down"]
         total = times["soft_up"] - times["switch_start"]
         sent = sum((second.artifact(role) or Path("/dev/null")).stat().st_size
                    for role in ("usr", "usr_verity", "uki"))
         print(f"switch (sysupdate + soft-reboot) until the service answers: {total:.1f} s")
         print(f"downtime, soft-reboot: {soft:.1f} s")
-        print(f"downtime, full reboot: {full:.1f} s")
+        print(f"downtime, switch by reboot (first start of 2): {first:.1f} s")
+        print(f"downtime, plain reboot (second start of 2): {full:.1f} s")
         print(f"bytes read by sysupdate: {sent / 2**20:.1f} MiB")
-        ratio = soft / full
-        print(f"soft-reboot / reboot = {ratio:.0%} (aim: at most {AIM:.0%})")
+        ratio = soft / first
+        print(f"soft-reboot / switch by reboot = {ratio:.0%} (aim: at most {AIM:.0%}); "
+              f"against the plain reboot {soft / full:.0%}")
         return 0 if ratio <= AIM else 2
 
 

@@ -1,12 +1,16 @@
-"""`pydeclos build FILE [-o OUT] [--version N] [--json] [--verbose]`."""
+"""`pydeclos build FILE [-o OUT] [--version N] [--json] [--verbose] [--build-host HOST]`."""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from pydeclos.build.pipeline import BuildResult
 
 
 def _human(size: int) -> str:
@@ -26,8 +30,17 @@ def _human(size: int) -> str:
               help="Generation number (ImageVersion). [default: one more than the newest in OUT]")
 @click.option("--json", "as_json", is_flag=True, help="Print only the result as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="Stream mkosi's output.")
-def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, verbose: bool
-              ) -> None:
+@click.option("--build-host", metavar="[USER@]HOST[:PORT]",
+              help="Build on that machine over ssh (it needs pydeclos and mkosi, and root): "
+                   "FILE is evaluated and lowered here, the tree built there, and the "
+                   "generation copied back into OUT/<n>/ here.")
+@click.option("--ssh-option", "ssh_options", multiple=True, metavar="OPTION",
+              help="With --build-host: an ssh -o option (repeatable), e.g. "
+                   "--ssh-option IdentityFile=~/.ssh/build. $PYDECLOS_SSH_OPTS adds more.")
+@click.option("--sudo", is_flag=True,
+              help="With --build-host: build there with `sudo -n` (USER is not root).")
+def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, verbose: bool,
+              build_host: str | None, ssh_options: tuple[str, ...], sudo: bool) -> None:
     """Build the A/B disk image and the update artifacts of FILE as root with mkosi.
 
     FILE is a system file (or a directory with system.py), or a build tree directory
@@ -37,6 +50,9 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
     kernel and initrd, SHA256SUMS, generation.json, mkosi's package manifest and build.log.
     Packages are cached in /var/cache/pydeclos ($PYDECLOS_CACHE), so a change to /etc
     files or units rebuilds without installing packages again.
+
+    With --build-host, mkosi runs on that machine (and uses its cache); this machine needs
+    neither root nor mkosi.
     """
     from pydeclos.build.interrupt import Terminated, sigterm_interrupts
     from pydeclos.build.pipeline import build_tree
@@ -50,9 +66,14 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
         raise click.UsageError(f"{file} holds neither system.py nor an mkosi.conf")
     if file.is_dir() and out is None:
         raise click.UsageError("building a tree directory needs -o OUT")
+    if build_host is None and (ssh_options or sudo):
+        raise click.UsageError("--ssh-option and --sudo go with --build-host")
     try:
         with sigterm_interrupts():
-            if file.is_dir():
+            if build_host is not None:
+                result = build_elsewhere(build_host, ssh_options, sudo, file,
+                                         out or default_output(file), version, verbose, as_json)
+            elif file.is_dir():
                 assert out is not None  # checked above
                 result = build_tree(file, out, version, progress=progress, verbose=verbose)
             else:
@@ -78,3 +99,19 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
         shown = _human(size.get("allocated", 0)) if role == "image" else _human(size.get("bytes", 0))
         click.echo(f"  {role:<17} {Path(path).name}  ({shown})")
     click.echo(f"boot it: pydeclos vm {result.directory / str(result.artifacts['image'])}")
+
+
+def build_elsewhere(build_host: str, ssh_options: tuple[str, ...], sudo: bool, file: Path,
+                    out: Path, version: int | None, verbose: bool, quiet: bool
+                    ) -> BuildResult:
+    """`--build-host`: see pydeclos.build.remote (also used by `switch --build-host`)."""
+    from pydeclos.build.remote import BuildHost, build_on_host
+    from pydeclos.ssh import ssh_from
+
+    def say(line: str) -> None:
+        if not quiet or line.startswith("warning:"):
+            click.echo(line, err=True)
+
+    ssh = ssh_from(build_host, ssh_options, flag="--build-host", role="build host",
+                   option_flag="--ssh-option")
+    return build_on_host(BuildHost(ssh, sudo, verbose), file, out, version, say)

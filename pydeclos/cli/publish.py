@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -15,7 +16,10 @@ import click
                    "trust its public half through updates.public_key.")
 @click.option("--keep", type=int, metavar="N",
               help="Keep only the newest N generations of this image in DIR.")
-def publish_cmd(source: Path, directory: Path, sign_key: str | None, keep: int | None) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the result as JSON (version, signed, update_bytes, generations…).")
+def publish_cmd(source: Path, directory: Path, sign_key: str | None, keep: int | None,
+                as_json: bool) -> None:
     """Add the generation in SOURCE (OUT/<n>, or OUT's newest) to the update directory DIR.
 
     DIR can be served by any static web server or shared as a file system; machines whose
@@ -25,6 +29,9 @@ def publish_cmd(source: Path, directory: Path, sign_key: str | None, keep: int |
     from pydeclos.switch.publish import publish
 
     result = publish(source, directory, sign_key, keep)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2))
+        return
     what = "already published" if result.already else "published"
     click.echo(f"generation {result.version} {what} in {result.directory}"
                + (" (SHA256SUMS signed)" if result.signed else " (unsigned)"))

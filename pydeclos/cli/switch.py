@@ -14,7 +14,8 @@ import click
 from pydeclos.switch.plan import METHODS
 
 if TYPE_CHECKING:
-    from pydeclos.switch.switch import Outcome
+    from pydeclos.switch.switch import MakeReporter, Outcome
+    from pydeclos.switch.target_host import Request
 
 METHOD = click.option("--method", type=click.Choice(METHODS), default="auto", show_default=True,
                       help="How to activate: auto picks soft-reboot when kernel and command "
@@ -40,6 +41,17 @@ def _announce(version: int, method: str) -> None:
     """Said before the soft-reboot or kexec starts: it may stop this process right after."""
     click.echo(f"activating generation {version} by {method}…")
     sys.stdout.flush()
+
+
+def _reporter(as_json: bool) -> MakeReporter:
+    """Progress on stderr: redrawn in place on a terminal, quarter lines in logs, none
+    with --json (the outcome's "transferred" has the figures)."""
+    from pydeclos.switch.progress import Reporter
+
+    def make(what: str, sizes: list[int]) -> Reporter:
+        return Reporter(sys.stderr, what, sizes, live=sys.stderr.isatty(), quiet=as_json)
+
+    return make
 
 
 def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
@@ -76,11 +88,15 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
 @click.option("--target-host", metavar="[USER@]HOST[:PORT]",
               help="Switch that machine over ssh: the generation is checked here, copied "
                    "there and switched there; its output and exit code are this command's.")
+@click.option("--build-host", metavar="[USER@]HOST[:PORT]",
+              help="With --target-host: SOURCE is a system file, built first on that machine "
+                   "over ssh (like `pydeclos build --build-host`) into out/<name>/ here.")
 @click.option("--ssh-option", "-o", "ssh_options", multiple=True, metavar="OPTION",
               help="With --target-host: an ssh -o option (repeatable), e.g. "
                    "-o IdentityFile=~/.ssh/deploy. $PYDECLOS_SSH_OPTS adds more ssh arguments.")
 @click.option("--sudo", is_flag=True,
-              help="With --target-host: run the remote switch with `sudo -n` (USER is not root).")
+              help="With --target-host: run the remote switch (and build) with `sudo -n` "
+                   "(USER is not root).")
 @click.option("--stage-only", is_flag=True,
               help="Install into the free /usr slot and stop: the next boot runs the new "
                    "generation (systemd-boot boots the newest). Nothing running changes.")
@@ -90,8 +106,8 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
                    "refusing (for timers: pydeclos-update.service).")
 def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
                allow_downgrade: bool, allow_other_image: bool, target_host: str | None,
-               ssh_options: tuple[str, ...], sudo: bool, stage_only: bool,
-               if_newer: bool) -> None:
+               build_host: str | None, ssh_options: tuple[str, ...], sudo: bool,
+               stage_only: bool, if_newer: bool) -> None:
     """Install the newest generation in SOURCE (or the image's update source) into the free
     /usr slot and move to it.
 
@@ -100,7 +116,8 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     Hand-edited managed /etc files are kept under /var/lib/pydeclos/etc-kept/.
 
     With --target-host, SOURCE is picked and checked here, copied over ssh, and switched on
-    that machine (without --from, it switches from its own update source).
+    that machine (without --from, it switches from its own update source). With
+    --build-host too, SOURCE is a system file that is built on the build host first.
     """
     from pydeclos.switch import last_update
     from pydeclos.switch.errors import NothingNewerError
@@ -108,14 +125,16 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     from pydeclos.switch.switch import plan_switch, switch
 
     if target_host is not None:
-        if stage_only or if_newer:
-            raise click.UsageError("--stage-only and --if-newer are not passed on by "
-                                   "--target-host yet; run them on the machine")
-        _switch_target(target_host, ssh_options, source, dry_run, as_json, method, yes,
-                       allow_downgrade, allow_other_image, sudo)
+        from pydeclos.switch.target_host import Request
+
+        request = Request(dry_run, as_json, method, yes, allow_downgrade, allow_other_image,
+                          sudo, stage_only, if_newer)
+        _switch_target(target_host, build_host, ssh_options, source, request)
         return
-    if ssh_options or sudo:
-        raise click.UsageError("--ssh-option and --sudo go with --target-host")
+    if ssh_options or sudo or build_host:
+        raise click.UsageError("--build-host, --ssh-option and --sudo go with --target-host "
+                               "(to build elsewhere and keep the output here: `pydeclos build "
+                               "SYSTEM --build-host HOST`)")
     try:
         if dry_run:
             plan = plan_switch(source, method, allow_downgrade, allow_other_image)
@@ -132,7 +151,8 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
             _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
                           f"{plan.target.version}")
             outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
-                             skip_rolled_back=if_newer, announce=None if as_json else _announce)
+                             skip_rolled_back=if_newer, announce=None if as_json else _announce,
+                             reporter=_reporter(as_json))
     except NothingNewerError as error:
         if not if_newer:
             raise
@@ -146,19 +166,39 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
         reboot()
 
 
-def _switch_target(target_host: str, ssh_options: tuple[str, ...], source: Path | None,
-                   dry_run: bool, as_json: bool, method: str, yes: bool, allow_downgrade: bool,
-                   allow_other_image: bool, sudo: bool) -> None:
+def _switch_target(target_host: str, build_host: str | None, ssh_options: tuple[str, ...],
+                   source: Path | None, request: Request) -> None:
+    from pydeclos.ssh import ssh_from
     from pydeclos.switch.source import open_output
-    from pydeclos.switch.target_host import Request, ssh_from, switch_remote
+    from pydeclos.switch.target_host import switch_remote
 
     ssh = ssh_from(target_host, ssh_options)
-    output = open_output(source) if source is not None else None
-    if not (yes or dry_run or sys.stdin.isatty()):
+    if not (request.yes or request.dry_run or sys.stdin.isatty()):
         raise click.UsageError("switching another machine needs --yes when not run from a "
                                "terminal")
-    request = Request(dry_run, as_json, method, yes, allow_downgrade, allow_other_image, sudo)
+    if build_host is not None:
+        source = _build_for_target(build_host, ssh_options, source, request)
+    output = open_output(source) if source is not None else None
     sys.exit(switch_remote(ssh, output, request))
+
+
+def _build_for_target(build_host: str, ssh_options: tuple[str, ...], source: Path | None,
+                      request: Request) -> Path:
+    """`switch --target-host T --build-host B --from SYSTEM`: build SYSTEM on B into
+    out/<name>/<n>/ here, as `pydeclos build SYSTEM --build-host B` would; the new
+    generation is the one T switches to (also for --dry-run: the plan needs it)."""
+    from pydeclos.build.system import default_output
+    from pydeclos.cli.build import build_elsewhere
+
+    system = source / "system.py" if source is not None and source.is_dir() else source
+    if system is None or not system.is_file():
+        raise click.UsageError("--build-host needs --from SYSTEM: a system file (or a "
+                               "directory with system.py) to build, not a build output")
+    result = build_elsewhere(build_host, ssh_options, request.sudo, system,
+                             default_output(system), None, False, request.as_json)
+    click.echo(f"built generation {result.version} on {build_host}: {result.directory}",
+               err=request.as_json)
+    return result.directory
 
 
 @click.command("rollback")

@@ -12,9 +12,11 @@ import fcntl
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,7 @@ from pydeclos.switch import machine
 from pydeclos.switch.errors import BusyError, SwitchError
 from pydeclos.switch.machine import SYSUPDATE, Slot, os_release, run
 from pydeclos.switch.pe import split_uki
+from pydeclos.switch.progress import Reporter, parse_notice
 
 LOCK = Path("/run/pydeclos/switch.lock")
 NEXTROOT = Path("/run/nextroot")
@@ -65,18 +68,57 @@ def source_mounted(directory: Path) -> Iterator[None]:
         run(["umount", str(UPDATES)], check=False)
 
 
-def install(version: int, definitions: str | None = None) -> str:
+def install(version: int, definitions: str | None = None,
+            reporter: Reporter | None = None) -> str:
     """systemd-sysupdate writes `version` into the free slot and its UKI with boot counting
-    (by the transfers in `definitions`, else the image's standard ones)."""
+    (by the transfers in `definitions`, else the image's standard ones). Its progress
+    notifications go to `reporter`; its output is kept for the error message."""
     command = [SYSUPDATE, *([f"--definitions={definitions}"] if definitions else []),
                "update", str(version)]
-    done = subprocess.run(command, capture_output=True, text=True)
-    output = (done.stdout + done.stderr).strip()
-    if done.returncode != 0:
+    with tempfile.TemporaryDirectory(prefix="pydeclos-notify-") as scratch:
+        notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        path = str(Path(scratch) / "notify")
+        notify.bind(path)
+        try:
+            status, output = _run_notifying(command, {**os.environ, "NOTIFY_SOCKET": path},
+                                            notify, reporter)
+        finally:
+            notify.close()
+    if reporter is not None:
+        reporter.finish(succeeded=status == 0)
+    if status != 0:
         raise SwitchError(
             f"systemd-sysupdate could not install generation {version} (status "
-            f"{done.returncode}); the running system is unchanged:\n{output[-3000:]}")
+            f"{status}); the running system is unchanged:\n{output[-3000:]}")
     return output
+
+
+def _run_notifying(command: list[str], env: dict[str, str], notify: socket.socket,
+                   reporter: Reporter | None) -> tuple[int, str]:
+    """Run `command`, collecting its output in a thread and its sd_notify datagrams here."""
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    stdout = process.stdout
+    assert stdout is not None
+    chunks: list[bytes] = []
+    reader = threading.Thread(
+        target=lambda: chunks.extend(iter(lambda: os.read(stdout.fileno(), 65536), b"")),
+        daemon=True)
+    reader.start()
+    notify.settimeout(0.5)
+    while True:
+        exited = process.poll() is not None
+        try:
+            datagram = notify.recv(4096)
+        except TimeoutError:
+            if exited:
+                break
+            continue
+        notice = parse_notice(datagram)
+        if notice is not None and reporter is not None:
+            reporter.update(notice)
+    reader.join()
+    return process.wait(), b"".join(chunks).decode(errors="replace").strip()
 
 
 def record(output_directory: Path, version: int, names: list[str]) -> None:
@@ -177,25 +219,37 @@ def soft_reboot(from_version: int | None) -> None:
         SOFT_SWITCH_MARKER.unlink(missing_ok=True)
     else:
         SOFT_SWITCH_MARKER.write_text(f"{from_version}\n")
-    build_library_cache(NEXTROOT)
+    do_first_start_work(NEXTROOT)
     stopped_means_done()
     run(["systemctl", "soft-reboot", "--no-block"])
 
 
-def build_library_cache(root: Path) -> None:
-    """Make the new /usr's ld.so cache before the soft-reboot, not inside its downtime.
+# What a first start after a /usr change does (ConditionNeedsUpdate= units), as commands
+# run for the next root while the old system still serves, and the unit each replaces.
+FIRST_START_WORK = (
+    (("ldconfig", "-r"), "ldconfig.service"),
+    (("systemd-sysusers", "--root"), "systemd-sysusers.service"),
+    (("journalctl", "--update-catalog", "--root"), "systemd-journal-catalog-update.service"),
+)
 
-    After a /usr change ldconfig.service runs in the new userspace (ConditionNeedsUpdate=)
-    and sits on the way to sysinit.target (13 s of a TCG soft-reboot). The cache lives in the
-    /etc that `root` shares with the running system, so it is written here, once the next
-    root has passed its guard, and the service is masked in /run, which a soft-reboot keeps
-    and the next real boot clears. If ldconfig fails, the service does the work as before.
+
+def do_first_start_work(root: Path) -> None:
+    """Do the new /usr's first-start work before the soft-reboot, not inside its downtime.
+
+    After a /usr change the new userspace runs the ConditionNeedsUpdate= units on the way
+    to sysinit.target: under TCG ldconfig.service alone took 13 s of a soft-reboot. Their
+    results live in the /etc and /var that `root` shares with the running system (the ld.so
+    cache, accounts of the new generation's sysusers.d, the journal's message catalog), so
+    each is made here, once the next root has passed its guard, and its unit is masked in
+    /run, which a soft-reboot keeps and the next real boot clears (the units then run once
+    more and find nothing to do). A command that fails leaves its unit to do the work.
     """
-    try:
-        run(["ldconfig", "-r", str(root)])
-    except SwitchError:
-        return
-    run(["systemctl", "mask", "--runtime", "--quiet", "ldconfig.service"], check=False)
+    for command, unit in FIRST_START_WORK:
+        try:
+            run([*command, str(root)])
+        except SwitchError:
+            continue
+        run(["systemctl", "mask", "--runtime", "--quiet", unit], check=False)
 
 
 def forget_boot_count() -> None:

@@ -57,6 +57,14 @@ class Published:
     removed: list[int] = field(default_factory=list)
     signed: bool = False
     kept: list[int] = field(default_factory=list)
+    image_id: str = ""
+    update_bytes: int = 0  # what a machine downloads for this generation (usr, verity, UKI)
+
+    def to_json(self) -> dict[str, object]:
+        return {"directory": str(self.directory), "image_id": self.image_id,
+                "version": self.version, "already_published": self.already,
+                "signed": self.signed, "update_bytes": self.update_bytes,
+                "removed": self.removed, "generations": self.kept}
 
 
 def published_generations(directory: Path) -> dict[tuple[str, int], dict[str, object]]:
@@ -140,7 +148,10 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
             names[path.name] = path
     generation = generation_name(output.image_id, output.version)
     names[generation] = output.directory / output.manifest_name
-    result = Published(directory, output.version, signed=sign_key is not None)
+    result = Published(directory, output.version, signed=sign_key is not None,
+                       image_id=output.image_id,
+                       update_bytes=sum(path.stat().st_size for role in UPDATE_ROLES
+                                        if (path := output.artifact(role)) is not None))
     result.already = _check_same(output, directory, names)
     if not result.already:
         for name, path in names.items():

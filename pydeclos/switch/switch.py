@@ -32,9 +32,12 @@ from pydeclos.switch.errors import (
 from pydeclos.switch.etc import EtcReport, drift, prepare
 from pydeclos.switch.fit import check_fits
 from pydeclos.switch.plan import Plan, make_plan
-from pydeclos.switch.source import BuildOutput, open_output, verify
+from pydeclos.switch.progress import Reporter
+from pydeclos.switch.source import UPDATE_ROLES, BuildOutput, open_output, verify
 
 Announce = Callable[[int, str], None]
+# Makes the reporter of an install's progress: (what, artifact sizes in transfer order).
+MakeReporter = Callable[[str, list[int]], Reporter]
 
 
 @dataclass
@@ -45,10 +48,12 @@ class Outcome:
     etc: EtcReport = field(default_factory=EtcReport)
     installed: bool = False
     activated: str = ""
+    transferred: dict[str, Any] | None = None  # bytes and seconds of the install
 
     def to_json(self) -> dict[str, Any]:
         return {"plan": self.plan.to_json(), "etc": self.etc.to_json(),
-                "installed": self.installed, "activated": self.activated}
+                "installed": self.installed, "transferred": self.transferred,
+                "activated": self.activated}
 
 
 def check_target(current: Description, target: Description, allow_downgrade: bool,
@@ -131,7 +136,8 @@ def check_not_rolled_back(target: Description) -> None:
 
 def switch(source: Path | None, method: str, allow_downgrade: bool = False,
            allow_other_image: bool = False, stage_only: bool = False,
-           skip_rolled_back: bool = False, announce: Announce | None = None) -> Outcome:
+           skip_rolled_back: bool = False, announce: Announce | None = None,
+           reporter: MakeReporter | None = None) -> Outcome:
     """Switch to SOURCE's newest generation, or with no SOURCE the configured source's.
 
     `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
@@ -155,13 +161,16 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                                   target.version)
             return Outcome(plan, installed=True, activated="already staged")
         remember_installed(plan.current.version)
+        verb = "downloading" if output.remote is not None else "installing"
+        shown = reporter(f"{verb} generation {target.version}", transfer_sizes(output)) \
+            if reporter else None
         if output.remote is not None:  # sysupdate downloads, checking signature and hashes
-            activate.install(target.version)
+            activate.install(target.version, reporter=shown)
         else:
             configured = remote.settings()
             local = configured.local_definitions if configured else None
             with activate.source_mounted(output.directory):
-                activate.install(target.version, local)
+                activate.install(target.version, local, reporter=shown)
         activate.retry(target.version, target.image_id)
         manifest = output.artifact("package_manifest")
         activate.record(output.directory, target.version,
@@ -174,7 +183,7 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
         if target.usrhash and slot.roothash != target.usrhash:
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
-        outcome = Outcome(plan, installed=True)
+        outcome = Outcome(plan, installed=True, transferred=shown.result if shown else None)
         if stage_only:
             # Copies of hand-edited /etc files now; dropped links stay until it runs.
             outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}",
@@ -190,6 +199,13 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             last_update.write("installed", how, target.version)
         _activate(outcome, slot, output.artifact("uki"), revertible=True, announce=announce)
         return outcome
+
+
+def transfer_sizes(output: BuildOutput) -> list[int]:
+    """The artifacts' sizes in the order sysupdate transfers them (empty when unknown)."""
+    sizes = output.manifest.get("sizes") or {}
+    found = [int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES]
+    return found if all(found) else []
 
 
 def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool,

@@ -82,6 +82,24 @@ def test_keep_trims_old_generations_after_the_new_set_is_in_place(tmp_path: Path
     assert open_output(tmp_path / "served", version=2).version == 2
 
 
+def test_publish_json_says_what_a_machine_will_download(tmp_path: Path) -> None:
+    import json
+
+    generation(tmp_path / "out", 3)
+    runner = CliRunner()
+    args = ["publish", str(tmp_path / "out"), str(tmp_path / "served"), "--json"]
+    first = json.loads(runner.invoke(main, args).output)
+    output = open_output(tmp_path / "out")
+    assert first == {
+        "directory": str(tmp_path / "served"), "image_id": "img", "version": 3,
+        "already_published": False, "signed": False, "removed": [], "generations": [3],
+        "update_bytes": sum((output.artifact(r) or Path()).stat().st_size
+                            for r in ("usr", "usr_verity", "uki")),
+    }
+    again = json.loads(runner.invoke(main, args).output)
+    assert again["already_published"] is True
+
+
 def test_republishing_the_same_generation_changes_nothing(tmp_path: Path) -> None:
     generation(tmp_path / "out", 3)
     publish(tmp_path / "out", tmp_path / "served")

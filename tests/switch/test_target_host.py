@@ -12,23 +12,26 @@ import pytest
 from click.testing import CliRunner
 
 from pydeclos.cli import main
-from pydeclos.switch.errors import SwitchError
-from pydeclos.switch.source import open_output
-from pydeclos.switch.target_host import (
+from pydeclos.ssh import (
     REMOTE_PARENT,
-    REMOTE_PREFIX,
     Probe,
-    Request,
     Ssh,
+    SshError,
     Streamed,
     Target,
-    TargetHostError,
-    check_root,
-    copy,
     make_directory,
-    outcome,
     ssh_from,
     stream,
+)
+from pydeclos.switch.errors import SwitchError
+from pydeclos.switch.source import open_output, verify
+from pydeclos.switch.target_host import (
+    ACTIVATING,
+    REMOTE_PREFIX,
+    Request,
+    check_root,
+    copy,
+    outcome,
 )
 from tests.switch.sshd import Server, free_port, sshd
 from tests.switch.test_source import generation
@@ -61,7 +64,7 @@ def test_target_forms(text: str, target: Target) -> None:
 
 @pytest.mark.parametrize("text", ["root@host:0", "root@host:ssh", "-oProxyCommand=x", "@"])
 def test_a_bad_target_is_named(text: str) -> None:
-    with pytest.raises(TargetHostError, match="--target-host"):
+    with pytest.raises(SshError, match="--target-host"):
         Target.parse(text)
 
 
@@ -128,7 +131,7 @@ def test_only_the_generation_files_are_copied(tmp_path: Path) -> None:
     output = open_output(gen)
     with sshd(tmp_path / "sshd", VENV_PATH) as server:
         ssh = Ssh(Target.parse(server.target), tuple(server.options))
-        directory = Path(make_directory(ssh))
+        directory = Path(make_directory(ssh, REMOTE_PREFIX))
         try:
             copy(ssh, output, directory.as_posix())
             copied = {p.name: p.read_bytes() for p in directory.iterdir()}
@@ -150,7 +153,8 @@ def test_the_remote_output_and_exit_code_are_ours(tmp_path: Path) -> None:
 def test_a_connection_dropped_while_activating_is_success(tmp_path: Path, capsys) -> None:
     ssh = Ssh(Target("host"))
     code, seen = stream(["sh", "-c", "echo 'activating generation 2 by soft-reboot…'; "
-                                     "echo gone >&2; kill -9 $$"])
+                                     "echo gone >&2; kill -9 $$"],
+                        watch=lambda line: bool(ACTIVATING.search(line)))
     assert seen.activating and code == -9
     assert outcome(ssh, code, seen) == 0
     assert "activating generation 2" in capsys.readouterr().out
@@ -162,9 +166,10 @@ def test_a_connection_dropped_while_activating_is_success(tmp_path: Path, capsys
 
 def test_a_switch_needs_root_or_sudo_on_the_target() -> None:
     ssh = Ssh(Target("host", "alice"))
-    with pytest.raises(TargetHostError, match="use root@HOST, or pass --sudo"):
+    with pytest.raises(SshError, match="a switch must run as root: use root@HOST, or pass "
+                                       "--sudo"):
         check_root(ssh, Probe(1000, sudo=True), Request())
-    with pytest.raises(TargetHostError, match="asks alice@host for a password"):
+    with pytest.raises(SshError, match="asks alice@host for a password"):
         check_root(ssh, Probe(1000, sudo=False), Request(sudo=True))
     check_root(ssh, Probe(1000, sudo=False), Request(dry_run=True))  # the plan needs no root
     check_root(ssh, Probe(0, sudo=False), Request())
@@ -173,3 +178,54 @@ def test_a_switch_needs_root_or_sudo_on_the_target() -> None:
 def test_ssh_flags_without_a_target_are_a_usage_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["switch", "--from", str(generation(tmp_path)), "--sudo"])
     assert result.exit_code == 2 and "go with --target-host" in result.output
+
+
+def test_stage_only_and_if_newer_go_to_the_remote_switch() -> None:
+    command = Request(yes=True, stage_only=True, if_newer=True).command("/var/tmp/x")
+    assert command.endswith("pydeclos switch --from /var/tmp/x --method auto --yes "
+                            "--stage-only --if-newer")
+    assert Request(yes=True, if_newer=True).command(None) == ("pydeclos switch --method auto "
+                                                               "--yes --if-newer")
+
+
+def test_the_remote_pydeclos_receives_stage_only_and_if_newer(tmp_path: Path) -> None:
+    """The real pydeclos runs there, behind a wrapper that notes the arguments it got; it
+    refuses (this host is no pydeclos machine) for that reason, not for the flags."""
+    wrapper, said = tmp_path / "bin", tmp_path / "argv"
+    wrapper.mkdir()
+    (wrapper / "pydeclos").write_text(f'#!/bin/sh\necho "$@" >> {said}\n'
+                                      f'exec {Path(sys.executable).parent}/pydeclos "$@"\n')
+    (wrapper / "pydeclos").chmod(0o755)
+    with sshd(tmp_path / "sshd", f"{wrapper}:{VENV_PATH}") as server:
+        code, output = switch(server, "--from", str(generation(tmp_path)), "--yes",
+                              "--stage-only", "--if-newer")
+    assert code == 1 and "generation.json is missing" in output, output
+    words = said.read_text().split()
+    assert words[:2] == ["switch", "--from"]
+    assert words[2].startswith(f"{REMOTE_PARENT}/{REMOTE_PREFIX}")
+    assert words[3:] == ["--method", "auto", "--yes", "--stage-only", "--if-newer"]
+
+
+def test_build_host_goes_with_a_target_and_a_system_file(tmp_path: Path) -> None:
+    gen = generation(tmp_path)
+    alone = CliRunner().invoke(main, ["switch", "--from", str(gen), "--build-host", "b"])
+    assert alone.exit_code == 2 and "pydeclos build SYSTEM --build-host HOST" in alone.output
+    code, output = switch(f"root@127.0.0.1:{free_port()}", "--build-host", "b", "--from",
+                          str(gen), "--yes")
+    assert code == 2 and "--build-host needs --from SYSTEM" in output
+
+
+@pytest.mark.needs_root
+@pytest.mark.needs_mkosi
+def test_build_host_and_target_host_in_one_command(tmp_path: Path, monkeypatch) -> None:
+    """The system is built over ssh into out/<name>/ here, then that generation is the one
+    the target is asked to plan (this host is no pydeclos machine, so the plan refuses)."""
+    monkeypatch.chdir(tmp_path)
+    system = Path(__file__).resolve().parent / "systems" / "v1.py"
+    with sshd(tmp_path / "sshd", VENV_PATH) as server:
+        code, output = switch(server, "--build-host", server.target, "--from", str(system),
+                              "--dry-run")
+    print(output)
+    assert f"built generation 1 on {server.target}: {tmp_path / 'out' / 'v1' / '1'}" in output
+    assert code == 1 and "error: /usr/share/pydeclos/generation.json is missing" in output
+    verify(open_output(tmp_path / "out" / "v1"))

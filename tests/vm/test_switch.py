@@ -59,6 +59,8 @@ probe() {
   p generations "$(pydeclos generations --json | base64 -w0)"
   p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
   p ldconfig "$(systemctl show -P LoadState ldconfig.service)"
+  p first_start "$(systemctl show -P LoadState systemd-sysusers.service \
+    systemd-journal-catalog-update.service | tr '\n' ' ')"
   ldconfig -C /run/swtest-ld.cache
   p ldcache_fresh "$(cmp -s <(ldconfig -p | tail -n +2) <(ldconfig -C /run/swtest-ld.cache -p | tail -n +2) \
     && echo yes || echo no)"
@@ -277,6 +279,7 @@ def test_switch_moves_to_generation_2_without_a_kernel_reboot(scenario) -> None:
     assert switched["failed"].strip() == ""
     # the new /usr's library cache was made before the soft-reboot, not in its downtime
     assert switched["ldconfig"] == "masked"  # in /run: it cannot run in the downtime
+    assert switched["first_start"].split() == ["masked", "masked"]  # sysusers, catalog done
     assert switched["ldcache_fresh"] == "yes"
 
 
@@ -299,6 +302,19 @@ def test_the_plan_was_shown_and_followed(scenario) -> None:
     assert plan["units"]["added"] == ["swtest-hello.service"]
     assert "tree" in plan["packages"]["added"]
     assert plan["etc"]["removed"] == ["swtest/removed.conf"]
+
+
+def test_the_install_showed_its_progress_in_quarter_lines(scenario) -> None:
+    """Off a terminal: plain lines from sysupdate's notifications, no bars. More than the
+    final line means the notifications really arrived."""
+    import base64
+
+    switched, _, _ = scenario
+    log = base64.b64decode(switched["switch_log"]).decode()
+    lines = [line for line in log.splitlines() if line.startswith("installing generation 2: ")]
+    assert len(lines) >= 3, log
+    assert lines[-1].startswith("installing generation 2: 100% (") and "MB/s)" in lines[-1], log
+    assert "\r" not in log and "\x1b[" not in log
 
 
 def test_a_hand_edit_is_reported_and_kept(scenario) -> None:
