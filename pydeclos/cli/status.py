@@ -11,10 +11,13 @@ import click
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_cmd(as_json: bool) -> None:
     """The running generation, the device actually mounted at /usr (not /proc/cmdline, which
-    a soft-reboot does not change), failed units, the health checks' result, /etc drift."""
+    a soft-reboot does not change), failed units, the health checks' result, /etc drift, and
+    how the last update from the update source ended (a refused one says why)."""
+    from pydeclos.switch import last_update
     from pydeclos.switch.switch import status
 
     data = status()
+    data["last_update"] = last_update.read()
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -29,3 +32,4 @@ def status_cmd(as_json: bool) -> None:
     drifted = [f"{kind} {', '.join('/etc/' + n for n in etc[kind])}"
                for kind in ("edited", "missing", "stale") if etc[kind]]
     click.echo(f"/etc: {'; '.join(drifted) if drifted else 'as declared'}")
+    click.echo(last_update.render(data["last_update"]))

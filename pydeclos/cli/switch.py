@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -118,6 +119,7 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     that machine (without --from, it switches from its own update source). With
     --build-host too, SOURCE is a system file that is built on the build host first.
     """
+    from pydeclos.switch import last_update
     from pydeclos.switch.errors import NothingNewerError
     from pydeclos.switch.render import render_plan
     from pydeclos.switch.switch import plan_switch, switch
@@ -139,14 +141,18 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
             click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
             return
         _require_root("switch", "; --dry-run shows the plan as any user")
-        plan = plan_switch(source, method, allow_downgrade, allow_other_image)
-        if not as_json:
-            click.echo(render_plan(plan))
-        _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
-                      f"{plan.target.version}")
-        outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
-                         skip_rolled_back=if_newer, announce=None if as_json else _announce,
-                         reporter=_reporter(as_json))
+        # From the update source, /var/lib/pydeclos/last-update.json says how the run ended.
+        with last_update.recorded() if source is None else nullcontext() as attempt:
+            plan = plan_switch(source, method, allow_downgrade, allow_other_image)
+            if attempt is not None:
+                attempt.generation = plan.target.version
+            if not as_json:
+                click.echo(render_plan(plan))
+            _confirm(yes, f"{'stage' if stage_only else 'switch to'} generation "
+                          f"{plan.target.version}")
+            outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
+                             skip_rolled_back=if_newer, announce=None if as_json else _announce,
+                             reporter=_reporter(as_json))
     except NothingNewerError as error:
         if not if_newer:
             raise

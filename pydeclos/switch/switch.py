@@ -8,6 +8,8 @@ find the slot the new version landed in and check its root hash against the buil
 hand-edited /etc files and remove dropped links; activate. A stage-only switch (automatic
 updates' "reboot" and "window" policies) stops after the slot check, keeping copies of
 hand-edited /etc files but every link the running generation uses.
+Without SOURCE, the run's result is recorded for `pydeclos status` (last_update.py): here
+when it installs or stages, before activating; the command records refusals and failures.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydeclos.switch import activate, machine, remote
+from pydeclos.switch import activate, last_update, machine, remote
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import (
     NothingNewerError,
@@ -154,6 +156,9 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                                             if (path := output.artifact(role))}, running)
             verify(output)
         if stage_only and staged(disk, target):
+            if source is None:
+                last_update.write("staged", "already staged; the next boot runs it",
+                                  target.version)
             return Outcome(plan, installed=True, activated="already staged")
         remember_installed(plan.current.version)
         verb = "downloading" if output.remote is not None else "installing"
@@ -184,7 +189,14 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}",
                                   remove_dropped=False)
             outcome.activated = "staged"
+            if source is None:
+                last_update.write("staged", "installed in the free slot; the next boot runs it",
+                                  target.version)
             return outcome
+        if source is None:  # before activating: a soft-reboot or kexec ends this process
+            how = (f"a reboot is needed to run it ({plan.why})" if plan.method == "reboot"
+                   else f"activating by {plan.method}")
+            last_update.write("installed", how, target.version)
         _activate(outcome, slot, output.artifact("uki"), revertible=True, announce=announce)
         return outcome
 
