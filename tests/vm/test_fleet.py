@@ -224,6 +224,9 @@ def test_the_timer_pulls_the_published_generation_and_switches_to_it(fleet) -> N
     nothing = log.index("nothing to do: generation 1 is already running")
     assert log.index("activating generation 2 by soft-reboot", nothing) > nothing, log
     assert "\r" not in log and "\x1b[" not in log  # quiet lines in the journal, no bars
+    # the download's progress from sysupdate's notifications: a line per quarter, in bytes
+    lines = [line for line in log.splitlines() if line.startswith("downloading generation 2: ")]
+    assert len(lines) >= 3 and lines[-1].startswith("downloading generation 2: 100% ("), log
 
 
 @pytest.mark.parametrize(("name", "generation", "why"), [
