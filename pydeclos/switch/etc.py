@@ -44,7 +44,7 @@ def _is_own_link(path: Path, entry: dict[str, Any], name: str) -> bool:
     if not path.is_symlink():
         return False
     if "link" in entry:
-        return os.readlink(path) == entry["link"]
+        return os.readlink(path) == str(entry["link"])
     return _store_target(path, name) == f"{STORE}/{name}"
 
 
