@@ -30,7 +30,7 @@ from pydeclos.lower.common import ETC_UPPER
 # Paths (relative to /etc, fnmatch patterns) that the machine writes by itself at run time.
 # Each one: who writes it, and why it is not an admin's edit.
 MACHINE_STATE = (
-    "machine-id",             # systemd at first boot (the slot ships none)
+    "machine-id",             # systemd at first boot (into the slot's empty file, if any)
     "ssh/ssh_host_*_key",     # ssh-keygen -A at first boot (the build removes the image's)
     "ssh/ssh_host_*_key.pub",
     "passwd", "passwd-",      # systemd-sysusers, useradd, passwd, chpasswd (and their backups)
