@@ -10,9 +10,10 @@ import click
 @click.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def status_cmd(as_json: bool) -> None:
-    """The running generation, the device actually mounted at /usr (not /proc/cmdline, which
-    a soft-reboot does not change), failed units, the health checks' result, /etc drift, and
-    how the last update from the update source ended (a refused one says why)."""
+    """The running generation, the device actually mounted at /usr, or at / on layout root
+    (not /proc/cmdline, which a soft-reboot does not change), failed units, the health
+    checks' result, /etc drift, on layout root /etc's local changes, and how the last update
+    from the update source ended (a refused one says why)."""
     from pydeclos.switch import last_update
     from pydeclos.switch.switch import status
 
@@ -21,9 +22,11 @@ def status_cmd(as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
-    usr = data["usr"]
-    click.echo(f"{data['image_id']} generation {data['version']}, kernel {data['kernel']}")
-    click.echo(f"/usr: {usr['device']}" + (f" (dm {usr['dm_name']})" if usr["dm_name"] else "")
+    usr = data["slot"]
+    click.echo(f"{data['image_id']} generation {data['version']} (layout {data['layout']}), "
+               f"kernel {data['kernel']}")
+    click.echo(f"{usr['mount_point']}: {usr['device']}"
+               + (f" (dm {usr['dm_name']})" if usr["dm_name"] else "")
                + (f" on partition {usr['data']} of /dev/{usr['disk']}" if usr["data"] else ""))
     failed = data["failed_units"]
     click.echo(f"failed units: {', '.join(failed) if failed else 'none'}")
@@ -32,4 +35,9 @@ def status_cmd(as_json: bool) -> None:
     drifted = [f"{kind} {', '.join('/etc/' + n for n in etc[kind])}"
                for kind in ("edited", "missing", "stale") if etc[kind]]
     click.echo(f"/etc: {'; '.join(drifted) if drifted else 'as declared'}")
+    if data["etc_changes"] is not None:
+        from pydeclos.switch.etc_overlay import summary_lines
+
+        for line in summary_lines(data["etc_changes"]):
+            click.echo(line)
     click.echo(last_update.render(data["last_update"]))

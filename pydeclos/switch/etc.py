@@ -43,8 +43,19 @@ def _sha256(path: Path) -> str:
 def _is_own_link(path: Path, entry: dict[str, Any], name: str) -> bool:
     if not path.is_symlink():
         return False
+    if "link" in entry:
+        return os.readlink(path) == str(entry["link"])
+    return _store_target(path, name) == f"{STORE}/{name}"
+
+
+def _store_target(path: Path, name: str) -> str:
+    """Where the link /etc/<name> points, as an absolute path: layout root links into the
+    store relatively (../usr/share/pydeclos/etc/<name>; its initrd reads the fstab under
+    /sysroot), layout usr absolutely."""
     target = os.readlink(path)
-    return target == (entry["link"] if "link" in entry else f"{STORE}/{name}")
+    if target.startswith("/"):
+        return target
+    return os.path.normpath(os.path.join("/etc", os.path.dirname(name), target))
 
 
 def drift(declared: dict[str, dict[str, Any]], etc: Path = Path("/etc")) -> EtcReport:
@@ -73,7 +84,8 @@ def _store_links(etc: Path) -> list[Path]:
     for directory, dirs, files in os.walk(etc):
         for name in dirs + files:
             path = Path(directory) / name
-            if path.is_symlink() and os.readlink(path).startswith(f"{STORE}/"):
+            if path.is_symlink() and _store_target(
+                    path, path.relative_to(etc).as_posix()).startswith(f"{STORE}/"):
                 found.append(path)
     return found
 

@@ -1,9 +1,11 @@
-"""Reading the running pydeclos machine: its version, its /usr, its slots and boot entries.
+"""Reading the running pydeclos machine: its version, its slot, its slots and boot entries.
 
-Everything here only reads. The /usr in use is found from the mount table and the
-device-mapper device under it, never from /proc/cmdline: a soft-reboot changes /usr but
-not the command line. Partition labels are read from the GPT itself (partx), not from
-udev's cache, which lags behind what systemd-sysupdate just wrote.
+Everything here only reads. Both layouts are read the same way, only the mount point of the
+slot differs: the verity device mounted at /usr (layout `usr`) or at / (layout `root`). The
+slot in use is found from the mount table and the device-mapper device under it, never
+from /proc/cmdline: a soft-reboot changes /usr but not the command line. Partition labels
+are read from the GPT itself (partx), not from udev's cache, which lags behind what
+systemd-sysupdate just wrote.
 """
 
 from __future__ import annotations
@@ -138,10 +140,25 @@ class Partition:
     uuid: str
 
 
-@dataclass(frozen=True)
-class UsrSource:
-    """Where the mounted /usr comes from."""
+# image.layout -> where its A/B slot is mounted on the running machine.
+SLOT_MOUNT_POINTS = {"usr": "/usr", "root": "/"}
 
+
+def layout(root: Path = Path("/")) -> str:
+    """`usr` or `root`: the running generation's image.layout, from its generation.json
+    (`usr` when it is missing or says nothing, so that the commands' own errors speak)."""
+    try:
+        kind = json.loads((root / SYSTEM_MANIFEST).read_text()).get("layout")
+    except (OSError, ValueError):
+        kind = None
+    return str(kind) if kind in SLOT_MOUNT_POINTS else "usr"
+
+
+@dataclass(frozen=True)
+class SlotSource:
+    """Where the mounted slot (/usr on layout usr, / on layout root) comes from."""
+
+    mount_point: str
     device: str
     dm_name: str | None
     data: str | None  # partition label of the data partition, e.g. pydeclos_2
@@ -155,11 +172,13 @@ def _sys_block(name: str) -> Path:
     return Path("/sys/class/block") / name
 
 
-def usr_source() -> UsrSource:
-    """The device mounted at /usr and, through device-mapper, the slot partitions under it."""
-    device = run(["findmnt", "-n", "-o", "SOURCE", "/usr"], check=False).strip()
+def slot_source(kind: str) -> SlotSource:
+    """The device mounted where layout `kind` mounts its slot and, through device-mapper,
+    the slot partitions under it."""
+    mount_point = SLOT_MOUNT_POINTS[kind]
+    device = run(["findmnt", "-n", "-o", "SOURCE", mount_point], check=False).strip()
     if not device:
-        return UsrSource("(not a separate mount)", None, None, None)
+        return SlotSource(mount_point, "(not a separate mount)", None, None, None)
     real = os.path.realpath(device)
     node = os.path.basename(real)
     dm_name = None
@@ -179,7 +198,7 @@ def usr_source() -> UsrSource:
         label = labels.get(int(number_file.read_text()))
         if label and not label.endswith("_verity") and label != "_empty":
             data_label, disk = label, parent
-    return UsrSource(device, dm_name, data_label, disk)
+    return SlotSource(mount_point, device, dm_name, data_label, disk)
 
 
 def partitions(disk: str) -> list[Partition]:
@@ -203,7 +222,7 @@ def partitions(disk: str) -> list[Partition]:
 
 @dataclass(frozen=True)
 class Slot:
-    """One /usr slot that holds a version: its data and hash partitions and root hash."""
+    """One slot (/usr or root) that holds a version: its data and hash partitions and root hash."""
 
     version: int
     data: Partition

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydeclos.switch import activate, last_update, machine, remote
+from pydeclos.switch import activate, etc_overlay, last_update, machine, remote
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import (
+    LayoutNotSupportedError,
     NothingNewerError,
     NotOnPydeclosError,
     RefusedError,
@@ -75,7 +76,9 @@ def check_target(current: Description, target: Description, allow_downgrade: boo
 @contextmanager
 def opened(source: Path | None) -> Iterator[BuildOutput]:
     """SOURCE's newest generation, or with no SOURCE the configured update source's (its
-    small files fetched into a directory that lasts as long as the context)."""
+    small files fetched into a directory that lasts as long as the context). Refuses
+    layout root first, before SOURCE is read."""
+    refuse_layout_root(machine.layout())
     if source is not None:
         yield open_output(source)
         return
@@ -106,12 +109,22 @@ def remember_installed(version: int) -> None:
         marker.write_text(f"{version}\n")
 
 
-def _disk() -> str:
-    source = machine.usr_source()
+def refuse_layout_root(kind: str) -> None:
+    """Before anything is read or written: layout root cannot be switched yet (issue 14)."""
+    if kind == "root":
+        raise LayoutNotSupportedError(
+            "switching layout root is not supported yet; installing into the other root slot, "
+            "the soft-reboot into it and the /etc merge across generations are still to be "
+            "done (issue 14): nothing was changed, install a new image to update this machine")
+
+
+def _disk(kind: str = "usr") -> str:
+    """The disk holding the A/B slots of layout `kind`, from the slot mounted now."""
+    source = machine.slot_source(kind)
     if source.disk is None:
         raise NotOnPydeclosError(
-            f"/usr is mounted from {source.device}, not from an A/B slot partition; "
-            "switch works on pydeclos images with the `usr` layout")
+            f"{source.mount_point} is mounted from {source.device}, not from an A/B slot "
+            f"partition; this is not a pydeclos image with the `{kind}` layout")
     return source.disk
 
 
@@ -235,6 +248,7 @@ def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible
 
 def rollback_target() -> tuple[Description, machine.Slot, str]:
     current = machine.running()
+    refuse_layout_root(machine.layout())
     disk = _disk()
     on_disk = machine.slots(disk, current.image_id)
     others = [v for v in on_disk if v != current.version]
@@ -284,24 +298,33 @@ def health_check() -> str:
 
 
 def status() -> dict[str, Any]:
+    """The running generation and its slot; on layout root also /etc's local changes
+    (`usr` repeats `slot`: older readers know it by that name, and on layout root /usr is
+    part of the root slot)."""
     current = machine.running()
-    source = machine.usr_source()
+    kind = machine.layout()
+    source = machine.slot_source(kind).to_json()
     failed = machine.run(["systemctl", "list-units", "--failed", "--plain", "--no-legend",
                           "--no-pager"], check=False)
+    changes = etc_overlay.local_changes() if kind == "root" else None
     return {
         "image_id": current.image_id,
         "version": current.version,
+        "layout": kind,
         "kernel": current.kernel_release,
-        "usr": source.to_json(),
+        "slot": source,
+        "usr": source,
         "failed_units": [line.split()[0] for line in failed.splitlines() if line.strip()],
         "health_check": health_check(),
         "etc": drift(current.etc).to_json(),
+        "etc_changes": changes.to_json() if changes is not None else None,
     }
 
 
 def generations() -> dict[str, Any]:
     current = machine.running()
-    source = machine.usr_source()
+    kind = machine.layout()
+    source = machine.slot_source(kind)
     on_disk = machine.slots(source.disk, current.image_id) if source.disk else {}
     entries = machine.boot_entries(current.image_id)
     boots_next = entries[0].version if entries else None
@@ -320,5 +343,5 @@ def generations() -> dict[str, Any]:
             "running": version == current.version,
             "boots_next": version == boots_next,
         })
-    return {"image_id": current.image_id, "running": current.version, "boots_next": boots_next,
-            "generations": rows}
+    return {"image_id": current.image_id, "layout": kind, "running": current.version,
+            "boots_next": boots_next, "generations": rows}

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from pydeclos.build.artifacts import slot_kind
 from pydeclos.cli import main
 from tests.conftest import unavailable
 from tests.lower import tools, validators
@@ -350,6 +351,8 @@ def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: 
     # sysupdate must find the split artifacts (once xz-compressed) and the slot labels.
     split = sorted(p.name for p in tmp_path.glob(f"{image_id}_{version}.*.raw"))
     assert len(split) == 2, split
+    # The build's artifact code names the slot kind the same way (`.root.` on layout root).
+    assert slot_kind(tmp_path, f"{image_id}_{version}") == kind
     transfers = sorted((tree / "mkosi.extra/usr/lib/sysupdate.d").iterdir())
     assert transfers[-1].name.startswith("90-uki"), "the UKI must be installed last"
     for transfer in transfers[:-1]:

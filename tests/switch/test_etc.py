@@ -75,3 +75,20 @@ def test_drift_names_missing_and_stale_entries(tmp_path: Path) -> None:
     report = drift({"new.conf": entry("n")}, etc)
     assert report.missing == ["new.conf"]
     assert report.stale == ["old.conf"]
+
+
+def test_layout_roots_relative_links_are_the_declared_entries(tmp_path: Path) -> None:
+    """Layout root links /etc into the store relatively; those are not hand edits."""
+    etc = tmp_path / "etc"
+    (etc / "ssh").mkdir(parents=True)
+    os.symlink("../usr/share/pydeclos/etc/hostname", etc / "hostname")
+    os.symlink("../../usr/share/pydeclos/etc/ssh/sshd_config", etc / "ssh/sshd_config")
+    os.symlink("../usr/share/pydeclos/etc/gone.conf", etc / "gone.conf")
+    os.symlink("../usr/share/elsewhere/motd", etc / "motd")
+    declared = {"hostname": entry("h"), "ssh/sshd_config": entry("s"), "motd": entry("m")}
+
+    report = drift(declared, etc)
+
+    assert report.edited == ["motd"]
+    assert report.stale == ["gone.conf"]
+    assert report.missing == []

@@ -28,3 +28,34 @@ def test_the_root_hash_is_both_partition_uuids() -> None:
     hash_ = Partition(3, "/dev/vda3", "img_1_verity", "22357845-b925-38b3-22e6-fad6db512609")
     assert Slot(1, data, hash_).roothash == (
         "611eaf4bf964f62579f40f2964dd1cb022357845b92538b322e6fad6db512609")
+
+
+def test_the_layout_is_the_running_generations(tmp_path: Path) -> None:
+    manifest = tmp_path / machine.SYSTEM_MANIFEST
+    assert machine.layout(tmp_path) == "usr"  # not a pydeclos /usr: the commands' errors speak
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text('{"layout": "root"}')
+    assert machine.layout(tmp_path) == "root"
+    manifest.write_text('{"version": 1}')  # written before generation.json named the layout
+    assert machine.layout(tmp_path) == "usr"
+    assert machine.SLOT_MOUNT_POINTS == {"usr": "/usr", "root": "/"}
+
+
+def test_switch_and_rollback_refuse_layout_root_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    """Nothing of the switch runs: not even SOURCE (here not a build output) is read."""
+    from click.testing import CliRunner
+
+    from pydeclos.cli import main
+    from pydeclos.switch import activate
+
+    manifest = tmp_path / "generation.json"
+    manifest.write_text('{"layout": "root", "image_id": "img", "version": 1}')
+    monkeypatch.setattr(machine, "SYSTEM_MANIFEST", str(manifest))
+    monkeypatch.setattr(activate, "LOCK", tmp_path / "switch.lock")
+    for argv in (["switch", "--from", str(tmp_path), "--yes"],
+                 ["switch", "--from", str(tmp_path), "--dry-run"], ["rollback", "--yes"]):
+        result = CliRunner().invoke(main, argv)
+        assert result.exit_code != 0, argv
+        lines = result.output.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in result.output, result.output
+        assert "switching layout root is not supported yet" in lines[0] and "issue 14" in lines[0]

@@ -3,11 +3,13 @@ is an overlay whose changes live on the persistent /var (docs/lowering.md, "Layo
 
 Cost: one build of the system (about 1 min with mkosi's package cache, longer cold) and one
 boot (60–150 s under software emulation); every probe runs in that boot and each test
-asserts one thing a user of the machine would notice.
+asserts one thing a user of the machine would notice. The admin's edits to /etc come after
+the other probes, then `pydeclos status`, `generations`, `switch` and `rollback` run.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,17 @@ p machine_id "$(cat /var/lib/pydeclos/etc/upper/machine-id)"
 p host_keys "$(ls /var/lib/pydeclos/etc/upper/ssh | grep -c '_key$')"
 p state "$(systemctl is-system-running)"
 p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+# The admin edits an unmanaged /etc file and removes another (both from base-files).
+p issue_there "$(test -f /etc/issue && test -f /etc/issue.net && echo yes)"
+echo "Welcome to the root layout" >> /etc/issue
+rm /etc/issue.net
+p upper_files "$(cd /var/lib/pydeclos/etc/upper && find . -mindepth 1 -printf '%P:%y ')"
+p esp "$(ls /boot/EFI/Linux /efi/EFI/Linux 2>/dev/null | grep '\.efi$' | tr '\n' ' ')"
+p status "$(pydeclos status --json 2>&1 | tr -d '\n')"
+p status_text "$(pydeclos status 2>&1 | tr '\n' '|')"
+p generations "$(pydeclos generations --json 2>&1 | tr -d '\n')"
+p switch "$( (pydeclos switch --from /tmp --yes 2>&1; echo "exit $?") | tr '\n' '|')"
+p rollback "$( (pydeclos rollback --yes 2>&1; echo "exit $?") | tr '\n' '|')"
 echo "probes done" >&2
 exit 3
 """
@@ -110,3 +123,50 @@ def test_the_machine_made_its_own_identity_in_etc(probes) -> None:
 
 def test_system_is_running_not_degraded(probes) -> None:
     assert one(probes, "state") == "running", f"failed units: {one(probes, 'failed')}"
+
+
+def test_status_names_the_layout_the_root_slot_and_the_admins_etc_changes(
+        root_build, probes) -> None:
+    assert one(probes, "issue_there") == "yes"
+    status = json.loads(one(probes, "status"))
+    slot = Path(root_build.artifacts["usr"]).name.split(".")[0]  # pydeclos_1
+    assert status["layout"] == "root"
+    assert f"{status['image_id']}_{status['version']}" == slot
+    assert status["slot"]["mount_point"] == "/"
+    assert status["slot"]["dm_name"] == "root" and status["slot"]["data"] == slot
+    # The relative links layout root makes into the store are the declared entries.
+    assert status["etc"] == {"edited": [], "missing": [], "stale": [], "kept": {},
+                             "removed": []}, status["etc"]
+    # Exactly the admin's edits (this test's), whatever the machine wrote in /etc itself.
+    changes = status["etc_changes"]
+    assert changes["admin"] == {"added": ["pydeclos-probe"], "modified": ["issue"],
+                                "replaced": [], "deleted": ["issue.net"]}, \
+        (changes, one(probes, "upper_files"))
+    machine = changes["machine"]
+    # The slot ships an /etc/machine-id for systemd to fill (modified), or none (added).
+    assert "machine-id" in machine["added"] + machine["modified"], machine
+    assert any(n.startswith("ssh/ssh_host_") and n.endswith("_key") for n in machine["added"])
+    text = one(probes, "status_text").split("|")
+    assert "(layout root)" in text[0]
+    assert "/etc local changes: added /etc/pydeclos-probe; modified /etc/issue; " \
+           "deleted /etc/issue.net" in text
+
+
+def test_generations_lists_the_root_slot_running(root_build, probes) -> None:
+    generations = json.loads(one(probes, "generations"))
+    slot = Path(root_build.artifacts["usr"]).name.split(".")[0]
+    assert generations["layout"] == "root"
+    [row] = generations["generations"]
+    assert row["slot"] == slot and row["running"]
+    # The entry as the machine sees its ESP (whether the ESP is mounted on this layout).
+    shown = one(probes, "esp").split()
+    assert row["esp_entry"] == (f"{slot}.efi" if f"{slot}.efi" in shown else None), shown
+    assert row["boots_next"] == (row["esp_entry"] is not None)
+
+
+def test_switch_and_rollback_refuse_in_one_line(probes) -> None:
+    for command in ("switch", "rollback"):
+        *lines, code, _ = one(probes, command).split("|")
+        assert code != "exit 0" and code.startswith("exit "), one(probes, command)
+        assert len(lines) == 1 and "Traceback" not in lines[0], lines
+        assert "switching layout root is not supported yet" in lines[0]
