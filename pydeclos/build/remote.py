@@ -23,7 +23,6 @@ that runs mkosi), so a different version there is warned about.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shlex
 import shutil
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pydeclos.__about__ import __version__
+from pydeclos.build.artifacts import sha256
 from pydeclos.build.errors import BuildError
 from pydeclos.build.generations import check_output_dir, reserve
 from pydeclos.build.ownership import owned_directory
@@ -104,14 +104,6 @@ def _failure_line(seen: Streamed) -> str:
     said = lines[starts[-1]:] if starts else lines[-3:]
     text = " ".join(said).removeprefix("error:").strip() or "no output"
     return text if len(text) <= 600 else text[:600] + "…"
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_arrived(stage: Path, version: int, host: str) -> dict[str, object]:
