@@ -41,6 +41,12 @@ options = {"image": {"updates": {
         "Install from an HTTP(S) source without checking a signature (no public_key). Anyone "
         "who can change what the server answers then decides what the machine runs; for "
         "tests and closed networks only.")),
+    "boot_tries": option(t.between(1, 99), default=3, description=(
+        "How often systemd-boot may try a newly installed generation (boot counting): each "
+        "boot of it that does not reach boot-complete.target (a failed health check, a hang "
+        "reset by a watchdog) uses one try, and with none left the machine boots the previous "
+        "generation again. Counted from the generation installed by this one."),
+        example=1),
     "automatic": {
         "enable": option(bool, default=False, description=(
             "Look for a new generation at `calendar` (pydeclos-update.timer), download it "

@@ -1,5 +1,5 @@
 """`pydeclos vm IMAGE_OR_SYSTEM_FILE [--exec CMD] [--timeout S] [--kvm|--no-kvm] [--persist]
-[--forward HOSTPORT:GUESTPORT]... [--host-service PORT]...`."""
+[--forward HOSTPORT:GUESTPORT]... [--host-service PORT]... [--kernel-arg ARG]...`."""
 
 from __future__ import annotations
 
@@ -25,6 +25,18 @@ def parse_forwards(values: tuple[str, ...]) -> list[PortForward]:
     return forwards
 
 
+def check_kernel_args(values: tuple[str, ...]) -> list[str]:
+    """--kernel-arg values, or a usage error naming the bad one."""
+    from pydeclos.vm.qemu import kernel_cmdline_extra
+
+    for value in values:
+        try:
+            kernel_cmdline_extra([value])
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint="--kernel-arg") from None
+    return list(values)
+
+
 @click.command("vm")
 @click.argument("target", metavar="IMAGE_OR_SYSTEM_FILE",
                 type=click.Path(exists=True, path_type=Path))
@@ -46,11 +58,15 @@ def parse_forwards(values: tuple[str, ...]) -> list[PortForward]:
               type=click.IntRange(1, 65535),
               help="Let the guest reach the server on the host's 127.0.0.1:PORT at "
                    "10.0.2.100:PORT (repeatable); it reaches nothing else of the host.")
+@click.option("--kernel-arg", "kernel_args", metavar="ARG", multiple=True,
+              callback=lambda ctx, param, values: check_kernel_args(values),
+              help="Append ARG to the kernel command line for this boot only (repeatable), "
+                   "e.g. --kernel-arg systemd.log_level=debug; systemd-stub adds it.")
 @click.option("--console-log", type=click.Path(path_type=Path),
               help="With --exec: keep the serial console output in this file.")
 def vm_cmd(target: Path, command: str | None, timeout: float, kvm: bool, persist: bool,
            forwards: list[PortForward], host_services: tuple[int, ...],
-           console_log: Path | None) -> None:
+           kernel_args: list[str], console_log: Path | None) -> None:
     """Boot a disk image (or build a system file and boot it) in qemu with UEFI.
 
     Without --exec the serial console is this terminal (Ctrl-a x quits). The VM gets an
@@ -65,7 +81,8 @@ def vm_cmd(target: Path, command: str | None, timeout: float, kvm: bool, persist
     with sigterm_interrupts():  # a build or a qemu started here is stopped, not orphaned
         image = resolve_image(target, quiet=False)
         options = VmOptions(kvm=kvm, persist=persist, forwards=forwards,
-                            host_services=[PortForward(p, p) for p in sorted(set(host_services))])
+                            host_services=[PortForward(p, p) for p in sorted(set(host_services))],
+                            kernel_args=kernel_args)
         if command is None:
             click.echo(f"booting {image} (Ctrl-a x quits)", err=True)
             sys.exit(run_interactive(image, options))

@@ -66,6 +66,7 @@ def transfers(cfg: Mapping[str, Any], url: str | None = None) -> dict[str, Secti
     image_id = cfg["image"]["id"]
     data, hash_ = slot_types(cfg)
     protect = [("ProtectVersion", "%A")]
+    tries = cfg["image"]["updates"]["boot_tries"]
     if url is not None:
         verify = cfg["image"]["updates"]["public_key"] is not None
         protect.append(("Verify", "yes" if verify else "no"))
@@ -92,7 +93,7 @@ def transfers(cfg: Mapping[str, Any], url: str | None = None) -> dict[str, Secti
                         ("PathRelativeTo", "boot"),
                         ("MatchPattern", f"{image_id}_@v+@l-@d.efi {image_id}_@v+@l.efi "
                                          f"{image_id}_@v.efi"),
-                        ("Mode", "0444"), ("TriesLeft", "3"), ("TriesDone", "0"),
+                        ("Mode", "0444"), ("TriesLeft", str(tries)), ("TriesDone", "0"),
                         ("InstancesMax", "2")]),
         ],
     }

@@ -75,6 +75,23 @@ class VmOptions:
     extra_disks: list[Path] = field(default_factory=list)
     forwards: list[PortForward] = field(default_factory=list)
     host_services: list[PortForward] = field(default_factory=list)
+    kernel_args: list[str] = field(default_factory=list)  # appended by systemd-stub
+
+
+KERNEL_ARG = re.compile(r"[^\s\x00-\x1f\x7f\"'\\]+")
+
+
+def kernel_cmdline_extra(args: list[str]) -> list[str]:
+    """The `-smbios` entry whose string systemd-stub appends to the UKI's command line (for
+    this boot only; honoured without Secure Boot, as the firmware here runs)."""
+    if not args:
+        return []
+    for arg in args:
+        if not KERNEL_ARG.fullmatch(arg):
+            raise ValueError(f"{arg!r} is not one kernel argument (no spaces, quotes or "
+                             "control characters)")
+    value = "io.systemd.stub.kernel-cmdline-extra=" + " ".join(args)
+    return ["-smbios", "type=11,value=" + value.replace(",", ",,")]
 
 
 def network_card(options: VmOptions) -> list[str]:
@@ -145,6 +162,7 @@ def qemu_command(
         command += ["-serial", port]
     for entry in smbios:
         command += ["-smbios", entry]
+    command += kernel_cmdline_extra(options.kernel_args)
     return command
 
 

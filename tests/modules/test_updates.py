@@ -162,3 +162,13 @@ def test_automatic_update_mistakes_are_refused_at_the_users_line(
     assert result.exit_code != 0
     for each in words:
         assert each in result.output, result.output
+
+
+def test_boot_tries_sets_the_new_entrys_counter_and_zero_is_refused(tmp_path: Path) -> None:
+    tree = lower(tmp_path, "{'boot_tries': 1}")
+    uki = transfers(tree / USR / "lib/sysupdate.d")["90-uki.transfer"]
+    assert uki["Target"]["TriesLeft"] == "1" and uki["Target"]["TriesDone"] == "0"
+    _, result = lower_cli("config = {'image': {'updates': {'boot_tries': 0}}}\n",
+                          tmp_path / "zero")
+    assert result.exit_code != 0
+    assert "image.updates.boot_tries" in result.output and "Traceback" not in result.output

@@ -3,8 +3,8 @@
 Generation 1 of tests/switch/systems, with `image.updates` pointing at a server on the
 host's loopback (the guest sees it at 10.0.2.100; `pydeclos vm --host-service`, nothing
 else of the host or the outside), trusting a throwaway gpg key, and automatic updates with
-policy "switch" on a test-only calendar (every 20 s, no random delay; timers fire up to
-AccuracySec=1min late). The host first publishes generation 1 itself, so the timer's runs
+policy "switch" on a test-only calendar (every 20 s, no random delay, AccuracySec=1s
+instead of systemd's 1 min). The host first publishes generation 1 itself, so the timer's runs
 find nothing newer and say so; when the guest asks (GET /publish-next), the host publishes
 the session's generation 2, signed with that key. The guest checks the plan of `pydeclos
 switch --dry-run --json` (no --from: from the signed SHA256SUMS) and waits: the timer's
@@ -186,7 +186,10 @@ def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
             f"    'public_key': {armored(uid)!r},\n"
             f"    'automatic': {{'enable': True, 'policy': 'switch',\n"
             f"                  'calendar': '*:*:0/20', 'random_delay': 0}},\n"
-            f"}}}}}}\n")
+            f"}}}},\n"
+            # on time, not up to systemd's default AccuracySec=1min late: the VM waits less
+            f" 'systemd': {{'timers': {{'pydeclos-update': {{\n"
+            f"    'timer_config': {{'AccuracySec': '1s'}}}}}}}}}}\n")
         first = build_system(system, work / "out", version=1).directory
         good = work / "served" / "good"
         publish(first, good / "swtest", sign_key=uid)

@@ -10,7 +10,6 @@ host, and the guest reaches a --host-service server on the host but nothing else
 from __future__ import annotations
 
 import contextlib
-import json
 import socket
 import threading
 import time
@@ -284,36 +283,18 @@ def test_vm_of_an_unchanged_system_file_boots_its_existing_build(
     assert sorted(p.name for p in minimal_build.directory.parent.iterdir()) == ["1"]
 
 
-def test_second_build_with_one_changed_setting_is_generation_2(
-    minimal_build, tmp_path: Path
-) -> None:
-    changed = tmp_path / "system.py"
-    changed.write_text(
-        "from pydeclos import mk_force\n"
-        f"imports = [{str(MINIMAL)!r}]\n"
-        "config = {'networking': {'hostname': mk_force('minimal-two')}}\n"
-    )
-    out = minimal_build.directory.parent
-    result = CliRunner().invoke(main, ["build", str(changed), "-o", str(out), "--json"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.stdout)
-    assert data["version"] == 2
-    assert data["usrhash"] != minimal_build.usrhash
-    v1_uki = (minimal_build.directory / minimal_build.artifacts["uki"]).read_bytes()
-    assert Path(data["paths"]["uki"]).read_bytes() != v1_uki
-    assert (out / "1" / minimal_build.artifacts["image"]).is_file()  # generation 1 stays
-
-
 def test_a_guest_kernel_panic_ends_the_run_at_once(minimal_build) -> None:
+    """The kernel panics seconds into the boot (--kernel-arg: an initrd init that does not
+    exist, so it looks for a root= it was not given): the run ends then, not at --timeout."""
     image = minimal_build.directory / minimal_build.artifacts["image"]
     started = time.monotonic()
-    result = CliRunner().invoke(
-        main, ["vm", str(image), "--timeout", "900", "--exec", "echo c > /proc/sysrq-trigger"])
+    result = CliRunner().invoke(main, ["vm", str(image), "--timeout", "900",
+                                       "--kernel-arg", "rdinit=/no-such-init", "--exec", "true"])
     assert result.exit_code == 1, result.output
     assert "the VM's kernel panicked before the command finished" in result.output
     assert "Kernel panic - not syncing" in result.output  # the console tail shows it
     assert "Traceback" not in result.output
-    assert time.monotonic() - started < 600  # not the 900 s timeout
+    assert time.monotonic() - started < 300  # not the 900 s timeout
 
 
 def test_boot_skips_the_boot_loader_update_and_the_hardware_database_rebuild(probes) -> None:

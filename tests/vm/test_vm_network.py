@@ -96,3 +96,20 @@ def test_a_host_port_forwarded_twice_is_a_usage_error(tmp_path: Path) -> None:
         main, ["vm", str(tmp_path), "--forward", "2222:22", "--forward", "2222:80"])
     assert result.exit_code == 2
     assert "host port 2222 is forwarded twice" in result.output
+
+
+def test_kernel_args_go_to_systemd_stub_through_smbios_with_commas_escaped() -> None:
+    from pydeclos.vm.qemu import kernel_cmdline_extra
+
+    assert kernel_cmdline_extra([]) == []
+    assert kernel_cmdline_extra(["quiet", "a=b,c"]) == [
+        "-smbios", "type=11,value=io.systemd.stub.kernel-cmdline-extra=quiet a=b,,c"]
+
+
+@pytest.mark.parametrize("value", ["two words", "a'b", ""])
+def test_a_bad_kernel_arg_is_a_usage_error(tmp_path: Path, value: str) -> None:
+    image = tmp_path / "disk.raw"
+    image.write_bytes(b"")
+    result = CliRunner().invoke(main, ["vm", str(image), "--kernel-arg", value, "--exec", "true"])
+    assert result.exit_code == 2, result.output
+    assert "--kernel-arg" in result.output and "not one kernel argument" in result.output
