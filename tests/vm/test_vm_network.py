@@ -106,6 +106,19 @@ def test_kernel_args_go_to_systemd_stub_through_smbios_with_commas_escaped() -> 
         "-smbios", "type=11,value=io.systemd.stub.kernel-cmdline-extra=quiet a=b,,c"]
 
 
+def test_every_vm_boot_skips_the_boot_loaders_random_seed_and_adds_the_users_args(
+        tmp_path: Path) -> None:
+    from pydeclos.vm.firmware import Firmware
+    from pydeclos.vm.qemu import qemu_command
+
+    firmware = Firmware(tmp_path / "code.fd", tmp_path / "vars.fd")
+    argv = qemu_command(tmp_path / "disk.raw", VmOptions(kernel_args=["quiet"]), firmware,
+                        tmp_path / "vars.fd", ["file:/dev/null"], [])
+    extra = [argv[i + 1] for i, word in enumerate(argv) if word == "-smbios"]
+    assert extra == ["type=11,value=io.systemd.stub.kernel-cmdline-extra="
+                     "systemd.mask=systemd-boot-random-seed.service quiet"]
+
+
 @pytest.mark.parametrize("value", ["two words", "a'b", ""])
 def test_a_bad_kernel_arg_is_a_usage_error(tmp_path: Path, value: str) -> None:
     image = tmp_path / "disk.raw"
