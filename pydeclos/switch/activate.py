@@ -293,11 +293,29 @@ def mark_bad(version: int, image_id: str) -> None:
             entry.path.rename(entry.path.with_name(f"{image_id}_{version}+0-{max(done, 1)}.efi"))
 
 
+# Where the running /usr keeps its transfers (`switch --from` with a URL source: the second).
+TRANSFER_DIRS = (Path("/usr/lib/sysupdate.d"), Path("/usr/lib/pydeclos/sysupdate.d"))
+DEFAULT_BOOT_TRIES = 3
+
+
+def boot_tries(directories: tuple[Path, ...] = TRANSFER_DIRS) -> int:
+    """The tries a UKI installed here gets (image.updates.boot_tries, the UKI transfer's
+    TriesLeft=), so that a generation switched to again gets as many as a fresh install."""
+    for directory in directories:
+        for path in sorted(directory.glob("*-uki.*")):
+            for line in path.read_text(errors="replace").splitlines():
+                key, sep, value = line.partition("=")
+                if sep and key.strip() == "TriesLeft" and value.strip().isdigit():
+                    return int(value.strip())
+    return DEFAULT_BOOT_TRIES
+
+
 def retry(version: int, image_id: str) -> None:
     """Give a generation marked bad (by a rollback) fresh tries when switched to again."""
+    tries = boot_tries()
     for entry in machine.boot_entries(image_id):
         if entry.version == version and entry.state == "bad":
-            entry.path.rename(entry.path.with_name(f"{image_id}_{version}+3-0.efi"))
+            entry.path.rename(entry.path.with_name(f"{image_id}_{version}+{tries}-0.efi"))
 
 
 def mark_good(version: int, image_id: str) -> None:

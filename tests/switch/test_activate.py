@@ -21,3 +21,27 @@ def test_sigterm_after_asking_for_the_activation_exits_0() -> None:
                           timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout == "activating generation 2 by soft-reboot…\n"
+
+
+def test_a_generation_switched_to_again_gets_the_configured_tries(tmp_path, monkeypatch) -> None:
+    """A rollback leaves the generation's UKI with no tries; switching to it again gives it
+    as many as a fresh install would (the UKI transfer's TriesLeft=, image.updates.boot_tries),
+    not a fixed 3."""
+    from pydeclos.switch import activate, machine
+
+    usr, local = tmp_path / "sysupdate.d", tmp_path / "pydeclos-sysupdate.d"
+    usr.mkdir()
+    assert activate.boot_tries((usr, local)) == 3  # nothing configured: systemd's usual 3
+    (usr / "10-usr.transfer").write_text("[Target]\nTriesLeft=7\n")  # not the UKI's
+    (usr / "90-uki.transfer").write_text("[Target]\nMode=0444\nTriesLeft=1\nTriesDone=0\n")
+    assert activate.boot_tries((usr, local)) == 1
+
+    esp = tmp_path / "esp"
+    esp.mkdir()
+    bad = esp / "img_3+0-1.efi"
+    bad.touch()
+    entry = type("Entry", (), {"version": 3, "state": "bad", "path": bad})()
+    monkeypatch.setattr(machine, "boot_entries", lambda image_id: [entry])
+    monkeypatch.setattr(activate.boot_tries, "__defaults__", ((usr, local),))
+    activate.retry(3, "img")
+    assert [p.name for p in esp.iterdir()] == ["img_3+1-0.efi"]
