@@ -298,10 +298,10 @@ TRANSFER_DIRS = (Path("/usr/lib/sysupdate.d"), Path("/usr/lib/pydeclos/sysupdate
 DEFAULT_BOOT_TRIES = 3
 
 
-def boot_tries(directories: tuple[Path, ...] = TRANSFER_DIRS) -> int:
+def boot_tries() -> int:
     """The tries a UKI installed here gets (image.updates.boot_tries, the UKI transfer's
     TriesLeft=), so that a generation switched to again gets as many as a fresh install."""
-    for directory in directories:
+    for directory in TRANSFER_DIRS:
         for path in sorted(directory.glob("*-uki.*")):
             for line in path.read_text(errors="replace").splitlines():
                 key, sep, value = line.partition("=")

@@ -31,10 +31,11 @@ def test_a_generation_switched_to_again_gets_the_configured_tries(tmp_path, monk
 
     usr, local = tmp_path / "sysupdate.d", tmp_path / "pydeclos-sysupdate.d"
     usr.mkdir()
-    assert activate.boot_tries((usr, local)) == 3  # nothing configured: systemd's usual 3
+    monkeypatch.setattr(activate, "TRANSFER_DIRS", (usr, local))
+    assert activate.boot_tries() == 3  # nothing configured: systemd's usual 3
     (usr / "10-usr.transfer").write_text("[Target]\nTriesLeft=7\n")  # not the UKI's
     (usr / "90-uki.transfer").write_text("[Target]\nMode=0444\nTriesLeft=1\nTriesDone=0\n")
-    assert activate.boot_tries((usr, local)) == 1
+    assert activate.boot_tries() == 1
 
     esp = tmp_path / "esp"
     esp.mkdir()
@@ -42,6 +43,5 @@ def test_a_generation_switched_to_again_gets_the_configured_tries(tmp_path, monk
     bad.touch()
     entry = type("Entry", (), {"version": 3, "state": "bad", "path": bad})()
     monkeypatch.setattr(machine, "boot_entries", lambda image_id: [entry])
-    monkeypatch.setattr(activate.boot_tries, "__defaults__", ((usr, local),))
     activate.retry(3, "img")
     assert [p.name for p in esp.iterdir()] == ["img_3+1-0.efi"]
