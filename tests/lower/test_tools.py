@@ -353,6 +353,12 @@ def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: 
     assert len(split) == 2, split
     # The build's artifact code names the slot kind the same way (`.root.` on layout root).
     assert slot_kind(tmp_path, f"{image_id}_{version}") == kind
+    # 4 KiB verity blocks where systemd-repart reads the setting (255 on); 254 keeps 512.
+    verity_file = next(tmp_path.glob(f"{image_id}_{version}.{kind}-verity.*.raw"))
+    dump = tools.run(["veritysetup", "dump", verity_file]).stdout
+    block = 4096 if tools.systemd_version("systemd-repart") >= 255 else 512
+    assert re.search(rf"Data block size:\s*{block}\n", dump), dump
+    assert re.search(rf"Hash block size:\s*{block}\n", dump), dump
     transfers = sorted((tree / "mkosi.extra/usr/lib/sysupdate.d").iterdir())
     assert transfers[-1].name.startswith("90-uki"), "the UKI must be installed last"
     for transfer in transfers[:-1]:
