@@ -101,7 +101,7 @@ def is_opaque(path: Path) -> bool:
     return False
 
 
-def _same(upper: Path, up: os.stat_result, lower: Path, low: os.stat_result) -> bool:
+def same_entry(upper: Path, up: os.stat_result, lower: Path, low: os.stat_result) -> bool:
     """Same content (or link target) and, but for links, the same mode and owner."""
     if stat.S_ISLNK(up.st_mode):
         return os.readlink(upper) == os.readlink(lower)
@@ -159,7 +159,7 @@ def _walk(upper: Path, lower: Path, rel: str, hides_lower: bool, found: EtcChang
             elif (up.st_mode, up.st_uid, up.st_gid) != (low.st_mode, low.st_uid, low.st_gid):
                 found.modified.append(name)
             _walk(upper, lower, name, hides_lower or opaque, found)
-        elif not _same(upper / name, up, lower / name, low):
+        elif not same_entry(upper / name, up, lower / name, low):
             found.modified.append(name)
 
 
