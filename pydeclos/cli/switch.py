@@ -63,6 +63,8 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
                        "and the declared content restored")
         for name in outcome.etc.removed:
             click.echo(f"/etc/{name}: removed (the new generation no longer declares it)")
+        for line in outcome.etc_local_lines():
+            click.echo(line)
         if outcome.activated in ("staged", "already staged"):
             click.echo(f"generation {outcome.plan.target.version} is "
                        f"{outcome.activated}; the next boot runs it")
@@ -119,10 +121,10 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     that machine (without --from, it switches from its own update source). With
     --build-host too, SOURCE is a system file that is built on the build host first.
     """
-    from pydeclos.switch import last_update
+    from pydeclos.switch import last_update, machine
     from pydeclos.switch.errors import NothingNewerError
     from pydeclos.switch.render import render_plan
-    from pydeclos.switch.switch import plan_switch, switch
+    from pydeclos.switch.switch import plan_switch, refuse_stage_only_on_layout_root, switch
 
     if target_host is not None:
         from pydeclos.switch.target_host import Request
@@ -141,6 +143,8 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
             click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
             return
         _require_root("switch", "; --dry-run shows the plan as any user")
+        if stage_only:
+            refuse_stage_only_on_layout_root(machine.layout())
         # From the update source, /var/lib/pydeclos/last-update.json says how the run ended.
         with last_update.recorded() if source is None else nullcontext() as attempt:
             plan = plan_switch(source, method, allow_downgrade, allow_other_image)

@@ -151,7 +151,8 @@ def _copy(source: Path, dest: Path) -> None:
     subprocess.run(["cp", "-a", "--no-target-directory", str(source), str(dest)], check=True)
 
 
-def _remove(path: Path) -> None:
+def remove(path: Path) -> None:
+    """Remove an entry of any kind, if there."""
     if path.is_dir() and not path.is_symlink():
         shutil.rmtree(path)
     elif path.exists() or path.is_symlink():
@@ -166,7 +167,7 @@ def write_merged(upper: Path, merge: EtcMerge, new_base: Path, dest: Path,
         raise FileExistsError(f"{dest} exists; remove it (a leftover of an interrupted switch)")
     _copy(upper, dest)
     for name in merge.dropped():
-        _remove(dest / name)
+        remove(dest / name)
     saved: dict[str, str] = {}
     for name in sorted(merge.conflicts):
         if _lstat(new_base / name) is not None:
@@ -180,9 +181,9 @@ def snapshot(upper: Path, snapshots: Path, generation: int) -> Path:
     `rollback` to that generation puts it back. An older snapshot of it is replaced."""
     where = snapshots / str(generation)
     partial = snapshots / f".{generation}.partial"
-    _remove(partial)
+    remove(partial)
     _copy(upper, partial)
-    _remove(where)
+    remove(where)
     partial.rename(where)
     return where
 
@@ -204,3 +205,26 @@ def summary_lines(merge: EtcMerge, saved: dict[str, str]) -> list[str]:
     for name, where in sorted(saved.items()):
         lines.append(f"  the new generation's /etc/{name} is kept in {where}")
     return lines
+
+
+def restore_snapshot(snapshots: Path, generation: int, dest: Path) -> bool:
+    """Copy `generation`'s snapshot to `dest` (the next upper directory); False if there is
+    none (the generation never ran here, or ran before snapshots were kept)."""
+    where = snapshots / str(generation)
+    if not where.is_dir():
+        return False
+    remove(dest)
+    _copy(where, dest)
+    return True
+
+
+def commit(upper: Path, next_upper: Path, snapshots: Path, leaving: int) -> None:
+    """At the point of no return: the running upper directory becomes the snapshot of the
+    generation being left, the next one takes its name (the name the fstab mounts at the
+    next boot). Renames only: the running /etc overlay keeps its directory by inode until
+    the soft-reboot or kexec ends it."""
+    snapshots.mkdir(parents=True, exist_ok=True)
+    kept = snapshots / str(leaving)
+    remove(kept)
+    os.rename(upper, kept)
+    os.rename(next_upper, upper)

@@ -15,13 +15,14 @@ when it installs or stages, before activating; the command records refusals and 
 from __future__ import annotations
 
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydeclos.switch import activate, etc_overlay, last_update, machine, remote
+from pydeclos.switch import activate, etc_merge, etc_overlay, last_update, machine, remote
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import (
     LayoutNotSupportedError,
@@ -30,7 +31,7 @@ from pydeclos.switch.errors import (
     RefusedError,
     SwitchError,
 )
-from pydeclos.switch.etc import EtcReport, drift, prepare
+from pydeclos.switch.etc import KEPT, EtcReport, drift, prepare
 from pydeclos.switch.fit import check_fits
 from pydeclos.switch.plan import Plan, make_plan
 from pydeclos.switch.progress import Reporter
@@ -50,11 +51,31 @@ class Outcome:
     installed: bool = False
     activated: str = ""
     transferred: dict[str, Any] | None = None  # bytes and seconds of the install
+    # Layout root: what became of /etc's local changes (etc_merge), the new generation's
+    # side of each conflict and where it is kept, or the snapshot a rollback restored.
+    etc_merge: etc_merge.EtcMerge | None = None
+    etc_conflicts_kept: dict[str, str] = field(default_factory=dict)
+    etc_restored: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"plan": self.plan.to_json(), "etc": self.etc.to_json(),
-                "installed": self.installed, "transferred": self.transferred,
-                "activated": self.activated}
+        found: dict[str, Any] = {
+            "plan": self.plan.to_json(), "etc": self.etc.to_json(),
+            "installed": self.installed, "transferred": self.transferred,
+            "activated": self.activated}
+        if self.etc_merge is not None or self.etc_restored is not None:
+            found["etc_local"] = {
+                "merge": self.etc_merge.to_json() if self.etc_merge else None,
+                "conflicts_kept": self.etc_conflicts_kept, "restored": self.etc_restored}
+        return found
+
+    def etc_local_lines(self) -> list[str]:
+        """What happened to /etc's local changes (layout root), for people."""
+        if self.etc_restored is not None:
+            return [f"/etc local changes: generation {self.plan.target.version}'s, as it "
+                    f"left them ({self.etc_restored})"]
+        if self.etc_merge is None:
+            return []
+        return etc_merge.summary_lines(self.etc_merge, self.etc_conflicts_kept)
 
 
 def check_target(current: Description, target: Description, allow_downgrade: bool,
@@ -76,9 +97,7 @@ def check_target(current: Description, target: Description, allow_downgrade: boo
 @contextmanager
 def opened(source: Path | None) -> Iterator[BuildOutput]:
     """SOURCE's newest generation, or with no SOURCE the configured update source's (its
-    small files fetched into a directory that lasts as long as the context). Refuses
-    layout root first, before SOURCE is read."""
-    refuse_layout_root(machine.layout())
+    small files fetched into a directory that lasts as long as the context)."""
     if source is not None:
         yield open_output(source)
         return
@@ -109,13 +128,14 @@ def remember_installed(version: int) -> None:
         marker.write_text(f"{version}\n")
 
 
-def refuse_layout_root(kind: str) -> None:
-    """Before anything is read or written: layout root cannot be switched yet (issue 14)."""
+def refuse_stage_only_on_layout_root(kind: str) -> None:
+    """A staged generation boots with /etc's local changes as they are at that boot, which
+    the merge at switch time cannot know yet: not supported on layout root (issue 14)."""
     if kind == "root":
         raise LayoutNotSupportedError(
-            "switching layout root is not supported yet; installing into the other root slot, "
-            "the soft-reboot into it and the /etc merge across generations are still to be "
-            "done (issue 14): nothing was changed, install a new image to update this machine")
+            "--stage-only is not supported on layout root yet: the /etc merge runs when the "
+            "switch activates the new root; nothing was changed, run `pydeclos switch` "
+            "without --stage-only")
 
 
 def _disk(kind: str = "usr") -> str:
@@ -156,9 +176,12 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
     `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
     boots the newest entry, so the next boot runs it (the automatic updates' "reboot" and
     "window" policies)."""
+    kind = machine.layout()
+    if stage_only:
+        refuse_stage_only_on_layout_root(kind)
     with activate.exclusive(), opened(source) as output:
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
-        disk = _disk()
+        disk = _disk(kind)
         target = plan.target
         if skip_rolled_back:
             check_not_rolled_back(target)
@@ -221,17 +244,54 @@ def transfer_sizes(output: BuildOutput) -> list[int]:
     return found if all(found) else []
 
 
+def _next_etc(outcome: Outcome, rollback: bool) -> Callable[[Path], Path]:
+    """Layout root: writes the next generation's /etc upper directory, given its slot's
+    /etc. A rollback restores the snapshot its target left; otherwise (and when there is
+    none) the local changes are merged 3-way (pydeclos/switch/etc_merge.py)."""
+    current, target = outcome.plan.current.version, outcome.plan.target.version
+    upper, dest = activate.UPPER, activate.NEXT_UPPER
+
+    def make(new_base: Path) -> Path:
+        if rollback and etc_merge.restore_snapshot(activate.SNAPSHOTS, target, dest):
+            outcome.etc_restored = str(activate.SNAPSHOTS / str(target))
+            return dest
+        etc_merge.remove(dest)
+        with etc_overlay.slot_etc() as old_base:
+            merge = etc_merge.plan_merge(upper, old_base, new_base)
+        stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-gen{current}-to-gen{target}"
+        outcome.etc_conflicts_kept = etc_merge.write_merged(upper, merge, new_base, dest,
+                                                            KEPT / stamp)
+        outcome.etc_merge = merge
+        return dest
+
+    return make
+
+
 def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool,
-              announce: Announce | None = None) -> None:
+              announce: Announce | None = None, rollback: bool = False) -> None:
     """Activate by the plan's method; `announce(version, method)` is called just before a
-    soft-reboot or kexec starts, which may stop this process before it returns."""
+    soft-reboot or kexec starts, which may stop this process before it returns.
+
+    On layout root the next root is the slot itself with /var, /home and an /etc overlay
+    over the slot's /etc; its upper directory is made now and takes the running one's name
+    just before activation (the running one becomes that generation's snapshot)."""
     plan = outcome.plan
     target = plan.target
+    kind = machine.layout()
+    next_etc = _next_etc(outcome, rollback) if kind == "root" else None
     if plan.method == "soft-reboot":
-        activate.prepare_nextroot(slot, target.image_id, check_kernel=True)
+        activate.prepare_nextroot(slot, target.image_id, check_kernel=True, kind=kind,
+                                  etc_upper=next_etc)
     else:  # a mounted /run/nextroot would turn `systemctl reboot` into a soft-reboot
         activate.teardown_nextroot()
+        if next_etc is not None:  # the next boot's initrd mounts the upper directory
+            activate.prepare_nextroot(slot, target.image_id, check_kernel=False, kind=kind,
+                                      etc_upper=next_etc)
+            activate.teardown_nextroot()
     outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
+    if next_etc is not None:
+        etc_merge.commit(activate.UPPER, activate.NEXT_UPPER, activate.SNAPSHOTS,
+                         plan.current.version)
     if announce is not None and plan.method in ("soft-reboot", "kexec"):
         announce(target.version, plan.method)
     if plan.method == "soft-reboot":
@@ -248,8 +308,7 @@ def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible
 
 def rollback_target() -> tuple[Description, machine.Slot, str]:
     current = machine.running()
-    refuse_layout_root(machine.layout())
-    disk = _disk()
+    disk = _disk(machine.layout())
     on_disk = machine.slots(disk, current.image_id)
     others = [v for v in on_disk if v != current.version]
     if not others:
@@ -262,7 +321,8 @@ def rollback_target() -> tuple[Description, machine.Slot, str]:
 
 def plan_rollback(method: str) -> tuple[Plan, machine.Slot]:
     current, slot, _ = rollback_target()
-    root = activate.prepare_nextroot(slot, current.image_id, check_kernel=False)
+    root = activate.prepare_nextroot(slot, current.image_id, check_kernel=False,
+                                     kind=machine.layout())
     try:
         target = machine.describe_root(root, f"slot {slot.data.label}")
     finally:
@@ -280,7 +340,7 @@ def rollback(method: str) -> Outcome:
         activate.mark_good(plan.target.version, plan.target.image_id)
         uki = next((e.path for e in machine.boot_entries(plan.target.image_id)
                     if e.version == plan.target.version), None)
-        _activate(outcome, slot, uki, revertible=False)
+        _activate(outcome, slot, uki, revertible=False, rollback=True)
         return outcome
 
 

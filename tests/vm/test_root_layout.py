@@ -1,91 +1,229 @@
 """examples/minimal on layout `root`: the whole root is the verity-protected slot, and /etc
-is an overlay whose changes live on the persistent /var (docs/lowering.md, "Layout root").
+is an overlay whose changes live on the persistent /var (docs/lowering.md, "Layout root");
+then switched to a second generation and rolled back (docs/switching.md, "Layout root").
 
-Cost: one build of the system (about 1 min with mkosi's package cache, longer cold) and one
-boot (60–150 s under software emulation); every probe runs in that boot and each test
-asserts one thing a user of the machine would notice. The admin's edits to /etc come after
-the other probes, then `pydeclos status`, `generations`, `switch` and `rollback` run.
+Generation 1 is examples/minimal on layout root with a root ssh key (made by this test) and
+two declared /etc files; generation 2 changes one of them and drops the other, and declares
+a third. One VM, one boot:
+
+- the first run of the guest script probes generation 1 (each test asserts one thing a user
+  of the machine would notice), makes the admin's edits to /etc (an unmanaged file edited,
+  one deleted, one added, a declared file overwritten), runs `status` and `generations`,
+  and waits;
+- the host then switches it over ssh: `pydeclos switch --target-host root@127.0.0.1:PORT
+  --from OUT/2 --yes` (a forwarded port; the generation is copied to the target's /var/tmp
+  and switched there), which soft-reboots the machine into generation 2;
+- the second run probes generation 2 (same boot, the new slot at /, the /etc outcomes) and
+  runs `pydeclos rollback --yes`, which soft-reboots it into generation 1 again;
+- the third run probes generation 1 and the /etc state it left.
+
+Cost: two builds (generation 2 is a config-only rebuild of the same package set) and one
+boot with two soft-reboots under software emulation.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from pydeclos.cli import main
 from tests.conftest import MINIMAL
+from tests.switch.sshd import free_port, keygen
 from tests.vm.test_minimal import ALICE_KEY, one, probe_lines
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
 ROOT_TYPE = "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"  # root-x86-64 (discoverable partitions)
 
-# "key<TAB>value" lines; `set -u` only, so one failing probe does not hide the others.
-PROBES = r"""
+READY = "/var/lib/rltest/ready"
+
+# "key<TAB>value" lines; `set -u` only, so one failing probe does not hide the others. The
+# guest script runs again after each soft-reboot; its stage is kept in /var.
+GUEST = r"""
 set -u
+S=/var/lib/rltest
+mkdir -p $S
 p() { printf '%s\t%s\n' "$1" "$2"; }
-p hostname "$(hostname)"
-p alice "$(getent passwd alice)"
-p alice_home "$(stat -c '%U %F' /home/alice)"
-p alice_keys "$(cat /etc/ssh/authorized_keys.d/alice)"
-p sshd "$(systemctl is-active ssh.service)"
-p scratch "$(findmnt -n -o FSTYPE /srv/scratch) $(stat -c %a /srv/scratch)"
-p root "$(findmnt -n -o SOURCE,FSTYPE /) $(findmnt -n -o OPTIONS / | cut -d, -f1)"
-p root_dm "$(dmsetup table "$(basename "$(findmnt -n -o SOURCE /)")")"
-p roothash "$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^roothash=//p')"
-p root_write "$(touch /pydeclos-probe 2>/dev/null && echo written || echo refused)"
-p etc "$(findmnt -n -o FSTYPE /etc)"
-p var "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE /var)")"
-echo "written at run time" > /etc/pydeclos-probe
-p etc_file "$(cat /etc/pydeclos-probe)"
-p upper "$(cat /var/lib/pydeclos/etc/upper/pydeclos-probe)"
-p upper_on "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE -T /var/lib/pydeclos/etc/upper)")"
-p machine_id "$(cat /var/lib/pydeclos/etc/upper/machine-id)"
-p host_keys "$(ls /var/lib/pydeclos/etc/upper/ssh | grep -c '_key$')"
-p state "$(systemctl is-system-running)"
-p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
-# The admin edits an unmanaged /etc file and removes another (both from base-files).
-p issue_there "$(test -f /etc/issue && test -f /etc/issue.net && echo yes)"
-echo "Welcome to the root layout" >> /etc/issue
-rm /etc/issue.net
-p upper_files "$(cd /var/lib/pydeclos/etc/upper && find . -mindepth 1 -printf '%P:%y ')"
-p esp "$(ls /boot/EFI/Linux /efi/EFI/Linux 2>/dev/null | grep '\.efi$' | tr '\n' ' ')"
-p status "$(pydeclos status --json 2>&1 | tr -d '\n')"
-p status_text "$(pydeclos status 2>&1 | tr '\n' '|')"
-p generations "$(pydeclos generations --json 2>&1 | tr -d '\n')"
-p switch "$( (pydeclos switch --from /tmp --yes 2>&1; echo "exit $?") | tr '\n' '|')"
-p rollback "$( (pydeclos rollback --yes 2>&1; echo "exit $?") | tr '\n' '|')"
+b64() { base64 -w0; }
+js() { python3 -c "import json, sys; print(json.load(sys.stdin)$1)"; }
+etc_probes() {
+  p version "$(. /usr/lib/os-release; echo "$IMAGE_VERSION")"
+  p boot_id "$(cat /proc/sys/kernel/random/boot_id)"
+  p soft_reboots "$(systemctl show -P SoftRebootsCount)"
+  p root "$(findmnt -n -o SOURCE,FSTYPE /)"
+  p root_slot "$(pydeclos status --json | js '["slot"]["data"]')"
+  p etc "$(findmnt -n -o FSTYPE /etc)"
+  p issue "$(tail -n1 /etc/issue)"
+  p issue_net "$(test -e /etc/issue.net && echo present || echo gone)"
+  p probe_file "$(cat /etc/pydeclos-probe 2>&1)"
+  p changed "$(cat /etc/rltest/changed.conf 2>&1)"
+  p dropped "$(cat /etc/rltest/dropped.conf 2>&1)"
+  p added "$(cat /etc/rltest/added.conf 2>&1)"
+  p machine_id "$(cat /etc/machine-id)"
+  p host_key "$(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2)"
+  p kept "$(cd /var/lib/pydeclos/etc-kept 2>/dev/null && find . -type f | sort | tr '\n' ' ')"
+  p kept_text "$(cat /var/lib/pydeclos/etc-kept/*/rltest/changed.conf 2>&1 | head -n1)"
+  p snapshots "$(ls /var/lib/pydeclos/etc/snapshots 2>/dev/null | tr '\n' ' ')"
+  p state "$(systemctl is-system-running)"
+  p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+}
+if [ ! -e $S/first ]; then
+  touch $S/first
+  {
+  p hostname "$(hostname)"
+  p alice "$(getent passwd alice)"
+  p alice_home "$(stat -c '%U %F' /home/alice)"
+  p alice_keys "$(cat /etc/ssh/authorized_keys.d/alice)"
+  p sshd "$(systemctl is-active ssh.service)"
+  p scratch "$(findmnt -n -o FSTYPE /srv/scratch) $(stat -c %a /srv/scratch)"
+  p root_ro "$(findmnt -n -o OPTIONS / | cut -d, -f1)"
+  p root_dm "$(dmsetup table "$(basename "$(findmnt -n -o SOURCE /)")")"
+  p roothash "$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^roothash=//p')"
+  p root_write "$(touch /pydeclos-probe 2>/dev/null && echo written || echo refused)"
+  p var "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE /var)")"
+  echo "written at run time" > /etc/pydeclos-probe
+  p upper "$(cat /var/lib/pydeclos/etc/upper/pydeclos-probe)"
+  p upper_on "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE -T /var/lib/pydeclos/etc/upper)")"
+  p upper_machine_id "$(cat /var/lib/pydeclos/etc/upper/machine-id)"
+  p host_keys "$(ls /var/lib/pydeclos/etc/upper/ssh | grep -c '_key$')"
+  # The admin edits an unmanaged /etc file and removes another (both from base-files), and
+  # overwrites a declared one.
+  p issue_there "$(test -f /etc/issue && test -f /etc/issue.net && echo yes)"
+  echo "Welcome to the root layout" >> /etc/issue
+  rm /etc/issue.net
+  rm /etc/rltest/changed.conf && echo "the admin's version" > /etc/rltest/changed.conf
+  p upper_files "$(cd /var/lib/pydeclos/etc/upper && find . -mindepth 1 -printf '%P:%y ')"
+  p esp "$(ls /boot/EFI/Linux /efi/EFI/Linux 2>/dev/null | grep '\.efi$' | tr '\n' ' ')"
+  p status "$(pydeclos status --json 2>&1 | tr -d '\n')"
+  p status_text "$(pydeclos status 2>&1 | tr '\n' '|')"
+  p generations "$(pydeclos generations --json 2>&1 | tr -d '\n')"
+  p stage_only "$( (pydeclos switch --from /tmp --stage-only --yes 2>&1; echo "exit $?") | tr '\n' '|')"
+  etc_probes | sed 's/^/g1_/'
+  } > $S/first.out
+  touch READY_FILE
+  sleep 1500  # the host switches this machine over ssh; the soft-reboot ends this run
+  exit 1
+fi
+if [ ! -e $S/second ]; then
+  touch $S/second
+  etc_probes | sed 's/^/g2_/' > $S/second.out
+  p leftovers "$(ls -d /var/tmp/pydeclos-target.* 2>/dev/null | wc -l)" >> $S/second.out
+  p g2_status "$(pydeclos status --json 2>&1 | b64)" >> $S/second.out
+  pydeclos rollback --yes > $S/rollback.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then
+    cat $S/first.out $S/second.out; cat $S/rollback.log >&2; exit 1
+  fi
+  sleep 600  # the rollback's soft-reboot ends this run
+  cat $S/first.out $S/second.out $S/rollback.log >&2
+  exit 1
+fi
+cat $S/first.out $S/second.out
+p rollback_log "$(b64 < $S/rollback.log)"
+etc_probes | sed 's/^/back_/'
 echo "probes done" >&2
-exit 3
-"""
+""".replace("READY_FILE", READY)
+
+
+def ssh_options(key: Path) -> list[str]:
+    return [f"IdentityFile={key}", "UserKnownHostsFile=/dev/null", "StrictHostKeyChecking=no",
+            "BatchMode=yes", "IdentitiesOnly=yes", "LogLevel=ERROR", "ConnectTimeout=20"]
+
+
+def systems(directory: Path, key: Path) -> tuple[Path, Path]:
+    """Generation 1 and 2: examples/minimal on layout root, root reachable with `key`; 2
+    changes one declared /etc file, drops another and adds a third."""
+    base = directory / "base.py"
+    base.write_text(
+        f"imports = [{str(MINIMAL)!r}]\n"
+        "config = {'image': {'layout': 'root'}, 'users': {'users': {'root': "
+        f"{{'ssh_authorized_keys': [{key.with_suffix('.pub').read_text().strip()!r}]}}}}}}}}\n")
+    first, second = directory / "v1.py", directory / "v2.py"
+    first.write_text("imports = ['./base.py']\nconfig = {'environment': {'etc': {\n"
+                     "    'rltest/changed.conf': {'text': 'version 1\\n'},\n"
+                     "    'rltest/dropped.conf': {'text': 'only in 1\\n'}}}}\n")
+    second.write_text("imports = ['./base.py']\nconfig = {'environment': {'etc': {\n"
+                      "    'rltest/changed.conf': {'text': 'version 2\\n'},\n"
+                      "    'rltest/added.conf': {'text': 'new in 2\\n'}}}}\n")
+    return first, second
 
 
 @pytest.fixture(scope="module")
-def root_build(tmp_path_factory: pytest.TempPathFactory):
-    """examples/minimal with image.layout = "root", built through `pydeclos build`."""
+def root_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Both generations, built through `pydeclos build` into one OUT."""
     from pydeclos.build.system import build_system
 
     source = tmp_path_factory.mktemp("root-layout")
-    system = source / "system.py"
-    system.write_text(f"imports = [{str(MINIMAL)!r}]\n"
-                      "config = {'image': {'layout': 'root'}}\n")
-    return build_system(system, tmp_path_factory.mktemp("root-layout-out"))
+    key = keygen(source / "key")
+    first, second = systems(source, key)
+    out = tmp_path_factory.mktemp("root-layout-out")
+    return {"v1": build_system(first, out, version=1), "v2": build_system(second, out, version=2),
+            "key": key}
+
+
+def wait_ready(port: int, key: Path, vm: threading.Thread, timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    argv = ["ssh", *[w for o in ssh_options(key) for w in ("-o", o)], "-p", str(port),
+            "root@127.0.0.1", f"test -e {READY}"]
+    while time.monotonic() < deadline and vm.is_alive():
+        if subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL,
+                          timeout=120).returncode == 0:
+            return
+        time.sleep(3)
 
 
 @pytest.fixture(scope="module")
-def probes(root_build) -> dict[str, list[str]]:
-    image = root_build.directory / root_build.artifacts["image"]
-    result = CliRunner().invoke(main, ["vm", str(image), "--timeout", "900", "--exec", PROBES])
-    assert result.exit_code == 3, result.output
-    assert result.stderr.strip() == "probes done"
-    return probe_lines(result.stdout)
+def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from pydeclos.vm.qemu import PortForward, VmOptions, run_exec
+
+    first, key = root_builds["v1"], root_builds["key"]
+    work = tmp_path_factory.mktemp("root-layout-vm")
+    port = free_port()
+    result: dict[str, Any] = {}
+
+    def boot() -> None:
+        try:
+            result["run"] = run_exec(first.directory / first.artifacts["image"], GUEST,
+                                     VmOptions(forwards=[PortForward(port, 22)]), timeout=2400,
+                                     console_log=work / "console.log")
+        except Exception as error:  # reported by the test, not lost in the thread
+            result["error"] = error
+
+    vm = threading.Thread(target=boot, daemon=True)
+    vm.start()
+    wait_ready(port, key, vm, timeout=1200)
+    switch = None
+    if vm.is_alive():
+        switch = subprocess.run(
+            [sys.executable, "-m", "pydeclos", "switch", "--target-host",
+             f"root@127.0.0.1:{port}", "--from", str(root_builds["v2"].directory), "--yes",
+             *[w for o in ssh_options(key) for w in ("-o", o)]],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=1200)
+    vm.join(timeout=2400)
+    if "error" in result:
+        raise result["error"]
+    report = result["run"].report
+    assert switch is not None, report.stdout + report.stderr
+    assert report.status == 0, switch.stdout + switch.stderr + report.stdout + report.stderr
+    assert report.stderr.strip() == "probes done", report.stderr
+    return {"switch": switch, "probes": probe_lines(report.stdout)}
 
 
-def test_the_build_ships_the_root_slot(root_build) -> None:
-    assert Path(root_build.artifacts["usr"]).name.startswith("pydeclos_1.root.")
+@pytest.fixture(scope="module")
+def probes(run) -> dict[str, list[str]]:
+    return run["probes"]
+
+
+def test_the_build_ships_the_root_slot(root_builds) -> None:
+    assert Path(root_builds["v1"].artifacts["usr"]).name.startswith("pydeclos_1.root.")
 
 
 def test_hostname_user_key_sshd_and_tmpfs_are_there(probes) -> None:
@@ -100,7 +238,8 @@ def test_hostname_user_key_sshd_and_tmpfs_are_there(probes) -> None:
 
 
 def test_root_is_the_read_only_verity_slot_the_uki_pins(probes) -> None:
-    assert one(probes, "root") == "/dev/mapper/root erofs ro"
+    assert one(probes, "g1_root") == "/dev/mapper/root erofs"
+    assert one(probes, "root_ro") == "ro"
     assert one(probes, "root_write") == "refused"
     roothash = one(probes, "roothash")
     assert len(roothash) == 64
@@ -109,38 +248,40 @@ def test_root_is_the_read_only_verity_slot_the_uki_pins(probes) -> None:
 
 
 def test_etc_is_writable_and_its_changes_land_on_the_var_partition(probes) -> None:
-    assert one(probes, "etc") == "overlay"
+    assert one(probes, "g1_etc") == "overlay"
     assert one(probes, "var") == "pydeclos-var"
-    assert one(probes, "etc_file") == "written at run time"
+    assert one(probes, "g1_probe_file") == "written at run time"
     assert one(probes, "upper") == "written at run time"
     assert one(probes, "upper_on") == "pydeclos-var"
 
 
 def test_the_machine_made_its_own_identity_in_etc(probes) -> None:
-    assert len(one(probes, "machine_id")) == 32
+    assert one(probes, "upper_machine_id") == one(probes, "g1_machine_id")
+    assert len(one(probes, "g1_machine_id")) == 32
     assert int(one(probes, "host_keys")) >= 1  # ssh-keygen -A, not the build host's keys
 
 
 def test_system_is_running_not_degraded(probes) -> None:
-    assert one(probes, "state") == "running", f"failed units: {one(probes, 'failed')}"
+    assert one(probes, "g1_state") == "running", f"failed units: {one(probes, 'g1_failed')}"
 
 
 def test_status_names_the_layout_the_root_slot_and_the_admins_etc_changes(
-        root_build, probes) -> None:
+        root_builds, probes) -> None:
     assert one(probes, "issue_there") == "yes"
     status = json.loads(one(probes, "status"))
-    slot = Path(root_build.artifacts["usr"]).name.split(".")[0]  # pydeclos_1
+    slot = Path(root_builds["v1"].artifacts["usr"]).name.split(".")[0]  # pydeclos_1
     assert status["layout"] == "root"
     assert f"{status['image_id']}_{status['version']}" == slot
     assert status["slot"]["mount_point"] == "/"
     assert status["slot"]["dm_name"] == "root" and status["slot"]["data"] == slot
-    # The relative links layout root makes into the store are the declared entries.
-    assert status["etc"] == {"edited": [], "missing": [], "stale": [], "kept": {},
-                             "removed": []}, status["etc"]
+    # The relative links layout root makes into the store are the declared entries; the
+    # admin overwrote one of them.
+    assert status["etc"] == {"edited": ["rltest/changed.conf"], "missing": [], "stale": [],
+                             "kept": {}, "removed": []}, status["etc"]
     # Exactly the admin's edits (this test's), whatever the machine wrote in /etc itself.
     changes = status["etc_changes"]
     assert changes["admin"] == {"added": ["pydeclos-probe"], "modified": ["issue"],
-                                "replaced": [], "deleted": ["issue.net"]}, \
+                                "replaced": ["rltest/changed.conf"], "deleted": ["issue.net"]}, \
         (changes, one(probes, "upper_files"))
     machine = changes["machine"]
     # The slot ships an /etc/machine-id for systemd to fill (modified), or none (added).
@@ -149,12 +290,12 @@ def test_status_names_the_layout_the_root_slot_and_the_admins_etc_changes(
     text = one(probes, "status_text").split("|")
     assert "(layout root)" in text[0]
     assert "/etc local changes: added /etc/pydeclos-probe; modified /etc/issue; " \
-           "deleted /etc/issue.net" in text
+           "replaced /etc/rltest/changed.conf; deleted /etc/issue.net" in text, text
 
 
-def test_generations_lists_the_root_slot_running(root_build, probes) -> None:
+def test_generations_lists_the_root_slot_running(root_builds, probes) -> None:
     generations = json.loads(one(probes, "generations"))
-    slot = Path(root_build.artifacts["usr"]).name.split(".")[0]
+    slot = Path(root_builds["v1"].artifacts["usr"]).name.split(".")[0]
     assert generations["layout"] == "root"
     [row] = generations["generations"]
     assert row["slot"] == slot and row["running"]
@@ -164,9 +305,62 @@ def test_generations_lists_the_root_slot_running(root_build, probes) -> None:
     assert row["boots_next"] == (row["esp_entry"] is not None)
 
 
-def test_switch_and_rollback_refuse_in_one_line(probes) -> None:
-    for command in ("switch", "rollback"):
-        *lines, code, _ = one(probes, command).split("|")
-        assert code != "exit 0" and code.startswith("exit "), one(probes, command)
-        assert len(lines) == 1 and "Traceback" not in lines[0], lines
-        assert "switching layout root is not supported yet" in lines[0]
+def test_stage_only_is_refused_in_one_line(probes) -> None:
+    *lines, code, _ = one(probes, "stage_only").split("|")
+    assert code != "exit 0" and code.startswith("exit "), one(probes, "stage_only")
+    assert len(lines) == 1 and "Traceback" not in lines[0], lines
+    assert "--stage-only is not supported on layout root yet" in lines[0]
+
+
+def test_the_switch_over_ssh_prints_the_plan_here_and_succeeds(run) -> None:
+    switch = run["switch"]
+    assert switch.returncode == 0, switch.stdout + switch.stderr
+    out = switch.stdout
+    assert "switch: pydeclos generation 1 (running system) -> generation 2 " \
+        "(/var/tmp/pydeclos-target." in out, out
+    assert "activating generation 2 by soft-reboot" in out, out
+    assert "Traceback" not in switch.stderr
+    assert one(run["probes"], "leftovers") == "0"  # the copy on the target is removed
+
+
+def test_generation_2_runs_from_the_other_root_slot_in_the_same_boot(probes) -> None:
+    assert one(probes, "g1_version") == "1" and one(probes, "g2_version") == "2"
+    assert one(probes, "g2_boot_id") == one(probes, "g1_boot_id")
+    assert one(probes, "g2_soft_reboots") == "1"
+    assert one(probes, "g2_root") == "/dev/mapper/pydeclos-usr-2 erofs"
+    assert one(probes, "g2_root_slot") == "pydeclos_2"
+    assert one(probes, "g2_etc") == "overlay"
+    assert one(probes, "g2_state") == "running", one(probes, "g2_failed")
+
+
+def test_etc_after_the_switch_keeps_the_admins_changes_and_follows_the_generation(
+        probes) -> None:
+    assert one(probes, "g2_issue") == "Welcome to the root layout"  # edit kept
+    assert one(probes, "g2_issue_net") == "gone"                    # deletion kept
+    assert one(probes, "g2_probe_file") == "written at run time"    # added file kept
+    assert one(probes, "g2_changed") == "version 2"                 # the declaration wins
+    assert "No such file" in one(probes, "g2_dropped")              # dropped by generation 2
+    assert one(probes, "g2_added") == "new in 2"                    # added by generation 2
+    # The machine stays itself: the same machine-id and ssh host key.
+    assert one(probes, "g2_machine_id") == one(probes, "g1_machine_id")
+    assert one(probes, "g2_host_key") == one(probes, "g1_host_key")
+    # The admin's version of the declared file is kept where the switch said.
+    assert one(probes, "g2_kept_text") == "the admin's version"
+    assert one(probes, "g2_snapshots").split() == ["1"]
+    log = base64.b64decode(one(probes, "rollback_log")).decode()
+    assert "activating generation 1 by soft-reboot" in log or "soft-reboot" in log, log
+
+
+def test_rollback_returns_to_generation_1_with_the_etc_it_left(probes) -> None:
+    assert one(probes, "back_version") == "1"
+    assert one(probes, "back_boot_id") == one(probes, "g1_boot_id")
+    assert one(probes, "back_soft_reboots") == "2"
+    assert one(probes, "back_root_slot") == "pydeclos_1"
+    assert one(probes, "back_issue") == "Welcome to the root layout"
+    assert one(probes, "back_issue_net") == "gone"
+    assert one(probes, "back_changed") == "version 1"
+    assert one(probes, "back_dropped") == "only in 1"
+    assert "No such file" in one(probes, "back_added")
+    assert one(probes, "back_machine_id") == one(probes, "g1_machine_id")
+    assert one(probes, "back_snapshots").split() == ["1", "2"]
+    assert one(probes, "back_state") == "running", one(probes, "back_failed")
