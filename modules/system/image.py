@@ -71,7 +71,7 @@ options = {"image": {
     "layout": option(Literal["usr", "root"], default="usr", description=(
         "`usr`: A/B read-only /usr (erofs + dm-verity) with a persistent root; `root`: A/B "
         "whole root with persistent /var and /home, and /etc an overlay whose changes live on "
-        "/var. `switch` and `rollback` support only `usr` so far.")),
+        "/var. `switch` and `rollback` work on both; docs/layouts.md compares them.")),
     "esp_size": option(t.size, default="256M", description=(
         "EFI system partition size; it holds two unified kernel images (~60M each).")),
     "usr_size": option(t.size, default="1G", description="Size of each /usr slot."),
