@@ -45,10 +45,10 @@ def _is_own_link(path: Path, entry: dict[str, Any], name: str) -> bool:
         return False
     if "link" in entry:
         return os.readlink(path) == str(entry["link"])
-    return _store_target(path, name) == f"{STORE}/{name}"
+    return store_target(path, name) == f"{STORE}/{name}"
 
 
-def _store_target(path: Path, name: str) -> str:
+def store_target(path: Path, name: str) -> str:
     """Where the link /etc/<name> points, as an absolute path: layout root links into the
     store relatively (../usr/share/pydeclos/etc/<name>; its initrd reads the fstab under
     /sysroot), layout usr absolutely."""
@@ -84,7 +84,7 @@ def _store_links(etc: Path) -> list[Path]:
     for directory, dirs, files in os.walk(etc):
         for name in dirs + files:
             path = Path(directory) / name
-            if path.is_symlink() and _store_target(
+            if path.is_symlink() and store_target(
                     path, path.relative_to(etc).as_posix()).startswith(f"{STORE}/"):
                 found.append(path)
     return found

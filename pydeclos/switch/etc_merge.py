@@ -32,8 +32,14 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydeclos.switch.etc import STORE
-from pydeclos.switch.etc_overlay import is_machine_state, is_opaque, is_whiteout, same_entry
+from pydeclos.switch.etc import STORE, store_target
+from pydeclos.switch.etc_overlay import (
+    is_machine_state,
+    is_opaque,
+    is_whiteout,
+    lstat_or_none,
+    same_entry,
+)
 
 # Machine state a new /usr remakes instead of inheriting (paths relative to /etc).
 REMADE = ("ld.so.cache", ".updated")
@@ -56,13 +62,6 @@ class EtcMerge:
     def dropped(self) -> list[str]:
         """Entries the merged upper directory no longer holds."""
         return sorted(self.converged + self.declared + self.remade)
-
-
-def _lstat(path: Path) -> os.stat_result | None:
-    try:
-        return path.lstat()
-    except FileNotFoundError:
-        return None
 
 
 def _equal(a: Path, a_info: os.stat_result | None, b: Path, b_info: os.stat_result | None,
@@ -89,12 +88,8 @@ def _equal(a: Path, a_info: os.stat_result | None, b: Path, b_info: os.stat_resu
 def _is_declared(path: Path, info: os.stat_result | None, name: str) -> bool:
     """A link into the store: an entry the generation declares (absolute on layout usr,
     relative on layout root)."""
-    if info is None or not stat.S_ISLNK(info.st_mode):
-        return False
-    target = os.readlink(path)
-    if not target.startswith("/"):
-        target = os.path.normpath(os.path.join("/etc", os.path.dirname(name), target))
-    return target.startswith(STORE + "/")
+    return info is not None and stat.S_ISLNK(info.st_mode) and \
+        store_target(path, name).startswith(STORE + "/")
 
 
 def plan_merge(upper: Path, old_base: Path, new_base: Path) -> EtcMerge:
@@ -107,19 +102,16 @@ def plan_merge(upper: Path, old_base: Path, new_base: Path) -> EtcMerge:
 def _walk(upper: Path, old: Path, new: Path, rel: str, merge: EtcMerge) -> None:
     for entry in sorted(os.listdir(upper / rel if rel else upper)):
         name = f"{rel}/{entry}" if rel else entry
-        local = _lstat(upper / name)
+        local = lstat_or_none(upper / name)
         assert local is not None
-        old_info, new_info = _lstat(old / name), _lstat(new / name)
+        old_info, new_info = lstat_or_none(old / name), lstat_or_none(new / name)
         if is_machine_state(name):
             (merge.remade if name in REMADE else merge.machine).append(name)
             continue
         if _is_declared(new / name, new_info, name):
             merge.declared.append(name)
             continue
-        if is_whiteout(local):
-            local_info = None
-        else:
-            local_info = local
+        local_info = None if is_whiteout(local) else local
         descend = (stat.S_ISDIR(local.st_mode) and not is_opaque(upper / name)
                    and old_info is not None and stat.S_ISDIR(old_info.st_mode))
         if descend:
@@ -131,15 +123,16 @@ def _walk(upper: Path, old: Path, new: Path, rel: str, merge: EtcMerge) -> None:
             _walk(upper, old, new, name, merge)
             continue
         _decide(name, upper / name, local_info, old / name, old_info, new / name, new_info,
-                merge, deep=True)
+                merge)
 
 
 def _decide(name: str, local: Path, local_info: os.stat_result | None, old: Path,
             old_info: os.stat_result | None, new: Path, new_info: os.stat_result | None,
-            merge: EtcMerge, deep: bool) -> None:
-    if _equal(old, old_info, new, new_info, deep=deep):
+            merge: EtcMerge) -> None:
+    """An entry weighed whole (a directory by its content too)."""
+    if _equal(old, old_info, new, new_info, deep=True):
         merge.kept.append(name)
-    elif _equal(local, local_info, new, new_info, deep=deep):
+    elif _equal(local, local_info, new, new_info, deep=True):
         merge.converged.append(name)
     else:
         merge.conflicts.append(name)
@@ -170,22 +163,10 @@ def write_merged(upper: Path, merge: EtcMerge, new_base: Path, dest: Path,
         remove(dest / name)
     saved: dict[str, str] = {}
     for name in sorted(merge.conflicts):
-        if _lstat(new_base / name) is not None:
+        if lstat_or_none(new_base / name) is not None:
             _copy(new_base / name, kept / name)
             saved[name] = str(kept / name)
     return saved
-
-
-def snapshot(upper: Path, snapshots: Path, generation: int) -> Path:
-    """A copy of the upper directory as it is now, the local state of `generation`:
-    `rollback` to that generation puts it back. An older snapshot of it is replaced."""
-    where = snapshots / str(generation)
-    partial = snapshots / f".{generation}.partial"
-    remove(partial)
-    _copy(upper, partial)
-    remove(where)
-    partial.rename(where)
-    return where
 
 
 def summary_lines(merge: EtcMerge, saved: dict[str, str]) -> list[str]:

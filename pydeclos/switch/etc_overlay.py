@@ -112,7 +112,8 @@ def same_entry(upper: Path, up: os.stat_result, lower: Path, low: os.stat_result
     return up.st_rdev == low.st_rdev
 
 
-def _lstat(path: Path) -> os.stat_result | None:
+def lstat_or_none(path: Path) -> os.stat_result | None:
+    """The entry's lstat, or None when there is none."""
     try:
         return path.lstat()
     except FileNotFoundError:
@@ -144,7 +145,7 @@ def _walk(upper: Path, lower: Path, rel: str, hides_lower: bool, found: EtcChang
     for entry in names:
         name = _join(rel, entry)
         up = (upper / name).lstat()
-        low = _lstat(lower / name)
+        low = lstat_or_none(lower / name)
         if is_whiteout(up):
             if low is not None and not hides_lower:
                 found.deleted.append(name)

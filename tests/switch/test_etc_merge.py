@@ -15,7 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from pydeclos.switch.etc_merge import plan_merge, snapshot, summary_lines, write_merged
+from pydeclos.switch.etc_merge import (
+    commit,
+    plan_merge,
+    restore_snapshot,
+    summary_lines,
+    write_merged,
+)
 
 
 def write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -129,16 +135,24 @@ def test_a_directory_the_admin_added_is_weighed_as_a_whole(tmp_path: Path) -> No
     assert merge.converged == ["sudoers.d"] and merge.kept == ["mine.d"]
 
 
-def test_a_snapshot_is_a_copy_that_the_next_one_replaces(tmp_path: Path) -> None:
+def test_leaving_a_generation_keeps_its_upper_directory_and_rollback_copies_it_back(
+        tmp_path: Path) -> None:
     upper, snapshots = tmp_path / "upper", tmp_path / "snapshots"
     write(upper / "motd", "first\n")
-    assert snapshot(upper, snapshots, 1).joinpath("motd").read_text() == "first\n"
-    write(upper / "motd", "second\n")
+    write(tmp_path / "next/motd", "merged\n")
+    commit(upper, tmp_path / "next", snapshots, 1)
+    assert (snapshots / "1/motd").read_text() == "first\n"
+    assert (upper / "motd").read_text() == "merged\n" and not (tmp_path / "next").exists()
+    # Leaving generation 1 again replaces its older snapshot.
     (upper / "more.conf").write_text("x\n")
-    where = snapshot(upper, snapshots, 1)
-    assert sorted(p.name for p in where.iterdir()) == ["more.conf", "motd"]
-    assert (where / "motd").read_text() == "second\n"
+    write(tmp_path / "next/motd", "again\n")
+    commit(upper, tmp_path / "next", snapshots, 1)
+    assert sorted(p.name for p in (snapshots / "1").iterdir()) == ["more.conf", "motd"]
     assert sorted(p.name for p in snapshots.iterdir()) == ["1"]
+    restored = tmp_path / "restored"
+    assert restore_snapshot(snapshots, 1, restored)
+    assert (restored / "motd").read_text() == "merged\n" and (snapshots / "1").is_dir()
+    assert not restore_snapshot(snapshots, 2, restored)
 
 
 @pytest.mark.needs_root
