@@ -17,6 +17,9 @@ from pydeclos import types as t
 RUNTIME_PACKAGES = ["python3", "python3-click", "python3-networkx", "python3-typeguard"]
 CHECK_UNIT = "pydeclos-health-check"
 REVERT_UNIT = "pydeclos-health-revert"
+# Layout root: started by a stage-only switch; stopping it (at the next shutdown) carries
+# the /etc changes made since into the staged generation (pydeclos/switch/switch.py).
+CARRY_UNIT = "pydeclos-etc-carry"
 # The source the launcher runs is added there by `pydeclos build` (build/self_copy.py).
 SOURCE_DIR = "/usr/lib/pydeclos"
 LAUNCHER_TEXT = f"""\
@@ -87,17 +90,37 @@ def render_health(checks) -> dict:
     return services
 
 
+def render_carry() -> dict:
+    """Not enabled: `switch --stage-only` starts it, so that only a machine with a staged
+    generation pays for pydeclos at shutdown; After= makes it stop while /var is mounted."""
+    return {CARRY_UNIT: {
+        "description": "Carry /etc changes into the staged generation at shutdown",
+        "type": "oneshot",
+        "exec_start": ["/bin/true"],
+        "exec_stop": ["/usr/bin/pydeclos switch --carry-etc"],
+        "service_config": {"RemainAfterExit": "yes", "TimeoutStopSec": "300"},
+        "after": ["local-fs.target"],
+        "unit_config": {"RequiresMountsFor": "/var/lib/pydeclos"},
+        "wanted_by": [],
+    }}
+
+
 def config(cfg):
     settings = cfg.pydeclos
     result = {}
+    services = {}
     if settings.on_machine:
         result["packages"] = RUNTIME_PACKAGES
         result["files"] = {"usr": {"bin/pydeclos": {"text": LAUNCHER_TEXT, "mode": "0755"}}}
+        if cfg.image.layout == "root":
+            services.update(render_carry())
     checks = settings.health_checks
     if checks.commands or checks.units:
-        result["systemd"] = {"services": render_health(checks)}
+        services.update(render_health(checks))
         if checks.revert and not settings.on_machine:
             result["assertions"] = [{"assertion": False, "message": (
                 "pydeclos.health_checks.revert needs pydeclos.on_machine (the revert runs "
                 "`pydeclos rollback` on the machine); set one of them to False")}]
+    if services:
+        result["systemd"] = {"services": services}
     return result

@@ -14,7 +14,7 @@ root: /etc").
 
 from pydeclos import mk_default, option
 from pydeclos import types as t
-from pydeclos.lower.common import ETC_UPPER, ETC_WORK
+from pydeclos.lower.common import ETC_LOCAL_LINK
 
 # Image-managed mount points and why.
 RESERVED = {
@@ -83,11 +83,14 @@ def fstab_line(device: str, where: str, fs_type: str, options: list[str]) -> str
 
 def root_layout_lines(image_id: str) -> list[str]:
     """/var (in the initrd already), the /etc overlay whose upper dir is on it, /home.
-    The overlay's options name /sysroot: the initrd mounts it before /sysroot becomes /."""
+    The overlay's options name /sysroot: the initrd mounts it before /sysroot becomes /.
+    Its directories are reached through the slot's link to its own generation's state on
+    /var, so the fstab is the same for every generation and each boots with its own /etc."""
     sysroot = "/sysroot"
+    state = f"{sysroot}{ETC_LOCAL_LINK}"
     overlay = ["x-initrd.mount", "x-systemd.requires-mounts-for=/var",
                f"x-systemd.requires-mounts-for={sysroot}/var", f"lowerdir={sysroot}/etc",
-               f"upperdir={sysroot}{ETC_UPPER}", f"workdir={sysroot}{ETC_WORK}"]
+               f"upperdir={state}/upper", f"workdir={state}/work"]
     return [
         fstab_line(f"PARTLABEL={image_id}-var", "/var", "ext4", ["defaults", "x-initrd.mount"]),
         fstab_line("overlay", "/etc", "overlay", overlay),

@@ -213,9 +213,11 @@ def file_sizes(directory: Path, artifacts: Artifacts) -> dict[str, dict[str, int
 
 
 def usrhash(uki: Path) -> str | None:
-    """The `usrhash=` the UKI's command line pins (the verity root hash of its /usr)."""
+    """The verity root hash of the slot the UKI's command line pins: `usrhash=` (its /usr,
+    layout usr) or `roothash=` (its whole root, layout root). `switch` checks the slot it
+    installed against it; the manifest keeps the name `usrhash` for both."""
     data = uki.read_bytes()
-    match = re.search(rb"usrhash=([0-9a-f]{64})", data)
+    match = re.search(rb"(?:usr|root)hash=([0-9a-f]{64})", data)
     return match.group(1).decode() if match else None
 
 

@@ -100,8 +100,12 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
               help="With --target-host: run the remote switch (and build) with `sudo -n` "
                    "(USER is not root).")
 @click.option("--stage-only", is_flag=True,
-              help="Install into the free /usr slot and stop: the next boot runs the new "
-                   "generation (systemd-boot boots the newest). Nothing running changes.")
+              help="Install into the free slot and stop: the next boot runs the new "
+                   "generation (systemd-boot boots the newest). Nothing running changes; on "
+                   "layout root /etc's changes are merged for it now and again at shutdown.")
+@click.option("--carry-etc", is_flag=True, hidden=True,
+              help="Layout root, run at shutdown by pydeclos-etc-carry.service: merge /etc's "
+                   "changes again into the staged generation's.")
 @click.option("--if-newer", is_flag=True,
               help="When the source has nothing newer than the running generation, or only "
                    "one this machine was rolled back from, say so and exit 0 instead of "
@@ -109,7 +113,7 @@ def _finish(outcome: Outcome, as_json: bool, announced: bool = False) -> None:
 def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, yes: bool,
                allow_downgrade: bool, allow_other_image: bool, target_host: str | None,
                build_host: str | None, ssh_options: tuple[str, ...], sudo: bool,
-               stage_only: bool, if_newer: bool) -> None:
+               stage_only: bool, carry_etc: bool, if_newer: bool) -> None:
     """Install the newest generation in SOURCE (or the image's update source) into the free
     /usr slot and move to it.
 
@@ -121,10 +125,10 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
     that machine (without --from, it switches from its own update source). With
     --build-host too, SOURCE is a system file that is built on the build host first.
     """
-    from pydeclos.switch import last_update, machine
+    from pydeclos.switch import last_update
     from pydeclos.switch.errors import NothingNewerError
     from pydeclos.switch.render import render_plan
-    from pydeclos.switch.switch import plan_switch, refuse_stage_only_on_layout_root, switch
+    from pydeclos.switch.switch import plan_switch, switch
 
     if target_host is not None:
         from pydeclos.switch.target_host import Request
@@ -137,14 +141,15 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
         raise click.UsageError("--build-host, --ssh-option and --sudo go with --target-host "
                                "(to build elsewhere and keep the output here: `pydeclos build "
                                "SYSTEM --build-host HOST`)")
+    if carry_etc:
+        _carry_etc()
+        return
     try:
         if dry_run:
             plan = plan_switch(source, method, allow_downgrade, allow_other_image)
             click.echo(json.dumps(plan.to_json(), indent=2) if as_json else render_plan(plan))
             return
         _require_root("switch", "; --dry-run shows the plan as any user")
-        if stage_only:
-            refuse_stage_only_on_layout_root(machine.layout())
         # From the update source, /var/lib/pydeclos/last-update.json says how the run ended.
         with last_update.recorded() if source is None else nullcontext() as attempt:
             plan = plan_switch(source, method, allow_downgrade, allow_other_image)
@@ -168,6 +173,19 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
         from pydeclos.switch.activate import reboot
 
         reboot()
+
+
+def _carry_etc() -> None:
+    from pydeclos.switch.switch import carry_etc
+
+    _require_root("switch --carry-etc", "")
+    outcome = carry_etc()
+    if outcome is None or outcome.etc_merge is None:
+        click.echo("/etc: nothing to carry (no staged generation waits for this boot's end)")
+        return
+    click.echo(f"/etc local changes carried into generation {outcome.plan.target.version}:")
+    for line in outcome.etc_local_lines():
+        click.echo(line)
 
 
 def _switch_target(target_host: str, build_host: str | None, ssh_options: tuple[str, ...],

@@ -18,13 +18,14 @@ cache like the rest of the package installation."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from collections.abc import Mapping
 from typing import Any
 
 from pydeclos.formats import render_ini
-from pydeclos.lower.common import ETC_UPPER, ETC_WORK
+from pydeclos.lower.common import ETC_LOCAL_LINK, ETC_STATE
 from pydeclos.lower.filetree import FileTree
 
 SANDBOX = "mkosi.sandbox"
@@ -46,8 +47,10 @@ rm -f "$BUILDROOT/etc/udev/hwdb.bin"
 ROOT_LAYOUT_POSTINST = """# Layout root: the whole root is the A/B slot, published with every update
 # and read-only on the machine. The host keys openssh-server's postinst made are
 # secrets: out of the slot (the machine makes its own at first boot, in the /etc
-# overlay). The overlay's upper and work directories go to /var.
+# overlay). This generation's overlay upper and work directories go to /var, and the
+# slot links to them (mkosi sets $IMAGE_VERSION to the generation number).
 rm -f "$BUILDROOT"/etc/ssh/ssh_host_*_key "$BUILDROOT"/etc/ssh/ssh_host_*_key.pub
+: "${IMAGE_VERSION:?mkosi sets the generation number}"
 """
 SOURCES = f"{SANDBOX}/etc/apt/sources.list.d/mkosi.sources"
 KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg"
@@ -152,7 +155,12 @@ def postinst_script(cfg: Mapping[str, Any]) -> str:
     """The postinst; on layout root it also prepares the read-only root slot and /var."""
     if cfg["image"]["layout"] != "root":
         return POSTINST_SCRIPT
-    lines = [f'mkdir -p "$BUILDROOT"{shlex.quote(path)}' for path in (ETC_UPPER, ETC_WORK)]
+    state = f'"$BUILDROOT"{shlex.quote(ETC_STATE)}/"$IMAGE_VERSION"'
+    link_dir = posixpath.dirname(ETC_LOCAL_LINK)
+    target = posixpath.relpath(ETC_STATE, link_dir)
+    lines = [f"mkdir -p {state}/upper {state}/work \"$BUILDROOT\"{shlex.quote(link_dir)}",
+             f'ln -sfn {shlex.quote(target)}/"$IMAGE_VERSION" '
+             f'"$BUILDROOT"{shlex.quote(ETC_LOCAL_LINK)}']
     return POSTINST_SCRIPT + ROOT_LAYOUT_POSTINST + "\n".join(lines) + "\n"
 
 

@@ -34,16 +34,10 @@ UPDATES = Path("/var/lib/pydeclos/updates")  # where the image's transfers read 
 # Says "this generation came by a soft-reboot switch" to the health-check revert unit
 # (modules/system/pydeclos.py); /run survives a soft-reboot but not a boot.
 SOFT_SWITCH_MARKER = Path("/run/pydeclos/soft-switch")
-# Layout root: the persistent mounts a next root takes along, and the /etc overlay's
-# directories on /var (lower/common.py): the next generation's upper directory is written
-# beside the running one, and each generation's upper directory is kept when it is left.
+# Layout root: the persistent mounts a next root takes along, and where each generation
+# keeps its /etc overlay's upper and work directories (on /var; lower/common.py).
 PERSISTENT = ("var", "home")
-UPPER = Path(common.ETC_UPPER)
-ETC_STATE = UPPER.parent
-ETC_WORK = Path(common.ETC_WORK)
-ETC_WORK_NEXT = ETC_STATE / "work.next"
-NEXT_UPPER = ETC_STATE / "upper.next"
-SNAPSHOTS = ETC_STATE / "snapshots"
+ETC_STATE = Path(common.ETC_STATE)
 BLESS_BOOT = "systemd-bless-boot.service"
 
 
@@ -177,11 +171,12 @@ def mapped_verity(slot: Slot) -> Path | None:
 
 
 def prepare_nextroot(slot: Slot, image_id: str, check_kernel: bool, kind: str = "usr",
-                     etc_upper: Callable[[Path], Path] | None = None) -> Path:
+                     etc_state: Callable[[Path], Path] | None = None) -> Path:
     """/run/nextroot, checked before it is used. Layout usr: the persistent root with the
     slot's /usr. Layout root: the slot itself, the persistent /var and /home, and /etc as
-    an overlay over the slot's /etc whose upper directory `etc_upper(slot's /etc)` makes
-    (without it, as when a rollback only reads the slot, /etc is the slot's own)."""
+    an overlay over the slot's /etc whose upper and work directories are in the state
+    directory `etc_state(next root)` makes (without it, as when a rollback only reads the
+    slot, /etc is the slot's own)."""
     teardown_nextroot()
     device = open_slot(slot)
     NEXTROOT.mkdir(parents=True, exist_ok=True)
@@ -196,28 +191,15 @@ def prepare_nextroot(slot: Slot, image_id: str, check_kernel: bool, kind: str = 
         else:
             run(["mount", "-o", "ro", str(device), str(NEXTROOT / "usr")])
         guard(NEXTROOT, image_id, slot.version, check_kernel)
-        if kind == "root" and etc_upper is not None:
-            upper, work = etc_upper(NEXTROOT / "etc"), free_work_dir()
+        if kind == "root" and etc_state is not None:
+            state = etc_state(NEXTROOT)
             run(["mount", "-t", "overlay", "overlay", "-o",
-                 f"lowerdir={NEXTROOT / 'etc'},upperdir={upper},workdir={work}",
-                 str(NEXTROOT / "etc")])
+                 f"lowerdir={NEXTROOT / 'etc'},upperdir={state / 'upper'},"
+                 f"workdir={state / 'work'}", str(NEXTROOT / "etc")])
     except BaseException:
         teardown_nextroot()
         raise
     return NEXTROOT
-
-
-def free_work_dir() -> Path:
-    """An empty work directory for the next /etc overlay: not the one the running /etc
-    uses (overlayfs refuses a work directory in use), so `work` and `work.next` alternate."""
-    options = run(["findmnt", "-n", "-o", "OPTIONS", "/etc"], check=False)
-    used = next((o.split("=", 1)[1] for o in options.strip().split(",")
-                 if o.startswith("workdir=")), "")
-    work = ETC_WORK_NEXT if Path(used).name == ETC_WORK.name else ETC_WORK
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    return work
 
 
 def guard(root: Path, image_id: str, version: int, check_kernel: bool) -> None:

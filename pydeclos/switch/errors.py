@@ -37,6 +37,3 @@ class BusyError(SwitchError):
 class SlotTooSmallError(SwitchError):
     """The generation's /usr or verity image is larger than the machine's slot partitions."""
 
-
-class LayoutNotSupportedError(SwitchError):
-    """The machine's image.layout is one `switch` and `rollback` cannot change yet (root)."""

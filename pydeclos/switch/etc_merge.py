@@ -17,10 +17,11 @@ base (the running slot's /etc) and the new base (the next slot's), per path:
   kept, but for what a new /usr must remake: the ld.so cache and the `.updated` stamp, so
   ldconfig and the other ConditionNeedsUpdate= units run for the new generation.
 
-`plan_merge` reads three directories and decides; `write_merged` writes the merged upper
-directory as a new directory beside the old one (the running overlay's upper directory is
-not changed underneath it) and copies the new generation's side of each conflict away.
-Snapshots of the upper directory per generation are what `rollback` restores.
+`plan_merge` reads three directories and decides; `write_state` writes the merged upper
+directory into the next generation's own state directory (the running overlay's upper
+directory is not changed underneath it) and copies the new generation's side of each
+conflict away. Each generation keeps its state directory when the machine leaves it:
+that is the snapshot `rollback`, or a boot of that generation, finds again.
 """
 
 from __future__ import annotations
@@ -188,24 +189,38 @@ def summary_lines(merge: EtcMerge, saved: dict[str, str]) -> list[str]:
     return lines
 
 
-def restore_snapshot(snapshots: Path, generation: int, dest: Path) -> bool:
-    """Copy `generation`'s snapshot to `dest` (the next upper directory); False if there is
-    none (the generation never ran here, or ran before snapshots were kept)."""
-    where = snapshots / str(generation)
-    if not where.is_dir():
-        return False
-    remove(dest)
-    _copy(where, dest)
-    return True
+def write_state(upper: Path, merge: EtcMerge, new_base: Path, dest: Path,
+                kept: Path) -> dict[str, str]:
+    """Write a generation's state directory `dest` (the merged `upper`, an empty `work`)
+    beside it first, then move it in place. A directory already at `dest` that was mounted
+    (the generation ran here and was left) goes into `kept`, not lost; one never mounted
+    (an earlier merge for a staged generation) is replaced. Returns write_merged's."""
+    staging = dest.with_name(f"{dest.name}.new")
+    remove(staging)  # a leftover of an interrupted switch
+    saved = write_merged(upper, merge, new_base, staging / "upper", kept)
+    (staging / "work").mkdir()
+    if was_mounted(dest):
+        kept.mkdir(parents=True, exist_ok=True)
+        os.rename(dest, kept / f"generation-{dest.name}-before")
+    else:
+        remove(dest)
+    os.rename(staging, dest)
+    return saved
 
 
-def commit(upper: Path, next_upper: Path, snapshots: Path, leaving: int) -> None:
-    """At the point of no return: the running upper directory becomes the snapshot of the
-    generation being left, the next one takes its name (the name the fstab mounts at the
-    next boot). Renames only: the running /etc overlay keeps its directory by inode until
-    the soft-reboot or kexec ends it."""
-    snapshots.mkdir(parents=True, exist_ok=True)
-    kept = snapshots / str(leaving)
-    remove(kept)
-    os.rename(upper, kept)
-    os.rename(next_upper, upper)
+def was_mounted(state: Path) -> bool:
+    """Whether a state directory has served as an overlay's: overlayfs makes `work/work`
+    in the work directory at every read-write mount, and a new one has an empty one."""
+    work = state / "work"
+    return state.exists() and (not work.is_dir() or any(work.iterdir()))
+
+
+def prune(state: Path, keep: set[int]) -> list[int]:
+    """Remove the state directories of generations not in `keep` (those no slot holds any
+    more: they can never run again). Returns the generations removed."""
+    gone = []
+    for path in sorted(state.iterdir()) if state.is_dir() else []:
+        if path.name.isdigit() and int(path.name) not in keep:
+            remove(path)
+            gone.append(int(path.name))
+    return gone

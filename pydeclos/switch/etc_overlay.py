@@ -1,11 +1,11 @@
 """Layout root: the local changes to /etc, read from its overlay's upper directory.
 
 On layout root /etc is an overlayfs whose lower layer is the running slot's /etc and whose
-upper directory (/var/lib/pydeclos/etc/upper) holds everything written since: a changed
-file whole, a deleted one as a whiteout (a character device 0:0), a directory deleted and
-made again as an opaque directory (xattr `trusted.overlay.opaque=y`). Comparing the upper
-directory with the slot's /etc gives what `ostree admin config-diff` shows: files added,
-modified and deleted. What the machine writes by itself (machine-id, host keys, the
+upper directory (/var/lib/pydeclos/etc/<generation>/upper, `state_dir`) holds everything
+written since: a changed file whole, a deleted one as a whiteout (a character device 0:0),
+a directory deleted and made again as an opaque directory (xattr `trusted.overlay.opaque=y`).
+Comparing the upper directory with the slot's /etc gives what `ostree admin config-diff`
+shows: files added, modified and deleted. What the machine writes by itself (machine-id, host keys, the
 account files, ...) is listed apart from the admin's edits, so that an admin sees their
 own changes, and a later /etc merge knows which files to remake rather than keep.
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import filecmp
 import os
+import posixpath
 import stat
 import tempfile
 from collections.abc import Iterator
@@ -25,7 +26,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from pydeclos.lower.common import ETC_UPPER
+from pydeclos.lower.common import ETC_LOCAL_LINK
+from pydeclos.switch.errors import SwitchError
 
 # Paths (relative to /etc, fnmatch patterns) that the machine writes by itself at run time.
 # Each one: who writes it, and why it is not an admin's edit.
@@ -186,8 +188,27 @@ def slot_etc(run_dir: Path = Path("/run/pydeclos")) -> Iterator[Path]:
         where.rmdir()
 
 
-def local_changes(upper: Path = Path(ETC_UPPER)) -> LocalChanges | None:
-    """The running machine's /etc changes, or None where /etc is not such an overlay."""
+def state_dir(root: Path) -> Path:
+    """Where the generation whose root is mounted at `root` keeps its /etc overlay's upper
+    and work directories: the target of its slot's link (lower/common.py, ETC_LOCAL_LINK),
+    read as on that root; the directory is on the /var every generation shares."""
+    link = root / ETC_LOCAL_LINK.lstrip("/")
+    try:
+        target = os.readlink(link)
+    except OSError:
+        raise SwitchError(
+            f"{link} is missing: that root slot was built by a pydeclos without one /etc "
+            "state directory per generation; rebuild it with this version") from None
+    return Path(posixpath.normpath(posixpath.join(posixpath.dirname(ETC_LOCAL_LINK), target)))
+
+
+def local_changes(upper: Path | None = None) -> LocalChanges | None:
+    """The running machine's /etc changes (in the running generation's upper directory),
+    or None where /etc is not such an overlay."""
+    if upper is None:
+        if not (Path("/") / ETC_LOCAL_LINK.lstrip("/")).is_symlink():
+            return None
+        upper = state_dir(Path("/")) / "upper"
     if not upper.is_dir():
         return None
     with slot_etc() as lower:

@@ -7,7 +7,8 @@ sysupdate checks a URL source's itself); install with systemd-sysupdate into the
 find the slot the new version landed in and check its root hash against the build's; keep
 hand-edited /etc files and remove dropped links; activate. A stage-only switch (automatic
 updates' "reboot" and "window" policies) stops after the slot check, keeping copies of
-hand-edited /etc files but every link the running generation uses.
+hand-edited /etc files but every link the running generation uses (on layout root it also
+writes the new generation's /etc state directory, which its next boot mounts).
 Without SOURCE, the run's result is recorded for `pydeclos status` (last_update.py): here
 when it installs or stages, before activating; the command records refusals and failures.
 """
@@ -25,7 +26,6 @@ from typing import Any
 from pydeclos.switch import activate, etc_merge, etc_overlay, last_update, machine, remote
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import (
-    LayoutNotSupportedError,
     NothingNewerError,
     NotOnPydeclosError,
     RefusedError,
@@ -128,16 +128,6 @@ def remember_installed(version: int) -> None:
         marker.write_text(f"{version}\n")
 
 
-def refuse_stage_only_on_layout_root(kind: str) -> None:
-    """A staged generation boots with /etc's local changes as they are at that boot, which
-    the merge at switch time cannot know yet: not supported on layout root (issue 14)."""
-    if kind == "root":
-        raise LayoutNotSupportedError(
-            "--stage-only is not supported on layout root yet: the /etc merge runs when the "
-            "switch activates the new root; nothing was changed, run `pydeclos switch` "
-            "without --stage-only")
-
-
 def _disk(kind: str = "usr") -> str:
     """The disk holding the A/B slots of layout `kind`, from the slot mounted now."""
     source = machine.slot_source(kind)
@@ -177,8 +167,6 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
     boots the newest entry, so the next boot runs it (the automatic updates' "reboot" and
     "window" policies)."""
     kind = machine.layout()
-    if stage_only:
-        refuse_stage_only_on_layout_root(kind)
     with activate.exclusive(), opened(source) as output:
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk(kind)
@@ -192,10 +180,15 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                                             if (path := output.artifact(role))}, running)
             verify(output)
         if stage_only and staged(disk, target):
+            outcome = Outcome(plan, installed=True, activated="already staged")
+            if kind == "root":  # /etc changes made since the staging, merged again
+                staged_slot = machine.slots(disk, target.image_id)[target.version]
+                _write_etc_state(staged_slot, target.image_id,
+                                 _next_etc(outcome, rollback=False, carry=True))
             if source is None:
                 last_update.write("staged", "already staged; the next boot runs it",
                                   target.version)
-            return Outcome(plan, installed=True, activated="already staged")
+            return outcome
         remember_installed(plan.current.version)
         verb = "downloading" if output.remote is not None else "installing"
         shown = reporter(f"{verb} generation {target.version}", transfer_sizes(output)) \
@@ -211,7 +204,8 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
         manifest = output.artifact("package_manifest")
         activate.record(output.directory, target.version,
                         [output.manifest_name, "SHA256SUMS"] + ([manifest.name] if manifest else []))
-        slot = machine.slots(disk, target.image_id).get(target.version)
+        on_disk = machine.slots(disk, target.image_id)
+        slot = on_disk.get(target.version)
         if slot is None:
             raise SwitchError(f"systemd-sysupdate reported success, but no slot is labelled "
                               f"{target.image_id}_{target.version}; the running system is "
@@ -220,10 +214,15 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
         outcome = Outcome(plan, installed=True, transferred=shown.result if shown else None)
+        if kind == "root":  # generations no slot holds any more cannot run again
+            etc_merge.prune(activate.ETC_STATE, set(on_disk) | {plan.current.version})
         if stage_only:
             # Copies of hand-edited /etc files now; dropped links stay until it runs.
             outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}",
                                   remove_dropped=False)
+            if kind == "root":  # the state directory the next boot's initrd mounts
+                _write_etc_state(slot, target.image_id, _next_etc(outcome, rollback=False))
+                machine.run(["systemctl", "start", CARRY_UNIT], check=False)
             outcome.activated = "staged"
             if source is None:
                 last_update.write("staged", "installed in the free slot; the next boot runs it",
@@ -244,27 +243,70 @@ def transfer_sizes(output: BuildOutput) -> list[int]:
     return found if all(found) else []
 
 
-def _next_etc(outcome: Outcome, rollback: bool) -> Callable[[Path], Path]:
-    """Layout root: writes the next generation's /etc upper directory, given its slot's
-    /etc. A rollback restores the snapshot its target left; otherwise (and when there is
-    none) the local changes are merged 3-way (pydeclos/switch/etc_merge.py)."""
+def _next_etc(outcome: Outcome, rollback: bool, carry: bool = False
+              ) -> Callable[[Path], Path]:
+    """Layout root: makes the next generation's /etc state directory, given its root
+    (etc_overlay.state_dir). A rollback finds the one its target left; otherwise (and when
+    there is none) the local changes are merged 3-way into a new one (etc_merge.py).
+    `carry` merges again only into a directory no overlay has used yet (a staged one)."""
     current, target = outcome.plan.current.version, outcome.plan.target.version
-    upper, dest = activate.UPPER, activate.NEXT_UPPER
 
-    def make(new_base: Path) -> Path:
-        if rollback and etc_merge.restore_snapshot(activate.SNAPSHOTS, target, dest):
-            outcome.etc_restored = str(activate.SNAPSHOTS / str(target))
+    def make(root: Path) -> Path:
+        dest = etc_overlay.state_dir(root)
+        if carry and etc_merge.was_mounted(dest):
             return dest
-        etc_merge.remove(dest)
+        if rollback and (dest / "upper").is_dir():
+            (dest / "work").mkdir(exist_ok=True)
+            outcome.etc_restored = str(dest)
+            return dest
+        upper = etc_overlay.state_dir(Path("/")) / "upper"
         with etc_overlay.slot_etc() as old_base:
-            merge = etc_merge.plan_merge(upper, old_base, new_base)
+            merge = etc_merge.plan_merge(upper, old_base, root / "etc")
         stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-gen{current}-to-gen{target}"
-        outcome.etc_conflicts_kept = etc_merge.write_merged(upper, merge, new_base, dest,
-                                                            KEPT / stamp)
+        outcome.etc_conflicts_kept = etc_merge.write_state(upper, merge, root / "etc", dest,
+                                                           KEPT / stamp)
         outcome.etc_merge = merge
         return dest
 
     return make
+
+
+def _write_etc_state(slot: machine.Slot, image_id: str, make: Callable[[Path], Path]) -> None:
+    """Layout root, activated by a boot: the state directory its initrd will mount, made
+    from the slot's /etc (the slot is mounted for that only)."""
+    try:
+        activate.prepare_nextroot(slot, image_id, check_kernel=False, kind="root",
+                                  etc_state=make)
+    finally:
+        activate.teardown_nextroot()
+
+
+# Started by a stage-only switch on layout root; its stop runs carry_etc (modules/system/pydeclos.py).
+CARRY_UNIT = "pydeclos-etc-carry.service"
+
+
+def carry_etc() -> Outcome | None:
+    """Layout root, as the machine stops: merge /etc's local changes again into the state
+    directory of the generation that boots next, so that edits made after a stage-only
+    switch go along. None when no other generation boots next, or its state directory has
+    been used (it ran here, or a switch is activating it by soft-reboot)."""
+    if machine.layout() != "root":
+        return None
+    current = machine.running()
+    entries = machine.boot_entries(current.image_id)
+    slot = machine.slots(_disk("root"), current.image_id).get(entries[0].version) \
+        if entries and entries[0].version != current.version else None
+    if slot is None:
+        return None
+    with activate.exclusive():
+        root = activate.prepare_nextroot(slot, current.image_id, check_kernel=False, kind="root")
+        try:
+            target = machine.describe_root(root, f"slot {slot.data.label}")
+        finally:
+            activate.teardown_nextroot()
+        outcome = Outcome(make_plan(current, target, requested="reboot", kexec_available=False))
+        _write_etc_state(slot, current.image_id, _next_etc(outcome, rollback=False, carry=True))
+    return outcome
 
 
 def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible: bool,
@@ -273,25 +315,20 @@ def _activate(outcome: Outcome, slot: machine.Slot, uki: Path | None, revertible
     soft-reboot or kexec starts, which may stop this process before it returns.
 
     On layout root the next root is the slot itself with /var, /home and an /etc overlay
-    over the slot's /etc; its upper directory is made now and takes the running one's name
-    just before activation (the running one becomes that generation's snapshot)."""
+    over the slot's /etc, whose state directory (the generation's own) is written now; the
+    running generation's stays as it is, for a rollback or a boot of that generation."""
     plan = outcome.plan
     target = plan.target
     kind = machine.layout()
     next_etc = _next_etc(outcome, rollback) if kind == "root" else None
     if plan.method == "soft-reboot":
         activate.prepare_nextroot(slot, target.image_id, check_kernel=True, kind=kind,
-                                  etc_upper=next_etc)
+                                  etc_state=next_etc)
     else:  # a mounted /run/nextroot would turn `systemctl reboot` into a soft-reboot
         activate.teardown_nextroot()
-        if next_etc is not None:  # the next boot's initrd mounts the upper directory
-            activate.prepare_nextroot(slot, target.image_id, check_kernel=False, kind=kind,
-                                      etc_upper=next_etc)
-            activate.teardown_nextroot()
+        if next_etc is not None:  # the next boot's initrd mounts the state directory
+            _write_etc_state(slot, target.image_id, next_etc)
     outcome.etc = prepare(plan.current.etc, target.etc, f"gen{plan.current.version}")
-    if next_etc is not None:
-        etc_merge.commit(activate.UPPER, activate.NEXT_UPPER, activate.SNAPSHOTS,
-                         plan.current.version)
     if announce is not None and plan.method in ("soft-reboot", "kexec"):
         announce(target.version, plan.method)
     if plan.method == "soft-reboot":

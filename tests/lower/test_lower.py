@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -180,24 +181,35 @@ def test_root_layout_puts_the_whole_root_in_the_slots() -> None:
     assert "PARTLABEL=box-home\t/home\text4\tdefaults\t" in fstab
 
 
-def test_root_layout_mounts_etc_as_an_overlay_over_the_slot_from_the_initrd() -> None:
+def test_root_layout_mounts_etc_as_an_overlay_over_the_slot_from_the_initrd(
+        tmp_path: Path) -> None:
     """The initrd mounts /var, then /etc: the slot's /etc below, the machine's changes on
-    /var above; it reads the fstab as /sysroot/etc/fstab, so the /etc links are relative."""
+    /var above; it reads the fstab as /sysroot/etc/fstab, so the /etc links are relative.
+    The overlay's directories are the booted generation's own, through the slot's link."""
     tree = lower(config({"image": {"layout": "root", "id": "box"}, "file_systems": {
         "/srv/scratch": {"device": "tmpfs", "fs_type": "tmpfs"}}}))
     fstab = text(tree, f"{EXTRA}/usr/share/pydeclos/etc/fstab").splitlines()
     etc = next(line.split("\t") for line in fstab if "\t/etc\t" in line)
     options = etc[3].split(",")
     assert etc[:3] == ["overlay", "/etc", "overlay"] and "x-initrd.mount" in options
-    assert {"lowerdir=/sysroot/etc", "upperdir=/sysroot/var/lib/pydeclos/etc/upper",
-            "workdir=/sysroot/var/lib/pydeclos/etc/work",
-            "x-systemd.requires-mounts-for=/sysroot/var"} <= set(options)
+    assert {"lowerdir=/sysroot/etc", "x-systemd.requires-mounts-for=/sysroot/var"} <= \
+        set(options)
+    dirs = dict(o.split("=", 1) for o in options if o.startswith(("upperdir=", "workdir=")))
     assert [line.split("\t")[1] for line in fstab[1:4]] == ["/var", "/etc", "/home"]
     links = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/00-pydeclos-etc.conf")
     assert "L+ /etc/fstab - - - - ../usr/share/pydeclos/etc/fstab\n" in links
     postinst = text(tree, "mkosi.postinst")
     assert 'rm -f "$BUILDROOT"/etc/ssh/ssh_host_*_key' in postinst  # no secret in the slot
-    assert 'mkdir -p "$BUILDROOT"/var/lib/pydeclos/etc/upper' in postinst
+    # Its root-layout part, run as mkosi runs it for generation 3 (the part before needs
+    # the image's tools): the overlay's directories resolve, from /sysroot, to generation
+    # 3's own on /var.
+    part = postinst[postinst.index('rm -f "$BUILDROOT"/etc/ssh'):]
+    subprocess.run(["sh", "-eu", "-c", part], check=True,
+                   env={"BUILDROOT": str(tmp_path), "IMAGE_VERSION": "3", "PATH": "/usr/bin:/bin"})
+    for key in ("upperdir", "workdir"):
+        found = (tmp_path / dirs[key].removeprefix("/sysroot/")).resolve()
+        assert found == tmp_path / "var/lib/pydeclos/etc/3" / key.removesuffix("dir")
+        assert found.is_dir()
     # The read-only root gets its mount points at build time, with no mode to impose.
     settings = text(tree, f"{EXTRA}/usr/lib/tmpfiles.d/pydeclos-settings.conf")
     assert "d /srv/scratch - - - -\n" in settings

@@ -15,13 +15,15 @@ from pathlib import Path
 
 import pytest
 
+from pydeclos.switch.errors import SwitchError
 from pydeclos.switch.etc_merge import (
-    commit,
     plan_merge,
-    restore_snapshot,
+    prune,
     summary_lines,
     write_merged,
+    write_state,
 )
+from pydeclos.switch.etc_overlay import state_dir
 
 
 def write(path: Path, text: str, mode: int = 0o644) -> None:
@@ -135,24 +137,51 @@ def test_a_directory_the_admin_added_is_weighed_as_a_whole(tmp_path: Path) -> No
     assert merge.converged == ["sudoers.d"] and merge.kept == ["mine.d"]
 
 
-def test_leaving_a_generation_keeps_its_upper_directory_and_rollback_copies_it_back(
+def test_each_slot_finds_its_generations_state_directory_through_its_link(
         tmp_path: Path) -> None:
-    upper, snapshots = tmp_path / "upper", tmp_path / "snapshots"
-    write(upper / "motd", "first\n")
-    write(tmp_path / "next/motd", "merged\n")
-    commit(upper, tmp_path / "next", snapshots, 1)
-    assert (snapshots / "1/motd").read_text() == "first\n"
-    assert (upper / "motd").read_text() == "merged\n" and not (tmp_path / "next").exists()
-    # Leaving generation 1 again replaces its older snapshot.
-    (upper / "more.conf").write_text("x\n")
-    write(tmp_path / "next/motd", "again\n")
-    commit(upper, tmp_path / "next", snapshots, 1)
-    assert sorted(p.name for p in (snapshots / "1").iterdir()) == ["more.conf", "motd"]
-    assert sorted(p.name for p in snapshots.iterdir()) == ["1"]
-    restored = tmp_path / "restored"
-    assert restore_snapshot(snapshots, 1, restored)
-    assert (restored / "motd").read_text() == "merged\n" and (snapshots / "1").is_dir()
-    assert not restore_snapshot(snapshots, 2, restored)
+    root = tmp_path / "root"
+    (root / "usr/share/pydeclos").mkdir(parents=True)
+    with pytest.raises(SwitchError, match="etc-local is missing: that root slot was built"):
+        state_dir(root)
+    # As the build makes it: relative, so that the initrd finds it under /sysroot.
+    (root / "usr/share/pydeclos/etc-local").symlink_to("../../../var/lib/pydeclos/etc/7")
+    assert state_dir(root) == Path("/var/lib/pydeclos/etc/7")
+
+
+def test_a_new_state_directory_holds_the_merge_and_keeps_a_replaced_one(
+        tmp_path: Path) -> None:
+    old, new = bases(tmp_path)
+    upper = tmp_path / "state/1/upper"
+    write(upper / "motd", "local\n")        # generation 2 leaves motd alone: kept
+    write(upper / "nsswitch.conf", "hosts: files resolve dns\n")  # generation 2's: dropped
+    merge = plan_merge(upper, old, new)
+    dest, kept = tmp_path / "state/2", tmp_path / "kept"
+
+    write_state(upper, merge, new, dest, kept)
+
+    assert sorted(p.name for p in dest.iterdir()) == ["upper", "work"]
+    assert sorted(p.name for p in (dest / "upper").iterdir()) == ["motd"]
+    assert (upper / "nsswitch.conf").exists()  # the running generation's stays untouched
+    # Merged again before generation 2 ever ran (a stage-only switch, then its carry at
+    # shutdown): the unused directory is simply replaced.
+    write(upper / "issue.d/late", "edited after staging\n")
+    write_state(upper, merge, new, dest, kept)
+    assert not kept.exists()
+    # Generation 2 ran here (overlayfs made work/work; the machine was rolled back from
+    # it): its directory is kept aside, not lost, and no half-written one is left behind.
+    write(dest / "upper/edited-on-2", "x\n")
+    (dest / "work/work").mkdir()
+    write_state(upper, merge, new, dest, kept)
+    assert (kept / "generation-2-before/upper/edited-on-2").read_text() == "x\n"
+    assert not (dest / "upper/edited-on-2").exists()
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == ["1", "2"]
+
+
+def test_state_directories_of_generations_no_slot_holds_are_pruned(tmp_path: Path) -> None:
+    for name in ("1", "2", "3", "upper"):
+        (tmp_path / name / "upper").mkdir(parents=True)
+    assert prune(tmp_path, {2, 3}) == [1]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["2", "3", "upper"]
 
 
 @pytest.mark.needs_root

@@ -39,22 +39,3 @@ def test_the_layout_is_the_running_generations(tmp_path: Path) -> None:
     manifest.write_text('{"version": 1}')  # written before generation.json named the layout
     assert machine.layout(tmp_path) == "usr"
     assert machine.SLOT_MOUNT_POINTS == {"usr": "/usr", "root": "/"}
-
-
-def test_stage_only_is_refused_on_layout_root_in_one_line(tmp_path: Path, monkeypatch) -> None:
-    """The /etc merge of layout root runs at activation, so staging is refused before
-    SOURCE (here not a build output) is read."""
-    from click.testing import CliRunner
-
-    from pydeclos.cli import main
-    from pydeclos.switch import activate
-
-    manifest = tmp_path / "generation.json"
-    manifest.write_text('{"layout": "root", "image_id": "img", "version": 1}')
-    monkeypatch.setattr(machine, "SYSTEM_MANIFEST", str(manifest))
-    monkeypatch.setattr(activate, "LOCK", tmp_path / "switch.lock")
-    result = CliRunner().invoke(main, ["switch", "--from", str(tmp_path), "--stage-only", "--yes"])
-    assert result.exit_code != 0
-    lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "Traceback" not in result.output, result.output
-    assert "--stage-only is not supported on layout root yet" in lines[0], lines

@@ -1,10 +1,11 @@
 """examples/minimal on layout `root`: the whole root is the verity-protected slot, and /etc
 is an overlay whose changes live on the persistent /var (docs/lowering.md, "Layout root");
-then switched to a second generation and rolled back (docs/switching.md, "Layout root").
+then switched to a second generation, rolled back, and staged and rebooted into the second
+again (docs/switching.md, "switch and rollback on layout root").
 
 Generation 1 is examples/minimal on layout root with a root ssh key (made by this test) and
 two declared /etc files; generation 2 changes one of them and drops the other, and declares
-a third. One VM, one boot:
+a third. One VM, two boots:
 
 - the first run of the guest script probes generation 1 (each test asserts one thing a user
   of the machine would notice), makes the admin's edits to /etc (an unmanaged file edited,
@@ -14,11 +15,12 @@ a third. One VM, one boot:
   --from OUT/2 --yes` (a forwarded port; the generation is copied to the target's /var/tmp
   and switched there), which soft-reboots the machine into generation 2;
 - the second run probes generation 2 (same boot, the new slot at /, the /etc outcomes) and
-  reboots the machine for real;
-- the third run (generation 2 booted through systemd-boot and the initrd, which mounts the
-  merged /etc) probes the same again and runs `pydeclos rollback --yes`, which
-  soft-reboots it into generation 1;
-- the fourth run probes generation 1 and the /etc state it left.
+  runs `pydeclos rollback --yes`, which soft-reboots it into generation 1;
+- the third run probes generation 1 and the /etc state it left, edits /etc once more and
+  waits; the host stages generation 2 over ssh (`--stage-only`), the guest edits /etc again
+  (after the staging: carried over at shutdown), and the host reboots it for real;
+- the fourth run (generation 2 booted through systemd-boot and the initrd, which mounts
+  generation 2's own /etc state) probes the same /etc outcomes and both late edits.
 
 Cost: two builds (generation 2 is a config-only rebuild of the same package set) and one
 VM with two boots and two soft-reboots under software emulation (it replaces the
@@ -46,6 +48,7 @@ pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 ROOT_TYPE = "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"  # root-x86-64 (discoverable partitions)
 
 READY = "/var/lib/rltest/ready"
+READY_TO_STAGE = "/var/lib/rltest/ready-to-stage"
 
 # "key<TAB>value" lines; `set -u` only, so one failing probe does not hide the others. The
 # guest script runs again after each soft-reboot; its stage is kept in /var.
@@ -73,7 +76,7 @@ etc_probes() {
   p host_key "$(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub | cut -d' ' -f2)"
   p kept "$(cd /var/lib/pydeclos/etc-kept 2>/dev/null && find . -type f | sort | tr '\n' ' ')"
   p kept_text "$(cat /var/lib/pydeclos/etc-kept/*/rltest/changed.conf 2>&1 | head -n1)"
-  p snapshots "$(ls /var/lib/pydeclos/etc/snapshots 2>/dev/null | tr '\n' ' ')"
+  p states "$(ls /var/lib/pydeclos/etc 2>/dev/null | tr '\n' ' ')"
   p state "$(systemctl is-system-running)"
   p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
 }
@@ -92,22 +95,21 @@ if [ ! -e $S/first ]; then
   p root_write "$(touch /pydeclos-probe 2>/dev/null && echo written || echo refused)"
   p var "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE /var)")"
   echo "written at run time" > /etc/pydeclos-probe
-  p upper "$(cat /var/lib/pydeclos/etc/upper/pydeclos-probe)"
-  p upper_on "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE -T /var/lib/pydeclos/etc/upper)")"
-  p upper_machine_id "$(cat /var/lib/pydeclos/etc/upper/machine-id)"
-  p host_keys "$(ls /var/lib/pydeclos/etc/upper/ssh | grep -c '_key$')"
+  p upper "$(cat /var/lib/pydeclos/etc/1/upper/pydeclos-probe)"
+  p upper_on "$(lsblk -no PARTLABEL "$(findmnt -n -o SOURCE -T /var/lib/pydeclos/etc/1/upper)")"
+  p upper_machine_id "$(cat /var/lib/pydeclos/etc/1/upper/machine-id)"
+  p host_keys "$(ls /var/lib/pydeclos/etc/1/upper/ssh | grep -c '_key$')"
   # The admin edits an unmanaged /etc file and removes another (both from base-files), and
   # overwrites a declared one.
   p issue_there "$(test -f /etc/issue && test -f /etc/issue.net && echo yes)"
   echo "Welcome to the root layout" >> /etc/issue
   rm /etc/issue.net
   rm /etc/rltest/changed.conf && echo "the admin's version" > /etc/rltest/changed.conf
-  p upper_files "$(cd /var/lib/pydeclos/etc/upper && find . -mindepth 1 -printf '%P:%y ')"
+  p upper_files "$(cd /var/lib/pydeclos/etc/1/upper && find . -mindepth 1 -printf '%P:%y ')"
   p esp "$(ls /boot/EFI/Linux /efi/EFI/Linux 2>/dev/null | grep '\.efi$' | tr '\n' ' ')"
   p status "$(pydeclos status --json 2>&1 | tr -d '\n')"
   p status_text "$(pydeclos status 2>&1 | tr '\n' '|')"
   p generations "$(pydeclos generations --json 2>&1 | tr -d '\n')"
-  p stage_only "$( (pydeclos switch --from /tmp --stage-only --yes 2>&1; echo "exit $?") | tr '\n' '|')"
   etc_probes | sed 's/^/g1_/'
   } > $S/first.out
   touch READY_FILE
@@ -118,30 +120,41 @@ if [ ! -e $S/second ]; then
   touch $S/second
   etc_probes | sed 's/^/g2_/' > $S/second.out
   p leftovers "$(ls -d /var/tmp/pydeclos-target.* 2>/dev/null | wc -l)" >> $S/second.out
-  systemctl reboot --no-block  # a real boot of generation 2, through systemd-boot
-  sleep 600
-  cat $S/first.out $S/second.out
+  pydeclos rollback --yes > $S/rollback.log 2>&1
+  status=$?
+  if [ $status -ne 0 ]; then
+    cat $S/first.out $S/second.out; cat $S/rollback.log >&2; exit 1
+  fi
+  sleep 600  # the rollback's soft-reboot ends this run
+  cat $S/first.out $S/second.out $S/rollback.log >&2
   exit 1
 fi
 if [ ! -e $S/third ]; then
   touch $S/third
-  etc_probes | sed 's/^/rb_/' > $S/third.out
-  p rb_cmdline_roothash "$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^roothash=//p')" >> $S/third.out
-  p rb_blessed "$(systemctl show -P ActiveState systemd-bless-boot)" >> $S/third.out
-  pydeclos rollback --yes > $S/rollback.log 2>&1
-  status=$?
-  if [ $status -ne 0 ]; then
-    cat $S/first.out $S/second.out $S/third.out; cat $S/rollback.log >&2; exit 1
-  fi
-  sleep 600  # the rollback's soft-reboot ends this run
-  cat $S/first.out $S/second.out $S/third.out $S/rollback.log >&2
+  {
+  etc_probes | sed 's/^/back_/'
+  p rollback_log "$(b64 < $S/rollback.log)"
+  } > $S/third.out
+  # Back on generation 1, the admin edits /etc again; the host stages generation 2.
+  echo "edited on generation 1 after the rollback" > /etc/pydeclos-probe
+  touch READY_TO_STAGE_FILE
+  while [ ! -e $S/staged ]; do sleep 2; done
+  echo "added after the staging" > /etc/pydeclos-late
+  p carry "$(systemctl is-active pydeclos-etc-carry.service)" >> $S/third.out
+  p staged_next "$(pydeclos generations --json | js '["generations"][-1]["boots_next"]')" >> $S/third.out
+  systemctl reboot --no-block  # a real boot of the staged generation 2, through systemd-boot
+  sleep 600
+  cat $S/first.out $S/second.out $S/third.out
   exit 1
 fi
 cat $S/first.out $S/second.out $S/third.out
-p rollback_log "$(b64 < $S/rollback.log)"
-etc_probes | sed 's/^/back_/'
+etc_probes | sed 's/^/rb_/'
+p rb_late "$(cat /etc/pydeclos-late 2>&1)"
+p rb_cmdline_roothash "$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^roothash=//p')"
+p rb_blessed "$(systemctl show -P ActiveState systemd-bless-boot)"
+p rb_carry_log "$(journalctl -b -1 -u pydeclos-etc-carry.service --no-pager -o cat 2>&1 | b64)"
 echo "probes done" >&2
-""".replace("READY_FILE", READY)
+""".replace("READY_FILE", READY).replace("READY_TO_STAGE_FILE", READY_TO_STAGE)
 
 
 def ssh_options(key: Path) -> list[str]:
@@ -180,12 +193,17 @@ def root_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
             "key": key}
 
 
-def wait_ready(port: int, key: Path, vm: threading.Thread, timeout: float) -> None:
+def on_guest(port: int, key: Path, command: str) -> list[str]:
+    return ["ssh", *[w for o in ssh_options(key) for w in ("-o", o)], "-p", str(port),
+            "root@127.0.0.1", command]
+
+
+def wait_ready(port: int, key: Path, vm: threading.Thread, timeout: float,
+               marker: str = READY) -> None:
     import time
 
     deadline = time.monotonic() + timeout
-    argv = ["ssh", *[w for o in ssh_options(key) for w in ("-o", o)], "-p", str(port),
-            "root@127.0.0.1", f"test -e {READY}"]
+    argv = on_guest(port, key, f"test -e {marker}")
     while time.monotonic() < deadline and vm.is_alive():
         if subprocess.run(argv, capture_output=True, stdin=subprocess.DEVNULL,
                           timeout=120).returncode == 0:
@@ -213,21 +231,30 @@ def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     vm = threading.Thread(target=boot, daemon=True)
     vm.start()
     wait_ready(port, key, vm, timeout=1200)
-    switch = None
-    if vm.is_alive():
-        switch = subprocess.run(
+    def switch(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-m", "pydeclos", "switch", "--target-host",
              f"root@127.0.0.1:{port}", "--from", str(root_builds["v2"].directory), "--yes",
-             *[w for o in ssh_options(key) for w in ("-o", o)]],
+             *extra, *[w for o in ssh_options(key) for w in ("-o", o)]],
             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=1200)
+
+    switched = staged = None
+    if vm.is_alive():
+        switched = switch()
+        wait_ready(port, key, vm, timeout=1200, marker=READY_TO_STAGE)
+    if vm.is_alive():
+        staged = switch("--stage-only")
+        subprocess.run(on_guest(port, key, "touch /var/lib/rltest/staged"),
+                       capture_output=True, stdin=subprocess.DEVNULL, timeout=120)
     vm.join(timeout=2400)
     if "error" in result:
         raise result["error"]
     report = result["run"].report
-    assert switch is not None, report.stdout + report.stderr
-    assert report.status == 0, switch.stdout + switch.stderr + report.stdout + report.stderr
+    assert switched is not None and staged is not None, report.stdout + report.stderr
+    host = switched.stdout + switched.stderr + staged.stdout + staged.stderr
+    assert report.status == 0, host + report.stdout + report.stderr
     assert report.stderr.strip() == "probes done", report.stderr
-    return {"switch": switch, "probes": probe_lines(report.stdout)}
+    return {"switch": switched, "stage": staged, "probes": probe_lines(report.stdout)}
 
 
 @pytest.fixture(scope="module")
@@ -318,13 +345,6 @@ def test_generations_lists_the_root_slot_running(root_builds, probes) -> None:
     assert row["boots_next"] == (row["esp_entry"] is not None)
 
 
-def test_stage_only_is_refused_in_one_line(probes) -> None:
-    *lines, code, _ = one(probes, "stage_only").split("|")
-    assert code != "exit 0" and code.startswith("exit "), one(probes, "stage_only")
-    assert len(lines) == 1 and "Traceback" not in lines[0], lines
-    assert "--stage-only is not supported on layout root yet" in lines[0]
-
-
 def test_the_switch_over_ssh_prints_the_plan_here_and_succeeds(run) -> None:
     switch = run["switch"]
     assert switch.returncode == 0, switch.stdout + switch.stderr
@@ -359,10 +379,38 @@ def test_etc_after_the_switch_keeps_the_admins_changes_and_follows_the_generatio
     assert one(probes, "g2_host_key") == one(probes, "g1_host_key")
     # The admin's version of the declared file is kept where the switch said.
     assert one(probes, "g2_kept_text") == "the admin's version"
-    assert one(probes, "g2_snapshots").split() == ["1"]
+    # Each generation has its own /etc state directory; generation 1's stays as it was.
+    assert one(probes, "g2_states").split() == ["1", "2"]
 
 
-def test_a_full_reboot_runs_generation_2_with_the_same_etc(probes) -> None:
+def test_rollback_returns_to_generation_1_with_the_etc_it_left(probes) -> None:
+    assert one(probes, "back_version") == "1"
+    assert one(probes, "back_boot_id") == one(probes, "g1_boot_id")
+    assert one(probes, "back_soft_reboots") == "2"
+    assert one(probes, "back_root_slot") == "pydeclos_1"
+    assert one(probes, "back_issue") == "Welcome to the root layout"
+    assert one(probes, "back_issue_net") == "gone"
+    assert one(probes, "back_probe_file") == "written at run time"
+    assert one(probes, "back_changed") == "version 1"
+    assert one(probes, "back_dropped") == "only in 1"
+    assert "No such file" in one(probes, "back_added")
+    assert one(probes, "back_machine_id") == one(probes, "g1_machine_id")
+    assert one(probes, "back_states").split() == ["1", "2"]
+    log = base64.b64decode(one(probes, "rollback_log")).decode()
+    assert "Traceback" not in log and "error" not in log.lower(), log
+    assert one(probes, "back_state") == "running", one(probes, "back_failed")
+
+
+def test_a_stage_only_switch_stages_generation_2_and_arms_the_etc_carry(run) -> None:
+    stage = run["stage"]
+    assert stage.returncode == 0, stage.stdout + stage.stderr
+    assert "generation 2 is staged; the next boot runs it" in stage.stdout, stage.stdout
+    assert "Traceback" not in stage.stderr
+    assert one(run["probes"], "staged_next") == "True"
+    assert one(run["probes"], "carry") == "active"
+
+
+def test_the_staged_generation_boots_with_etc_merged_and_later_edits_carried(probes) -> None:
     assert one(probes, "rb_version") == "2"
     assert one(probes, "rb_boot_id") != one(probes, "g1_boot_id")
     assert one(probes, "rb_soft_reboots") == "0"
@@ -370,24 +418,13 @@ def test_a_full_reboot_runs_generation_2_with_the_same_etc(probes) -> None:
     assert one(probes, "rb_root") == "/dev/mapper/root erofs"  # the initrd's verity device
     assert len(one(probes, "rb_cmdline_roothash")) == 64
     assert one(probes, "rb_etc") == "overlay"
-    for name in ("issue", "issue_net", "probe_file", "changed", "dropped", "added",
-                 "machine_id", "host_key"):
+    # The same outcomes as the soft-reboot switch, from generation 1's /etc as left.
+    for name in ("issue", "issue_net", "changed", "dropped", "added", "machine_id",
+                 "host_key"):
         assert one(probes, f"rb_{name}") == one(probes, f"g2_{name}"), name
+    # The edit made before the staging, and the file added after it (carried at shutdown).
+    assert one(probes, "rb_probe_file") == "edited on generation 1 after the rollback"
+    assert one(probes, "rb_late") == "added after the staging", \
+        base64.b64decode(one(probes, "rb_carry_log")).decode(errors="replace")
+    assert one(probes, "rb_states").split() == ["1", "2"]
     assert one(probes, "rb_state") == "running", one(probes, "rb_failed")
-
-
-def test_rollback_returns_to_generation_1_with_the_etc_it_left(probes) -> None:
-    assert one(probes, "back_version") == "1"
-    assert one(probes, "back_boot_id") == one(probes, "rb_boot_id")
-    assert one(probes, "back_soft_reboots") == "1"
-    assert one(probes, "back_root_slot") == "pydeclos_1"
-    assert one(probes, "back_issue") == "Welcome to the root layout"
-    assert one(probes, "back_issue_net") == "gone"
-    assert one(probes, "back_changed") == "version 1"
-    assert one(probes, "back_dropped") == "only in 1"
-    assert "No such file" in one(probes, "back_added")
-    assert one(probes, "back_machine_id") == one(probes, "g1_machine_id")
-    assert one(probes, "back_snapshots").split() == ["1", "2"]
-    log = base64.b64decode(one(probes, "rollback_log")).decode()
-    assert "Traceback" not in log and "error" not in log.lower(), log
-    assert one(probes, "back_state") == "running", one(probes, "back_failed")
