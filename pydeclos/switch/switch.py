@@ -273,10 +273,10 @@ def _next_etc(outcome: Outcome, rollback: bool, carry: bool = False
 
 def _write_etc_state(slot: machine.Slot, image_id: str, make: Callable[[Path], Path]) -> None:
     """Layout root, activated by a boot: the state directory its initrd will mount, made
-    from the slot's /etc (the slot is mounted for that only)."""
+    from the slot's /etc (the slot is mounted for that only, without the overlay, which
+    would mark the directory used: etc_merge.was_mounted)."""
     try:
-        activate.prepare_nextroot(slot, image_id, check_kernel=False, kind="root",
-                                  etc_state=make)
+        make(activate.prepare_nextroot(slot, image_id, check_kernel=False, kind="root"))
     finally:
         activate.teardown_nextroot()
 
