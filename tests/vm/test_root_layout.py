@@ -5,7 +5,7 @@ again (docs/switching.md, "switch and rollback on layout root").
 
 Generation 1 is examples/minimal on layout root with a root ssh key (made by this test) and
 two declared /etc files; generation 2 changes one of them and drops the other, and declares
-a third. One VM, two boots:
+a third. One VM, three boots:
 
 - the first run of the guest script probes generation 1 (each test asserts one thing a user
   of the machine would notice), makes the admin's edits to /etc (an unmanaged file edited,
@@ -13,17 +13,19 @@ a third. One VM, two boots:
   and waits;
 - the host then switches it over ssh: `pydeclos switch --target-host root@127.0.0.1:PORT
   --from OUT/2 --yes` (a forwarded port; the generation is copied to the target's /var/tmp
-  and switched there), which soft-reboots the machine into generation 2;
-- the second run probes generation 2 (same boot, the new slot at /, the /etc outcomes) and
+  and switched there). The guest cuts its own power while systemd-sysupdate writes;
+- the second run (the boot after the cut) probes generation 1 intact, and the host runs
+  the same switch again, which soft-reboots the machine into generation 2;
+- the third run probes generation 2 (same boot, the new slot at /, the /etc outcomes) and
   runs `pydeclos rollback --yes`, which soft-reboots it into generation 1;
-- the third run probes generation 1 and the /etc state it left, edits /etc once more and
+- the fourth run probes generation 1 and the /etc state it left, edits /etc once more and
   waits; the host stages generation 2 over ssh (`--stage-only`), the guest edits /etc again
-  (after the staging: carried over at shutdown), and the host reboots it for real;
-- the fourth run (generation 2 booted through systemd-boot and the initrd, which mounts
+  (after the staging: carried over at shutdown) and reboots for real;
+- the fifth run (generation 2 booted through systemd-boot and the initrd, which mounts
   generation 2's own /etc state) probes the same /etc outcomes and both late edits.
 
 Cost: two builds (generation 2 is a config-only rebuild of the same package set) and one
-VM with two boots and two soft-reboots under software emulation (it replaces the
+VM with three boots and two soft-reboots under software emulation (it replaces the
 `--target-host` test's own build and boot).
 """
 
@@ -48,6 +50,7 @@ pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 ROOT_TYPE = "4f68bce3-e8cd-4db1-96e7-fbcaf984b709"  # root-x86-64 (discoverable partitions)
 
 READY = "/var/lib/rltest/ready"
+READY_AGAIN = "/var/lib/rltest/ready-again"
 READY_TO_STAGE = "/var/lib/rltest/ready-to-stage"
 
 # "key<TAB>value" lines; `set -u` only, so one failing probe does not hide the others. The
@@ -112,8 +115,27 @@ if [ ! -e $S/first ]; then
   p generations "$(pydeclos generations --json 2>&1 | tr -d '\n')"
   etc_probes | sed 's/^/g1_/'
   } > $S/first.out
+  sync
   touch READY_FILE
-  sleep 1500  # the host switches this machine over ssh; the soft-reboot ends this run
+  # The host switches this machine over ssh. Its first attempt loses power (a reset
+  # without sync) while systemd-sysupdate writes generation 2's root slot.
+  importing() { grep -qsx systemd-import /proc/[0-9]*/comm; }  # no pgrep in the image
+  for i in $(seq 3000); do importing && break; sleep 0.2; done
+  sleep 4
+  p writing_when_cut "$(importing && echo yes || echo no)" > $S/cut
+  sync $S/cut
+  echo b > /proc/sysrq-trigger
+  sleep 600
+  exit 1
+fi
+if [ ! -e $S/after_cut ]; then  # the boot after the cut: generation 1 intact
+  touch $S/after_cut
+  { cat $S/cut
+    etc_probes | sed 's/^/cut_/'
+    p cut_leftovers "$(ls -d /var/tmp/pydeclos-target.* 2>/dev/null | wc -l)"
+  } > $S/after_cut.out
+  rm READY_FILE; touch READY_AGAIN_FILE
+  sleep 1500  # the host switches again; the soft-reboot ends this run
   exit 1
 fi
 if [ ! -e $S/second ]; then
@@ -123,10 +145,10 @@ if [ ! -e $S/second ]; then
   pydeclos rollback --yes > $S/rollback.log 2>&1
   status=$?
   if [ $status -ne 0 ]; then
-    cat $S/first.out $S/second.out; cat $S/rollback.log >&2; exit 1
+    cat $S/first.out $S/after_cut.out $S/second.out; cat $S/rollback.log >&2; exit 1
   fi
   sleep 600  # the rollback's soft-reboot ends this run
-  cat $S/first.out $S/second.out $S/rollback.log >&2
+  cat $S/first.out $S/after_cut.out $S/second.out $S/rollback.log >&2
   exit 1
 fi
 if [ ! -e $S/third ]; then
@@ -144,17 +166,18 @@ if [ ! -e $S/third ]; then
   p staged_next "$(pydeclos generations --json | js '["generations"][-1]["boots_next"]')" >> $S/third.out
   systemctl reboot --no-block  # a real boot of the staged generation 2, through systemd-boot
   sleep 600
-  cat $S/first.out $S/second.out $S/third.out
+  cat $S/first.out $S/after_cut.out $S/second.out $S/third.out
   exit 1
 fi
-cat $S/first.out $S/second.out $S/third.out
+cat $S/first.out $S/after_cut.out $S/second.out $S/third.out
 etc_probes | sed 's/^/rb_/'
 p rb_late "$(cat /etc/pydeclos-late 2>&1)"
 p rb_cmdline_roothash "$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^roothash=//p')"
 p rb_blessed "$(systemctl show -P ActiveState systemd-bless-boot)"
 p rb_carry_log "$(journalctl -b -1 -u pydeclos-etc-carry.service --no-pager -o cat 2>&1 | b64)"
 echo "probes done" >&2
-""".replace("READY_FILE", READY).replace("READY_TO_STAGE_FILE", READY_TO_STAGE)
+""".replace("READY_FILE", READY).replace("READY_TO_STAGE_FILE", READY_TO_STAGE) \
+    .replace("READY_AGAIN_FILE", READY_AGAIN)
 
 
 def ssh_options(key: Path) -> list[str]:
@@ -238,7 +261,10 @@ def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
              *extra, *[w for o in ssh_options(key) for w in ("-o", o)]],
             capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=1200)
 
-    switched = staged = None
+    cut = switched = staged = None
+    if vm.is_alive():
+        cut = switch()  # the guest cuts its own power while this writes
+        wait_ready(port, key, vm, timeout=1200, marker=READY_AGAIN)
     if vm.is_alive():
         switched = switch()
         wait_ready(port, key, vm, timeout=1200, marker=READY_TO_STAGE)
@@ -250,11 +276,12 @@ def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     if "error" in result:
         raise result["error"]
     report = result["run"].report
-    assert switched is not None and staged is not None, report.stdout + report.stderr
-    host = switched.stdout + switched.stderr + staged.stdout + staged.stderr
+    assert cut and switched and staged, report.stdout + report.stderr
+    host = "".join(p.stdout + p.stderr for p in (cut, switched, staged))
     assert report.status == 0, host + report.stdout + report.stderr
     assert report.stderr.strip() == "probes done", report.stderr
-    return {"switch": switched, "stage": staged, "probes": probe_lines(report.stdout)}
+    return {"cut": cut, "switch": switched, "stage": staged,
+            "probes": probe_lines(report.stdout)}
 
 
 @pytest.fixture(scope="module")
@@ -345,6 +372,22 @@ def test_generations_lists_the_root_slot_running(root_builds, probes) -> None:
     assert row["boots_next"] == (row["esp_entry"] is not None)
 
 
+def test_a_power_cut_during_the_update_leaves_generation_1_intact(run, probes) -> None:
+    """The guest resets itself without syncing while systemd-sysupdate writes the other
+    root slot; the next boot runs generation 1 from its own slot with its /etc, and the
+    same switch, run again, completes (below)."""
+    assert one(probes, "writing_when_cut") == "yes"
+    assert run["cut"].returncode != 0  # the host saw the machine go away
+    assert one(probes, "cut_version") == "1"
+    assert one(probes, "cut_boot_id") != one(probes, "g1_boot_id")
+    assert one(probes, "cut_root") == "/dev/mapper/root erofs"
+    assert one(probes, "cut_root_slot") == "pydeclos_1"
+    for name in ("issue", "issue_net", "probe_file", "machine_id", "host_key"):
+        assert one(probes, f"cut_{name}") == one(probes, f"g1_{name}"), name
+    assert one(probes, "cut_states").split() == ["1"]
+    assert one(probes, "cut_state") == "running", one(probes, "cut_failed")
+
+
 def test_the_switch_over_ssh_prints_the_plan_here_and_succeeds(run) -> None:
     switch = run["switch"]
     assert switch.returncode == 0, switch.stdout + switch.stderr
@@ -353,12 +396,14 @@ def test_the_switch_over_ssh_prints_the_plan_here_and_succeeds(run) -> None:
         "(/var/tmp/pydeclos-target." in out, out
     assert "activating generation 2 by soft-reboot" in out, out
     assert "Traceback" not in switch.stderr
-    assert one(run["probes"], "leftovers") == "0"  # the copy on the target is removed
+    # The copy on the target is removed; the one the power cut interrupted stays in
+    # /var/tmp (systemd-tmpfiles ages it out).
+    assert one(run["probes"], "leftovers") == one(run["probes"], "cut_leftovers")
 
 
 def test_generation_2_runs_from_the_other_root_slot_in_the_same_boot(probes) -> None:
     assert one(probes, "g1_version") == "1" and one(probes, "g2_version") == "2"
-    assert one(probes, "g2_boot_id") == one(probes, "g1_boot_id")
+    assert one(probes, "g2_boot_id") == one(probes, "cut_boot_id")
     assert one(probes, "g2_soft_reboots") == "1"
     assert one(probes, "g2_root") == "/dev/mapper/pydeclos-usr-2 erofs"
     assert one(probes, "g2_root_slot") == "pydeclos_2"
@@ -385,7 +430,7 @@ def test_etc_after_the_switch_keeps_the_admins_changes_and_follows_the_generatio
 
 def test_rollback_returns_to_generation_1_with_the_etc_it_left(probes) -> None:
     assert one(probes, "back_version") == "1"
-    assert one(probes, "back_boot_id") == one(probes, "g1_boot_id")
+    assert one(probes, "back_boot_id") == one(probes, "cut_boot_id")
     assert one(probes, "back_soft_reboots") == "2"
     assert one(probes, "back_root_slot") == "pydeclos_1"
     assert one(probes, "back_issue") == "Welcome to the root layout"
@@ -412,7 +457,7 @@ def test_a_stage_only_switch_stages_generation_2_and_arms_the_etc_carry(run) -> 
 
 def test_the_staged_generation_boots_with_etc_merged_and_later_edits_carried(probes) -> None:
     assert one(probes, "rb_version") == "2"
-    assert one(probes, "rb_boot_id") != one(probes, "g1_boot_id")
+    assert one(probes, "rb_boot_id") != one(probes, "cut_boot_id")
     assert one(probes, "rb_soft_reboots") == "0"
     assert one(probes, "rb_root_slot") == "pydeclos_2"
     assert one(probes, "rb_root") == "/dev/mapper/root erofs"  # the initrd's verity device
