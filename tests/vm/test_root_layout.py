@@ -182,7 +182,9 @@ echo "probes done" >&2
 
 def ssh_options(key: Path) -> list[str]:
     return [f"IdentityFile={key}", "UserKnownHostsFile=/dev/null", "StrictHostKeyChecking=no",
-            "BatchMode=yes", "IdentitiesOnly=yes", "LogLevel=ERROR", "ConnectTimeout=20"]
+            "BatchMode=yes", "IdentitiesOnly=yes", "LogLevel=ERROR", "ConnectTimeout=20",
+            # A guest that loses its power answers nothing more: give up after a minute.
+            "ServerAliveInterval=5", "ServerAliveCountMax=12"]
 
 
 def systems(directory: Path, key: Path) -> tuple[Path, Path]:
