@@ -175,8 +175,17 @@ def require_root(ssh: Ssh, found: Probe, sudo: bool, what: str) -> None:
 
 
 def make_directory(ssh: Ssh, prefix: str) -> str:
-    """A new directory `REMOTE_PARENT/<prefix>XXXXXX` on the machine, made by mktemp."""
-    command = f"mktemp -d {REMOTE_PARENT}/{prefix}XXXXXX"
+    """A new directory `REMOTE_PARENT/<prefix>XXXXXX` on the machine, made by mktemp.
+
+    Directories of the same prefix last changed before the machine booted are removed
+    first: no running command owns them (a copy cut short by a power loss), and on a small
+    /var they would leave no room for this one."""
+    pattern = f"{REMOTE_PARENT}/{prefix}"
+    command = (
+        "booted=$(( $(date +%s) - $(cut -d. -f1 /proc/uptime) )); "
+        f"for d in {pattern}*; do "
+        '[ -d "$d" ] && [ "$(stat -c %Y "$d")" -lt "$booted" ] && rm -rf "$d"; '
+        f"done; mktemp -d {pattern}XXXXXX")
     done = subprocess.run(ssh.argv(command), capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
     if done.returncode == SSH_FAILED:

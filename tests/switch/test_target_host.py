@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,26 @@ def test_a_target_without_pydeclos(tmp_path: Path) -> None:
         code, output = switch(server, "--from", str(generation(tmp_path)), "--yes")
     assert code == 1 and "has no `pydeclos` command" in output
     assert leftovers() == before  # refused before anything was copied
+
+
+def test_a_copy_left_from_before_the_boot_is_swept_a_newer_one_kept(tmp_path: Path) -> None:
+    """A copy cut short by a power loss would fill a small /var for good: the next copy
+    removes the target's directories older than its boot, not those of running commands."""
+    booted = time.time() - float(Path("/proc/uptime").read_text().split()[0])
+    stale = Path(REMOTE_PARENT) / f"{REMOTE_PREFIX}stale0"
+    fresh = Path(REMOTE_PARENT) / f"{REMOTE_PREFIX}fresh0"
+    for path in (stale, fresh):
+        path.mkdir()
+        (path / "pydeclos_2.efi").write_bytes(b"part of a copy")
+    os.utime(stale, (booted - 60, booted - 60))
+    try:
+        with sshd(tmp_path / "sshd", VENV_PATH) as server:
+            ssh = Ssh(Target.parse(server.target), tuple(server.options))
+            made = Path(make_directory(ssh, REMOTE_PREFIX))
+        made.rmdir()
+        assert not stale.exists() and fresh.is_dir()
+    finally:
+        os.system(f"rm -rf '{stale}' '{fresh}'")
 
 
 def test_only_the_generation_files_are_copied(tmp_path: Path) -> None:
