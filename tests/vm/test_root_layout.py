@@ -398,9 +398,10 @@ def test_the_switch_over_ssh_prints_the_plan_here_and_succeeds(run) -> None:
         "(/var/tmp/pydeclos-target." in out, out
     assert "activating generation 2 by soft-reboot" in out, out
     assert "Traceback" not in switch.stderr
-    # The copy on the target is removed; the one the power cut interrupted stays in
-    # /var/tmp (systemd-tmpfiles ages it out).
-    assert one(run["probes"], "leftovers") == one(run["probes"], "cut_leftovers")
+    # The copy on the target is removed, and so was the one the power cut interrupted
+    # (older than the boot: swept by the retry's copy, or /var would have had no room).
+    assert one(run["probes"], "cut_leftovers") == "1"
+    assert one(run["probes"], "leftovers") == "0"
 
 
 def test_generation_2_runs_from_the_other_root_slot_in_the_same_boot(probes) -> None:
@@ -424,8 +425,6 @@ def test_etc_after_the_switch_keeps_the_admins_changes_and_follows_the_generatio
     # The machine stays itself: the same machine-id and ssh host key.
     assert one(probes, "g2_machine_id") == one(probes, "g1_machine_id")
     assert one(probes, "g2_host_key") == one(probes, "g1_host_key")
-    # The admin's version of the declared file is kept where the switch said.
-    assert one(probes, "g2_kept_text") == "the admin's version"
     # Each generation has its own /etc state directory; generation 1's stays as it was.
     assert one(probes, "g2_states").split() == ["1", "2"]
 
