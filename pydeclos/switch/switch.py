@@ -298,14 +298,15 @@ def carry_etc() -> Outcome | None:
         if entries and entries[0].version != current.version else None
     if slot is None:
         return None
-    with activate.exclusive():
+    with activate.exclusive():  # the slot is mounted once, without the overlay
         root = activate.prepare_nextroot(slot, current.image_id, check_kernel=False, kind="root")
         try:
             target = machine.describe_root(root, f"slot {slot.data.label}")
+            outcome = Outcome(make_plan(current, target, requested="reboot",
+                                        kexec_available=False))
+            _next_etc(outcome, rollback=False, carry=True)(root)
         finally:
             activate.teardown_nextroot()
-        outcome = Outcome(make_plan(current, target, requested="reboot", kexec_available=False))
-        _write_etc_state(slot, current.image_id, _next_etc(outcome, rollback=False, carry=True))
     return outcome
 
 

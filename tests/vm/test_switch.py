@@ -39,6 +39,7 @@ from tests.switch.builds import (
     third_build_in,
 )
 from tests.switch.builds import update_disk as make_update_disk
+from tests.vm.power_cut import CUT_POWER_WHILE_WRITING
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
@@ -135,18 +136,11 @@ probe
 """
 
 
-REVERT = COMMON + r"""
+REVERT = COMMON + CUT_POWER_WHILE_WRITING + r"""
 if [ ! -e $S/cut ]; then  # the power cut: a reset without sync while generation 3 is written
   mkdir -p /mnt/out3 && mount -o ro /dev/disk/by-label/pdout3 /mnt/out3
   pydeclos switch --from /mnt/out3 --yes > $S/first.log 2>&1 &
-  importing() { grep -qsx systemd-import /proc/[0-9]*/comm; }  # no pgrep in the image
-  for i in $(seq 600); do importing && break; sleep 0.2; done
-  sleep 4
-  p writing_when_cut "$(importing && echo yes || echo no)" > $S/cut
-  sync $S/cut
-  echo b > /proc/sysrq-trigger
-  sleep 600
-  exit 1
+  cut_power_while_writing $S/cut 600
 fi
 if [ ! -e $S/v3 ]; then  # the boot after the cut: generation 1 intact; the same switch again
   touch $S/v3
