@@ -52,7 +52,7 @@ __all__ = [
     "host_name", "domain_name", "server_name", "etc_path", "usr_path", "absolute_path",
     "passwd_path", "file_mode", "public_file_mode", "size", "image_id", "release", "mirror_url",
     "component", "kernel_param",
-    "kernel_module", "sysctl_key", "time_zone", "locale", "keymap", "interface_name",
+    "kernel_module", "sysctl_key", "time_zone", "locale", "language", "keymap", "interface_name",
     "variable_name", "alias_name", "word", "mount_option", "ini_key", "ssh_keyword", "ssh_value",
     "nginx_backend", "nginx_location", "nginx_word", "nginx_return", "sudo_command",
     "sudo_run_as",
@@ -223,6 +223,10 @@ time_zone = Matching(r"[A-Za-z0-9_+-]+(?:/[A-Za-z0-9_+-]+)*",
                      "a tz database name such as 'UTC' or 'Europe/Berlin'", example="UTC")
 locale = Matching(r"[A-Za-z]{2,3}(?:_[A-Z]{2})?(?:\.[A-Za-z0-9-]+)?(?:@[a-z]+)?|C(?:\.UTF-8)?|POSIX",
                   "a locale name such as 'en_US.UTF-8' or 'C.UTF-8'", example="C.UTF-8")
+# A directory of /usr/share/locale: a language, maybe with territory or variant.
+language = Matching(r"all|[a-z]{2,3}(?:_[A-Z]{2})?(?:@[a-z]+)?",
+                    "a language of /usr/share/locale such as 'de' or 'pt_BR', or 'all'",
+                    example="de")
 keymap = Matching(r"[A-Za-z0-9_.-]+", "a keymap name such as 'us' or 'de-latin1'",
                   example="us")
 interface_name = Matching(r"[A-Za-z0-9_.*?-]{1,15}", "a network interface name or glob "

@@ -84,6 +84,12 @@ options = {"image": {
         "Initial size of the persistent root partition.")),
     "with_docs": option(bool, default=False, description=(
         "Whether to keep man pages and /usr/share/doc in the image.")),
+    "translations": option(list[t.language], default=[], description=(
+        "Languages whose message translations (/usr/share/locale/<language>) the image "
+        "keeps; `de` keeps `de`, `de_AT`, ...; `\"all\"` keeps every language. The default "
+        "is the language of `i18n.locale` (none for C.UTF-8, whose messages are the "
+        "programs' own English). All of them cost about 40 MB of /usr and 11 MB of every "
+        "update of examples/minimal."), example=["de", "fr"]),
 }}
 
 

@@ -151,17 +151,32 @@ def apt_sources(cfg: Mapping[str, Any]) -> str:
     return "\n".join(blocks)
 
 
+def translations_lines(cfg: Mapping[str, Any]) -> list[str]:
+    """Remove the message catalogs of every language but `image.translations`' (a language
+    keeps its territories and variants: `de` keeps `de_AT` and `de@hebrew`)."""
+    kept = cfg["image"]["translations"]
+    if "all" in kept:
+        return []
+    tests = " ".join(f"! -name {shlex.quote(pattern)}"
+                     for name in sorted(set(kept)) for pattern in (name, f"{name}_*", f"{name}@*"))
+    return ["# image.translations: message catalogs of the other languages go.",
+            '[ ! -d "$BUILDROOT/usr/share/locale" ] || find "$BUILDROOT/usr/share/locale" '
+            "-mindepth 1 -maxdepth 1 -type d " + (f"{tests} " if tests else "")
+            + "-exec rm -rf {} +"]
+
+
 def postinst_script(cfg: Mapping[str, Any]) -> str:
     """The postinst; on layout root it also prepares the read-only root slot and /var."""
+    script = POSTINST_SCRIPT + "".join(f"{line}\n" for line in translations_lines(cfg))
     if cfg["image"]["layout"] != "root":
-        return POSTINST_SCRIPT
+        return script
     state = f'"$BUILDROOT"{shlex.quote(ETC_STATE)}/"$IMAGE_VERSION"'
     link_dir = posixpath.dirname(ETC_LOCAL_LINK)
     target = posixpath.relpath(ETC_STATE, link_dir)
     lines = [f"mkdir -p {state}/upper {state}/work \"$BUILDROOT\"{shlex.quote(link_dir)}",
              f'ln -sfn {shlex.quote(target)}/"$IMAGE_VERSION" '
              f'"$BUILDROOT"{shlex.quote(ETC_LOCAL_LINK)}']
-    return POSTINST_SCRIPT + ROOT_LAYOUT_POSTINST + "\n".join(lines) + "\n"
+    return script + ROOT_LAYOUT_POSTINST + "\n".join(lines) + "\n"
 
 
 def lower_mkosi_conf(cfg: Mapping[str, Any]) -> FileTree:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from pydeclos.lower import File, lower
 from pydeclos.lower.presets import PRESET
@@ -60,3 +61,29 @@ def test_the_build_puts_the_hardware_database_into_usr() -> None:
     script = entry.content.decode()
     assert "mkosi-chroot systemd-hwdb update --usr" in script
     assert 'rm -f "$BUILDROOT/etc/udev/hwdb.bin"' in script
+
+
+def translations_kept(cfg: dict, root) -> list[str]:
+    """The postinst's image.translations part, run by sh as mkosi would (the part before
+    needs the image's tools) on a scratch /usr/share/locale; the entries left there."""
+    script = text(lower(config(cfg)), "mkosi.postinst")
+    locale = root / "usr/share/locale"
+    for name in ("de", "de_AT", "fr", "pt", "pt_BR", "sr@latin", "zh_CN"):
+        (locale / name / "LC_MESSAGES").mkdir(parents=True)
+        (locale / name / "LC_MESSAGES/coreutils.mo").write_bytes(b"\x95\x04\x12\xde")
+    (locale / "locale.alias").write_text("# a file, not a language\n")
+    marker = "# image.translations"
+    part = script[script.index(marker):] if marker in script else ""
+    subprocess.run(["sh", "-eu", "-c", part], check=True,
+                   env={"BUILDROOT": str(root), "PATH": "/usr/bin:/bin"})
+    return sorted(p.name for p in locale.iterdir())
+
+
+def test_the_image_keeps_only_the_translations_of_the_locales_language(tmp_path) -> None:
+    assert translations_kept({}, tmp_path / "c") == ["locale.alias"]  # C.UTF-8: English
+    assert translations_kept({"i18n": {"locale": "pt_BR.UTF-8"}}, tmp_path / "pt") == \
+        ["locale.alias", "pt", "pt_BR"]
+    assert translations_kept({"image": {"translations": ["de", "sr"]}}, tmp_path / "de") == \
+        ["de", "de_AT", "locale.alias", "sr@latin"]
+    assert translations_kept({"image": {"translations": ["all"]}}, tmp_path / "all") == \
+        ["de", "de_AT", "fr", "locale.alias", "pt", "pt_BR", "sr@latin", "zh_CN"]

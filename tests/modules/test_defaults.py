@@ -33,7 +33,8 @@ def test_base_packages_kernel_and_network_services_are_in_by_default(system) -> 
     assert len(packages) == len(set(packages))
     for name in ("openssh-server", "nginx", "locales-all", "kbd"):
         assert name not in packages
-    assert data["systemd"]["services"] == {}
+    # The one unit of its own: it keeps hand edits of declared /etc files at boot.
+    assert set(data["systemd"]["services"]) == {"pydeclos-etc-keep"}
     assert set(data["systemd"]["enabled"]) == {
         "systemd-networkd.service", "systemd-resolved.service", "systemd-timesyncd.service",
         "nftables.service"}

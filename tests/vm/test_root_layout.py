@@ -17,7 +17,10 @@ a third. One VM, three boots:
 - the second run (the boot after the cut) probes generation 1 intact, and the host runs
   the same switch again, which soft-reboots the machine into generation 2;
 - the third run probes generation 2 (same boot, the new slot at /, the /etc outcomes) and
-  runs `pydeclos rollback --yes`, which soft-reboots it into generation 1;
+  runs `pydeclos rollback --method kexec --yes`, which kexecs generation 1's kernel with its
+  command line (the kernel is the same; `auto` picks kexec when it changes, tested on
+  layout usr in tests/vm/test_switch.py): no firmware, the initrd mounts slot 1 and its
+  /etc state;
 - the fourth run probes generation 1 and the /etc state it left, edits /etc once more and
   waits; the host stages generation 2 over ssh (`--stage-only`), the guest edits /etc again
   (after the staging: carried over at shutdown) and reboots for real;
@@ -25,7 +28,7 @@ a third. One VM, three boots:
   generation 2's own /etc state) probes the same /etc outcomes and both late edits.
 
 Cost: two builds (generation 2 is a config-only rebuild of the same package set) and one
-VM with three boots and two soft-reboots under software emulation (it replaces the
+VM with three boots, a kexec and a soft-reboot under software emulation (it replaces the
 `--target-host` test's own build and boot).
 """
 
@@ -43,6 +46,7 @@ import pytest
 
 from tests.conftest import MINIMAL
 from tests.switch.sshd import free_port, keygen
+from tests.vm.power_cut import CUT_POWER_WHILE_WRITING
 from tests.vm.test_minimal import ALICE_KEY, one, probe_lines
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
@@ -55,7 +59,7 @@ READY_TO_STAGE = "/var/lib/rltest/ready-to-stage"
 
 # "key<TAB>value" lines; `set -u` only, so one failing probe does not hide the others. The
 # guest script runs again after each soft-reboot; its stage is kept in /var.
-GUEST = r"""
+GUEST = CUT_POWER_WHILE_WRITING + r"""
 set -u
 S=/var/lib/rltest
 mkdir -p $S
@@ -119,14 +123,7 @@ if [ ! -e $S/first ]; then
   touch READY_FILE
   # The host switches this machine over ssh. Its first attempt loses power (a reset
   # without sync) while systemd-sysupdate writes generation 2's root slot.
-  importing() { grep -qsx systemd-import /proc/[0-9]*/comm; }  # no pgrep in the image
-  for i in $(seq 3000); do importing && break; sleep 0.2; done
-  sleep 4
-  p writing_when_cut "$(importing && echo yes || echo no)" > $S/cut
-  sync $S/cut
-  echo b > /proc/sysrq-trigger
-  sleep 600
-  exit 1
+  cut_power_while_writing $S/cut 3000
 fi
 if [ ! -e $S/after_cut ]; then  # the boot after the cut: generation 1 intact
   touch $S/after_cut
@@ -142,12 +139,12 @@ if [ ! -e $S/second ]; then
   touch $S/second
   etc_probes | sed 's/^/g2_/' > $S/second.out
   p leftovers "$(ls -d /var/tmp/pydeclos-target.* 2>/dev/null | wc -l)" >> $S/second.out
-  pydeclos rollback --yes > $S/rollback.log 2>&1
+  pydeclos rollback --method kexec --yes > $S/rollback.log 2>&1
   status=$?
   if [ $status -ne 0 ]; then
     cat $S/first.out $S/after_cut.out $S/second.out; cat $S/rollback.log >&2; exit 1
   fi
-  sleep 600  # the rollback's soft-reboot ends this run
+  sleep 600  # the rollback's kexec ends this run
   cat $S/first.out $S/after_cut.out $S/second.out $S/rollback.log >&2
   exit 1
 fi
@@ -155,6 +152,7 @@ if [ ! -e $S/third ]; then
   touch $S/third
   {
   etc_probes | sed 's/^/back_/'
+  p back_cmdline_roothash "$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^roothash=//p')"
   p rollback_log "$(b64 < $S/rollback.log)"
   } > $S/third.out
   # Back on generation 1, the admin edits /etc again; the host stages generation 2.
@@ -282,8 +280,10 @@ def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     host = "".join(p.stdout + p.stderr for p in (cut, switched, staged))
     assert report.status == 0, host + report.stdout + report.stderr
     assert report.stderr.strip() == "probes done", report.stderr
+    console = (work / "console.log").read_bytes().decode(errors="replace")
     return {"cut": cut, "switch": switched, "stage": staged,
-            "probes": probe_lines(report.stdout)}
+            "probes": probe_lines(report.stdout),
+            "firmware_starts": console.count("BdsDxe: starting")}
 
 
 @pytest.fixture(scope="module")
@@ -386,6 +386,12 @@ def test_a_power_cut_during_the_update_leaves_generation_1_intact(run, probes) -
     assert one(probes, "cut_root_slot") == "pydeclos_1"
     for name in ("issue", "issue_net", "probe_file", "machine_id", "host_key"):
         assert one(probes, f"cut_{name}") == one(probes, f"g1_{name}"), name
+    # That boot restored the declared file the admin had overwritten, keeping theirs first.
+    assert one(probes, "g1_kept") == ""
+    assert one(probes, "cut_changed") == "version 1"
+    assert any(k.endswith("-boot-gen1/rltest/changed.conf")
+               for k in one(probes, "cut_kept").split()), one(probes, "cut_kept")
+    assert one(probes, "cut_kept_text") == "the admin's version"
     assert one(probes, "cut_states").split() == ["1"]
     assert one(probes, "cut_state") == "running", one(probes, "cut_failed")
 
@@ -429,10 +435,16 @@ def test_etc_after_the_switch_keeps_the_admins_changes_and_follows_the_generatio
     assert one(probes, "g2_states").split() == ["1", "2"]
 
 
-def test_rollback_returns_to_generation_1_with_the_etc_it_left(probes) -> None:
+def test_rollback_by_kexec_returns_to_generation_1_with_the_etc_it_left(run, probes) -> None:
     assert one(probes, "back_version") == "1"
-    assert one(probes, "back_boot_id") == one(probes, "cut_boot_id")
-    assert one(probes, "back_soft_reboots") == "2"
+    # A new kernel boot of generation 1's UKI command line, without the firmware: booted
+    # through it were the first boot, the one after the power cut and the last reboot.
+    assert one(probes, "back_boot_id") not in (one(probes, "cut_boot_id"),
+                                               one(probes, "g2_boot_id"))
+    assert one(probes, "back_soft_reboots") == "0"
+    assert one(probes, "back_cmdline_roothash") == one(probes, "roothash")
+    assert run["firmware_starts"] == 3
+    assert one(probes, "back_root") == "/dev/mapper/root erofs"  # the initrd's verity device
     assert one(probes, "back_root_slot") == "pydeclos_1"
     assert one(probes, "back_issue") == "Welcome to the root layout"
     assert one(probes, "back_issue_net") == "gone"
