@@ -283,7 +283,7 @@ PYDECLOS_ONLY = frozenset({
     "image.root_size", "image.security_mirror", "image.usr_size", "image.usr_verity_size",
     "files.usr", "pydeclos.health_checks", "pydeclos.on_machine", "systemd.enabled",
     "systemd.disabled", "systemd.drop_ins", "image.foreign_architectures", "systemd.swaps",
-    "boot.update_loader_at_boot",
+    "boot.update_loader_at_boot", "image.translations",
 })
 
 
