@@ -1,6 +1,6 @@
 """Downtime of `pydeclos switch` by soft-reboot against a full reboot, in the same VM.
 
-    sudo .venv/bin/python benchmarks/switch_downtime.py [--out OUT]
+    sudo .venv/bin/python benchmarks/switch_downtime.py [--out OUT] [--console FILE]
 
 OUT holds generations 1 and 2 of tests/switch/systems (built into a temporary directory
 when --out is not given). One qemu process boots generation 1, then inside it:
@@ -74,6 +74,7 @@ if [ "$(cat $S/stage)" = rebooted ]; then
 fi
 if [ "$(cat $S/stage)" = rolledback ]; then
   echo reboot-switched > $S/stage
+  mount -o ro /dev/disk/by-label/pdout /mnt/out  # a boot and a soft-reboot since the first
   heartbeat &
   pydeclos switch --from /mnt/out --method reboot --yes > $S/switch2.log 2>&1 \
     || { cat $S/switch2.log; exit 1; }
@@ -103,6 +104,8 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, help="OUT holding generations 1 and 2")
+    parser.add_argument("--console", type=Path,
+                        help="keep the guest's serial console here (timestamps of each boot)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="pydeclos-bench-", dir="/var/tmp") as scratch:
         root = Path(scratch)
@@ -118,7 +121,8 @@ def main() -> int:
         image = root / "disk.raw"
         subprocess.run(["cp", "--sparse=always", str(image_of_generation(out / "1")), str(image)],
                        check=True)
-        result = run_exec(image, SCRIPT, VmOptions(extra_disks=[disk], persist=True), timeout=2400)
+        result = run_exec(image, SCRIPT, VmOptions(extra_disks=[disk], persist=True), timeout=2400,
+                          console_log=args.console)
         if result.report.status != 0:
             print(result.report.stdout, result.report.stderr)
             return 1
