@@ -157,12 +157,13 @@ def translations_lines(cfg: Mapping[str, Any]) -> list[str]:
     kept = cfg["image"]["translations"]
     if "all" in kept:
         return []
-    tests = " ".join(f"! -name {shlex.quote(pattern)}"
-                     for name in sorted(set(kept)) for pattern in (name, f"{name}_*", f"{name}@*"))
+    spared = [f"! -name {shlex.quote(pattern)}"
+              for name in sorted(set(kept)) for pattern in (name, f"{name}_*", f"{name}@*")]
+    locale = '"$BUILDROOT/usr/share/locale"'
+    find = " ".join([f"find {locale} -mindepth 1 -maxdepth 1 -type d", *spared,
+                     "-exec rm -rf {} +"])
     return ["# image.translations: message catalogs of the other languages go.",
-            '[ ! -d "$BUILDROOT/usr/share/locale" ] || find "$BUILDROOT/usr/share/locale" '
-            "-mindepth 1 -maxdepth 1 -type d " + (f"{tests} " if tests else "")
-            + "-exec rm -rf {} +"]
+            f"[ ! -d {locale} ] || {find}"]
 
 
 def postinst_script(cfg: Mapping[str, Any]) -> str:
