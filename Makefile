@@ -2,11 +2,13 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two workers: a VM under software emulation leaves part of the machine idle (tests/conftest.py).
+TEST_WORKERS ?= 2
 
 .PHONY: test demo setup host-tools venv
 
 test: setup
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 demo: setup
 	$(BIN)/python scripts/demo.py

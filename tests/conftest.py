@@ -12,6 +12,12 @@ tool cannot pass by skipping. The summary ends with each tier's counts.
 Builds are session-scoped: one clean build of the fixture tree and one of
 examples/minimal serve every test that looks at them, because each costs about a minute
 and each boot under software emulation another.
+
+`make test` runs two pytest-xdist workers (`--dist loadgroup`): a VM under emulation keeps
+a core and a half busy at best, so a second VM or build fills the rest. Every test file is
+one unit of work, the files that share the switch builds one group, and the longest groups
+are handed out first (`GROUP_ORDER`), so the two workers end near the same time. Builds
+still run one at a time (they share the cache's lock); VMs run side by side.
 """
 
 from __future__ import annotations
@@ -87,9 +93,6 @@ def unavailable(reason: str) -> None:
     pytest.skip(reason)
 
 
-_TIER_OF: dict[str, str] = {}  # node id -> tier, filled at collection for the summary
-
-
 def tier(item: pytest.Item) -> str:
     """The tier of a test, by its markers (not its keywords: those hold directory names)."""
     if item.get_closest_marker("vm"):
@@ -111,9 +114,39 @@ def _tier_problem(item: pytest.Item) -> str | None:
     return None
 
 
+# Files that share the session's switch builds (tests/switch/builds.py) run in one worker.
+SWITCH_BUILDS_GROUP = "switch-builds"
+SHARED_SWITCH_BUILDS = ("tests/switch/test_plan.py", "tests/vm/test_switch.py",
+                        "tests/vm/test_fleet.py")
+# The longest units of work first (minutes on a 2-core machine, one worker alone): the switch
+# builds' group ~31, the root layout ~12, examples/minimal and the web server ~3 each. The
+# image tier's files follow, then the VM tier's short ones, then the unit tier.
+GROUP_ORDER = (SWITCH_BUILDS_GROUP, "tests/vm/test_root_layout.py", "tests/vm/test_minimal.py",
+               "tests/vm/test_web.py")
+
+
+def work_group(item: pytest.Item) -> str:
+    """The xdist unit of work of a test: its file, or the group of files sharing builds."""
+    path = item.nodeid.split("::", 1)[0]
+    return SWITCH_BUILDS_GROUP if path in SHARED_SWITCH_BUILDS else path
+
+
+def _work_rank(item: pytest.Item) -> tuple[int, int]:
+    group = work_group(item)
+    if group in GROUP_ORDER:
+        return (0, GROUP_ORDER.index(group))
+    return ({"image": 1, "vm": 2, "unit": 3}[tier(item)], 0)
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if getattr(config.option, "dist", "no") == "loadgroup":
+        items.sort(key=_work_rank)  # stable: a file's tests keep their order
+        for item in items:
+            item.add_marker(pytest.mark.xdist_group(work_group(item)))
     for item in items:
-        _TIER_OF[item.nodeid] = tier(item)
+        # Read by the summary; reports carry it from the xdist workers, which collected.
+        item.user_properties.append(("tier", tier(item)))
         problem = _tier_problem(item)
         if problem is None:
             continue
@@ -134,7 +167,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     counts = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in TIERS}
     for outcome in ("passed", "failed", "error", "skipped"):
         for report in terminalreporter.stats.get(outcome, []):
-            name = _TIER_OF.get(getattr(report, "nodeid", ""))
+            name = dict(getattr(report, "user_properties", ())).get("tier")
             if name is None or getattr(report, "when", None) not in ("setup", "call", "teardown"):
                 continue
             if outcome == "passed" and report.when != "call":
