@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 .PHONY: test demo setup host-tools venv
 
 test: setup
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 demo: setup
 	$(BIN)/python scripts/demo.py

@@ -13,10 +13,10 @@ Builds are session-scoped: one clean build of the fixture tree and one of
 examples/minimal serve every test that looks at them, because each costs about a minute
 and each boot under software emulation another.
 
-`make test` runs two pytest-xdist workers (`--dist loadgroup`): a VM under emulation keeps
-a core and a half busy at best, so a second VM or build fills the rest. Every test file is
-one unit of work, the files that share the switch builds one group, and the longest groups
-are handed out first (`GROUP_ORDER`), so the two workers end near the same time. Builds
+`make test` runs two pytest-xdist workers: a VM under emulation keeps a core and a half
+busy at best, so a second VM or build fills the rest. Every test file is one unit of work,
+the files that share the switch builds one group (`work_group`), and the longest groups are
+handed out first (`GROUP_ORDER`), so the two workers end near the same time. Builds
 still run one at a time (they share the cache's lock); VMs run side by side.
 """
 
@@ -125,25 +125,35 @@ GROUP_ORDER = (SWITCH_BUILDS_GROUP, "tests/vm/test_root_layout.py", "tests/vm/te
                "tests/vm/test_web.py")
 
 
-def work_group(item: pytest.Item) -> str:
+def work_group(nodeid: str) -> str:
     """The xdist unit of work of a test: its file, or the group of files sharing builds."""
-    path = item.nodeid.split("::", 1)[0]
+    path = nodeid.split("::", 1)[0]
     return SWITCH_BUILDS_GROUP if path in SHARED_SWITCH_BUILDS else path
 
 
 def _work_rank(item: pytest.Item) -> tuple[int, int]:
-    group = work_group(item)
+    group = work_group(item.nodeid)
     if group in GROUP_ORDER:
         return (0, GROUP_ORDER.index(group))
     return ({"image": 1, "vm": 2, "unit": 3}[tier(item)], 0)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the xdist_group marks
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's own `loadgroup` reads marks through a node attribute pytest 9 no longer has,
+    so the units of work (`work_group`) are made here; they go out in collection order."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class WorkGroupScheduling(LoadScopeScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            return work_group(nodeid)
+
+    return WorkGroupScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if getattr(config.option, "dist", "no") == "loadgroup":
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker collects, in the same order
         items.sort(key=_work_rank)  # stable: a file's tests keep their order
-        for item in items:
-            item.add_marker(pytest.mark.xdist_group(work_group(item)))
     for item in items:
         # Read by the summary; reports carry it from the xdist workers, which collected.
         item.user_properties.append(("tier", tier(item)))

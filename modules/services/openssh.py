@@ -151,21 +151,25 @@ def config(cfg):
             "services": {
                 # openssh-server's postinst made host keys while the image was built, so
                 # every machine installed from it would share them: drop them on the
-                # machine's first boot.
+                # machine's first boot, before anything makes new ones.
                 "ssh-host-keys-first-boot": {
                     "description": "Forget the SSH host keys made when the image was built",
                     "type": "oneshot",
                     "exec_start": ["/bin/sh -c 'rm -f /etc/ssh/ssh_host_*_key "
                                    "/etc/ssh/ssh_host_*_key.pub'"],
-                    "before": ["ssh-host-keys.service"],
+                    "before": ["ssh-host-keys.service", "sshd-keygen.service"],
                     "wanted_by": ["multi-user.target"],
                     "unit_config": {"ConditionFirstBoot": "yes"},
                 },
-                # `ssh-keygen -A` creates only the host keys that are missing.
+                # `ssh-keygen -A` creates only the host keys that are missing. After
+                # Debian 13's own first-boot `sshd-keygen.service` (the same command), not
+                # beside it: two at once would make every key twice, and could leave a
+                # private key with the other run's public half.
                 "ssh-host-keys": {
                     "description": "Create missing SSH host keys",
                     "type": "oneshot",
                     "exec_start": ["/usr/bin/ssh-keygen -A"],
+                    "after": ["sshd-keygen.service"],
                     "before": ["ssh.service"],
                     "wanted_by": ["multi-user.target"],
                     "service_config": {"RemainAfterExit": "yes"},

@@ -29,9 +29,11 @@ def test_openssh_installs_enables_configures_and_opens_its_port(system) -> None:
     keygen = data["systemd"]["services"]["ssh-host-keys"]
     assert keygen["exec_start"] == ["/usr/bin/ssh-keygen -A"]
     assert keygen["before"] == ["ssh.service"]
+    # After Debian 13's own first-boot keygen, never beside it (one key pair per type).
+    assert keygen["after"] == ["sshd-keygen.service"]
     first_boot = data["systemd"]["services"]["ssh-host-keys-first-boot"]
     assert first_boot["unit_config"] == {"ConditionFirstBoot": "yes"}
-    assert first_boot["before"] == ["ssh-host-keys.service"]
+    assert first_boot["before"] == ["ssh-host-keys.service", "sshd-keygen.service"]
 
 
 def test_openssh_can_keep_the_firewall_closed(system) -> None:
