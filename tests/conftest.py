@@ -114,10 +114,12 @@ def _tier_problem(item: pytest.Item) -> str | None:
     return None
 
 
-# Files that share the session's switch builds (tests/switch/builds.py) run in one worker.
+# Files that share the session's switch builds (tests/switch/builds.py) run in one worker:
+# another worker would build them again. Collection fails if a file using the
+# `switch_builds` fixture is missing here (test_fleet calls switch_builds_in itself).
 SWITCH_BUILDS_GROUP = "switch-builds"
-SHARED_SWITCH_BUILDS = ("tests/switch/test_plan.py", "tests/vm/test_switch.py",
-                        "tests/vm/test_fleet.py")
+SHARED_SWITCH_BUILDS = ("tests/switch/test_plan.py", "tests/switch/test_publish.py",
+                        "tests/vm/test_switch.py", "tests/vm/test_fleet.py")
 # The longest units of work first (minutes on a 2-core machine, one worker alone): the switch
 # builds' group ~31, the root layout ~12, examples/minimal and the web server ~3 each. The
 # image tier's files follow, then the VM tier's short ones, then the unit tier.
@@ -155,6 +157,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker collects, in the same order
         items.sort(key=_work_rank)  # stable: a file's tests keep their order
     for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        if "switch_builds" in getattr(item, "fixturenames", ()) and path not in SHARED_SWITCH_BUILDS:
+            raise pytest.UsageError(f"{path} uses the switch_builds fixture: add it to "
+                                    "SHARED_SWITCH_BUILDS in tests/conftest.py, so that it "
+                                    "runs in the worker that built them")
         # Read by the summary; reports carry it from the xdist workers, which collected.
         item.user_properties.append(("tier", tier(item)))
         problem = _tier_problem(item)
