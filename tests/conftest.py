@@ -13,11 +13,12 @@ Builds are session-scoped: one clean build of the fixture tree and one of
 examples/minimal serve every test that looks at them, because each costs about a minute
 and each boot under software emulation another.
 
-`make test` runs two pytest-xdist workers: a VM under emulation keeps a core and a half
-busy at best, so a second VM or build fills the rest. Every test file is one unit of work,
-the files that share the switch builds one group (`work_group`), and the longest groups are
-handed out first (`GROUP_ORDER`), so the two workers end near the same time. Builds
-still run one at a time (they share the cache's lock); VMs run side by side.
+`make test` runs two pytest-xdist workers: a VM under emulation leaves part of the machine
+idle (single-threaded phases, waits), which a second VM or build takes up; on the 2-core
+CI machine that saves about an eighth of the run (docs/building.md). Every test file is
+one unit of work, the files that share the switch builds one group (`work_group`), and the
+longest groups are handed out first (`GROUP_ORDER`), so the two workers end near the same
+time. Builds still run one at a time (they share the cache's lock); VMs run side by side.
 """
 
 from __future__ import annotations
