@@ -81,8 +81,14 @@ class VmOptions:
 # Added to every VM boot (the image is unchanged): systemd orders the refresh of the boot
 # loader's random seed on the ESP before sysinit.target, and it waits for the ESP's automount,
 # which costs 16-27 s at the head of each boot under software emulation. A VM's boot loader
-# seed does not matter; the machine's own boots still refresh theirs.
-VM_KERNEL_ARGS = ("systemd.mask=systemd-boot-random-seed.service",)
+# seed does not matter; the machine's own boots still refresh theirs. And a busy host slows
+# an emulated guest five to ten times: systemd's 90 s waits for a device or a unit's start
+# then end the boot in emergency mode (seen: /home's partition came up after 90 s while two
+# VMs and a build shared two cores), so a VM waits up to 10 min. A kexec boots the new
+# generation's own command line, without these.
+VM_KERNEL_ARGS = ("systemd.mask=systemd-boot-random-seed.service",
+                  "systemd.default_device_timeout_sec=600",
+                  "systemd.default_timeout_start_sec=600")
 KERNEL_ARG = re.compile(r"[^\s\x00-\x1f\x7f\"'\\]+")
 
 

@@ -116,7 +116,9 @@ def test_every_vm_boot_skips_the_boot_loaders_random_seed_and_adds_the_users_arg
                         tmp_path / "vars.fd", ["file:/dev/null"], [])
     extra = [argv[i + 1] for i, word in enumerate(argv) if word == "-smbios"]
     assert extra == ["type=11,value=io.systemd.stub.kernel-cmdline-extra="
-                     "systemd.mask=systemd-boot-random-seed.service quiet"]
+                     "systemd.mask=systemd-boot-random-seed.service "
+                     "systemd.default_device_timeout_sec=600 "
+                     "systemd.default_timeout_start_sec=600 quiet"]
 
 
 @pytest.mark.parametrize("value", ["two words", "a'b", ""])
