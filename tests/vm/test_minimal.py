@@ -181,7 +181,12 @@ def probes(minimal_build) -> dict[str, list[str]]:
             NETWORK["banner"] = reader.close()
     # `vm --exec` exits with the command's status and keeps its stderr apart.
     assert result.exit_code == 3, result.output
-    assert result.stderr.strip() == "probes done"
+    # Before it, at most `vm`'s own notice that it started the VM once more after a known
+    # fault of the emulator (pydeclos/vm/qemu.py, run_exec), which a busy host makes likelier.
+    *retries, last = result.stderr.strip().splitlines()
+    assert last == "probes done", result.stderr
+    assert all(line.startswith("warning: the VM") and "once more" in line for line in retries), \
+        result.stderr
     return probe_lines(result.stdout)
 
 
