@@ -128,9 +128,14 @@ GROUP_ORDER = (SWITCH_BUILDS_GROUP, "tests/vm/test_root_layout.py", "tests/vm/te
                "tests/vm/test_web.py")
 
 
+def file_of(nodeid: str) -> str:
+    """The file part of a node id (`tests/vm/test_switch.py`)."""
+    return nodeid.split("::", 1)[0]
+
+
 def work_group(nodeid: str) -> str:
     """The xdist unit of work of a test: its file, or the group of files sharing builds."""
-    path = nodeid.split("::", 1)[0]
+    path = file_of(nodeid)
     return SWITCH_BUILDS_GROUP if path in SHARED_SWITCH_BUILDS else path
 
 
@@ -158,7 +163,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if os.environ.get("PYTEST_XDIST_WORKER"):  # each worker collects, in the same order
         items.sort(key=_work_rank)  # stable: a file's tests keep their order
     for item in items:
-        path = item.nodeid.split("::", 1)[0]
+        path = file_of(item.nodeid)
         if "switch_builds" in getattr(item, "fixturenames", ()) and path not in SHARED_SWITCH_BUILDS:
             raise pytest.UsageError(f"{path} uses the switch_builds fixture: add it to "
                                     "SHARED_SWITCH_BUILDS in tests/conftest.py, so that it "
