@@ -32,6 +32,8 @@ from pathlib import Path
 
 import pytest
 
+pytest_plugins = ["tests.file_clock"]
+
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE_TREE = REPO / "tests" / "build" / "fixtures" / "tree"
 MINIMAL = REPO / "examples" / "minimal" / "system.py"

@@ -49,7 +49,8 @@ def check_kernel_args(values: tuple[str, ...]) -> list[str]:
               help="Hardware virtualisation; the default is software emulation (TCG), which "
                    "boots everywhere.")
 @click.option("--persist", is_flag=True,
-              help="Write to the image itself instead of a throw-away snapshot.")
+              help="Write to the image itself instead of a throw-away snapshot. With --exec, "
+                   "a reboot inside the guest then starts qemu afresh (faster under emulation).")
 @click.option("--forward", "forwards", metavar="HOSTPORT:GUESTPORT", multiple=True,
               callback=lambda ctx, param, values: parse_forwards(values),
               help="Forward TCP port HOSTPORT of the host's 127.0.0.1 to GUESTPORT in the "

@@ -243,6 +243,13 @@ EMULATOR_FAULT_MARKER = b"Oops: int3"
 # silent in the firmware for good instead (seen in CI: 45 minutes of nothing).
 RESTART_MARKER = b"reboot: machine restart"
 RESTART_STALL_SECONDS = 300.0
+# What the kernel prints last before any reset: a reboot, or sysrq `b` (a power cut's stand-in).
+RESET_MARKERS = (RESTART_MARKER, b"sysrq: Resetting")
+# A --persist run restarts qemu at each guest reset instead of resetting inside one qemu:
+# there the next kernel unpacked its initrd in 10-50 s instead of 2-3 s (emulated writes to
+# memory that held translated code), and a fresh qemu cannot stall in the firmware after a
+# reset. The bound stops a guest that resets over and over.
+MAX_RESTARTS = 20
 
 
 class ConsoleWatch:
@@ -262,6 +269,7 @@ class ConsoleWatch:
         self.emulator_fault = False
         self.last_output = clock()
         self.restarting = False  # the newest output ends with the kernel's reset line
+        self.reset = False  # the newest output ends with a reset or sysrq's reset
 
     def poll(self) -> bool:
         """Read what arrived since the last call; true once a panic has been seen."""
@@ -275,9 +283,10 @@ class ConsoleWatch:
         if chunk.strip():
             self.last_output = self.clock()
             self.restarting = window.rstrip().endswith(RESTART_MARKER)
+            self.reset = window.rstrip().endswith(RESET_MARKERS)
         self.emulator_fault = self.emulator_fault or EMULATOR_FAULT_MARKER in window
         self.panicked = PANIC_MARKER in window
-        self.carry = window[-max(len(PANIC_MARKER), len(RESTART_MARKER) + 8):]
+        self.carry = window[-max(len(PANIC_MARKER), *(len(m) + 8 for m in RESET_MARKERS)):]
         return self.panicked
 
     def stalled_after_restart(self) -> bool:
@@ -327,19 +336,27 @@ def _run_exec_once(
     with tempfile.TemporaryDirectory(prefix="pydeclos-vm-") as scratch_name:
         scratch = Path(scratch_name)
         console = console_log or scratch / "console.log"
-        # qemu truncates the file only once it has started; until then the watch below would
-        # read an earlier run's console (a retried one's panic) as this run's.
+        # qemu appends to it (below); the watch must not read an earlier run's console (a
+        # retried one's panic) as this run's.
         console.unlink(missing_ok=True)
         report_file = scratch / "exec-report"
         variables = variables_store(image, firmware, options.persist, scratch)
+        # The console is appended to, so that it holds every boot of a restarted run.
         argv = qemu_command(
             image, options, firmware, variables,
-            [f"file:{console}", f"file:{report_file}"],
+            ["chardev:console", f"file:{report_file}"],
             smbios_credentials(command),
-        )
-        process = subprocess.Popen(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
+        ) + ["-chardev", f"file,id=console,path={str(console).replace(',', ',,')},append=on"]
+        if options.persist:
+            argv.append("-no-reboot")  # a guest reset ends qemu; the loop starts it again
+
+        def start() -> subprocess.Popen[bytes]:
+            return subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+
+        process = start()
+        restarts = 0
         report: ExecReport | None = None
         watch = ConsoleWatch(console)
         try:
@@ -347,6 +364,12 @@ def _run_exec_once(
                 exited = process.poll() is not None
                 if report_file.exists():
                     report = parse_report(report_file.read_bytes().decode(errors="replace"))
+                if report is None and exited and watch.poll() is False and watch.reset \
+                        and process.returncode == 0 and options.persist and restarts < MAX_RESTARTS:
+                    restarts += 1  # the guest reset itself (-no-reboot): boot it again
+                    watch.reset = False
+                    process = start()
+                    continue
                 if report is not None or exited:
                     break
                 if watch.poll():

@@ -1,5 +1,5 @@
-"""A power cut in the middle of an update, as guest shell: shared by the VM tests of both
-layouts (tests/vm/test_switch.py, tests/vm/test_root_layout.py)."""
+"""A power cut in the middle of an update, as guest shell (tests/vm/test_root_layout.py: one
+power cut in the suite, on the layout with the most state to keep)."""
 
 # `cut_power_while_writing RECORD TRIES`: wait up to TRIES × 0.2 s for systemd-sysupdate's
 # writer (systemd-import) to start, let it write for 4 s, record in RECORD whether it still

@@ -243,11 +243,16 @@ def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]
     port = free_port()
     result: dict[str, Any] = {}
 
+    # A copy written in place (persist): its resets then start qemu afresh (pydeclos/vm/qemu.py)
+    image = work / "disk.raw"
+    subprocess.run(["cp", "--sparse=always", str(first.directory / first.artifacts["image"]),
+                    str(image)], check=True)
+
     def boot() -> None:
         try:
-            result["run"] = run_exec(first.directory / first.artifacts["image"], GUEST,
-                                     VmOptions(forwards=[PortForward(port, 22)]), timeout=2400,
-                                     console_log=work / "console.log")
+            result["run"] = run_exec(image, GUEST,
+                                     VmOptions(forwards=[PortForward(port, 22)], persist=True),
+                                     timeout=2400, console_log=work / "console.log")
         except Exception as error:  # reported by the test, not lost in the thread
             result["error"] = error
 

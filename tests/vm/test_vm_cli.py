@@ -93,6 +93,20 @@ def test_a_reset_followed_by_silence_is_a_stall_and_a_reset_that_boots_is_not(
     assert not watch.stalled_after_restart()  # silence after a boot is a command running
 
 
+def test_a_reboot_and_sysrqs_reset_are_resets_and_a_power_off_is_not(tmp_path: Path) -> None:
+    """What a --persist run reads when qemu (-no-reboot) exits: start it again or not."""
+    endings = {b"[  299.722786] reboot: machine restart\r\n": True,
+               b"[  131.618284] sysrq: Resetting\r\n": True,
+               b"[  120.100000] reboot: Power down\r\n": False,
+               b"[  131.618284] sysrq: Resetting\r\n[    0.000000] Linux version 6.12\r\n": False}
+    for number, (ending, reset) in enumerate(endings.items()):
+        console = tmp_path / f"console-{number}.log"
+        console.write_bytes(b"[   63.0] systemd-shutdown[1]: Syncing filesystems.\r\n" + ending)
+        watch = ConsoleWatch(console)
+        watch.poll()
+        assert watch.reset is reset, ending
+
+
 def test_a_quiet_guest_without_a_reset_is_not_a_stall(tmp_path: Path) -> None:
     console = tmp_path / "console.log"
     now = [0.0]
