@@ -11,16 +11,16 @@ switch --dry-run --json` (no --from: from the signed SHA256SUMS) and waits: the 
 pydeclos-update.service downloads the artifacts (systemd-sysupdate's url-file transfers,
 Verify=yes against the shipped keyring) and soft-reboots the machine into generation 2.
 Before that, the host serves three sets of generation 2 that the machine must refuse, one
-after the other (GET /serve/<set>): its UKI altered after signing (pydeclos' plan checks
-only the small files, so systemd-sysupdate's download refuses it: the slot stays `_empty`),
-SHA256SUMS.gpg made by another key, and no SHA256SUMS.gpg (the timer stopped and its run
-waited out while the host changes sets: sysupdate must not download one file of a set and
-the next of another, as a real server would never serve). For each the guest waits until
+after the other (GET /serve/<set>): its usr file replaced after signing by a small valid xz
+(pydeclos' plan checks only the small files, so systemd-sysupdate's download refuses it:
+the slot stays `_empty`), SHA256SUMS.gpg made by another key, and no SHA256SUMS.gpg (the
+timer stopped and its run waited out while the host changes sets: sysupdate must not
+download one file of a set and the next of another, as a real server would never serve). For each the guest waits until
 /var/lib/pydeclos/last-update.json says why the timer's run refused it, and records
 `pydeclos status --json` and IMAGE_VERSION (still 1).
 Costs one build of generation 1 with the update settings (~1.5 min; the other generations
-are the session's), one VM boot, and ~10 min of timer runs inside it (two downloads of
-generation 2's /usr: the refused one and the good one).
+are the session's), one VM boot, and several minutes of timer runs inside it (one download
+of generation 2's /usr).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import base64
 import functools
 import http.server
 import json
+import lzma
 import socket
 import subprocess
 import threading
@@ -138,18 +139,18 @@ class Server(http.server.SimpleHTTPRequestHandler):
 
 def refused_sets(work: Path, first_uid: str, v2: Path) -> dict[str, Path]:
     """Generation 2 published three ways a machine must refuse, each in a directory of its
-    own (served at the same URL): its UKI altered after signing, signed by another key
-    (a throwaway key with the same user id), and unsigned."""
+    own (served at the same URL): its usr file replaced after signing, signed by another key
+    (a throwaway key with the same user id), and unsigned. The replacement is a valid xz of
+    1 MiB of zeros, so the machine downloads a few kB, not the whole /usr, before the
+    checksum refuses it."""
     sets = {name: work / "served" / name for name in ("altered", "otherkey", "unsigned")}
     publish(v2, sets["altered"] / "swtest", sign_key=first_uid)
-    built_uki = open_output(v2).artifact("uki")
-    assert built_uki is not None
-    uki = sets["altered"] / "swtest" / built_uki.name
-    data = bytearray(uki.read_bytes())
-    data[len(data) // 2] ^= 0xFF
-    altered = uki.with_name(uki.name + ".altered")  # a new file: the build's stays intact
-    altered.write_bytes(bytes(data))
-    altered.replace(uki)
+    built_usr = open_output(v2).artifact("usr")
+    assert built_usr is not None
+    usr = sets["altered"] / "swtest" / built_usr.name
+    altered = usr.with_name(usr.name + ".altered")  # a new file: the build's stays intact
+    altered.write_bytes(lzma.compress(bytes(2**20), format=lzma.FORMAT_XZ))
+    altered.replace(usr)
     (work / "otherkey").mkdir()
     with signing_key(work / "otherkey") as (other_uid, _):
         publish(v2, sets["otherkey"] / "swtest", sign_key=other_uid)
