@@ -15,7 +15,7 @@ and each boot under software emulation another.
 
 `make test` runs two pytest-xdist workers: a VM under emulation leaves part of the machine
 idle (single-threaded phases, waits), which a second VM or build takes up; on the 2-core
-CI machine that saves about an eighth of the run (docs/building.md). Every test file is
+CI machine that saves about an eighth of the run (docs/building.md, "Timings"). Every test file is
 one unit of work, the files that share the switch builds one group (`work_group`), and the
 longest groups are handed out first (`GROUP_ORDER`), so the two workers end near the same
 time. Builds still run one at a time (they share the cache's lock); VMs run side by side.
