@@ -15,9 +15,9 @@ after the other (GET /serve/<set>): its usr file replaced after signing by a sma
 (pydeclos' plan checks only the small files, so systemd-sysupdate's download refuses it:
 the slot stays `_empty`), SHA256SUMS.gpg made by another key, and no SHA256SUMS.gpg (the
 timer stopped and its run waited out while the host changes sets: sysupdate must not
-download one file of a set and the next of another, as a real server would never serve). For each the guest waits until
-/var/lib/pydeclos/last-update.json says why the timer's run refused it, and records
-`pydeclos status --json` and IMAGE_VERSION (still 1).
+download one file of a set and the next of another, as a real server would never serve).
+For each the guest waits until /var/lib/pydeclos/last-update.json says why the timer's run
+refused it, and records `pydeclos status --json` and IMAGE_VERSION (still 1).
 Costs one build of generation 1 with the update settings (~1.5 min; the other generations
 are the session's), one VM boot, and several minutes of timer runs inside it (one download
 of generation 2's /usr).

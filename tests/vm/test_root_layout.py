@@ -191,7 +191,10 @@ def systems(directory: Path, key: Path) -> tuple[Path, Path]:
     base = directory / "base.py"
     base.write_text(
         f"imports = [{str(MINIMAL)!r}]\n"
-        "config = {'image': {'layout': 'root'}, 'users': {'users': {'root': "
+        # pydeclos vm's waits (VM_KERNEL_ARGS), for the kexec boot, which the firmware skips
+        "config = {'image': {'layout': 'root'}, 'boot': {'kernel_params': ["
+        "'systemd.default_device_timeout_sec=600', 'systemd.default_timeout_start_sec=600']}, "
+        "'users': {'users': {'root': "
         f"{{'ssh_authorized_keys': [{key.with_suffix('.pub').read_text().strip()!r}]}}}}}}}}\n")
     first, second = directory / "v1.py", directory / "v2.py"
     first.write_text("imports = ['./base.py']\nconfig = {'environment': {'etc': {\n"
