@@ -191,8 +191,9 @@ def systems(directory: Path, key: Path) -> tuple[Path, Path]:
     base = directory / "base.py"
     base.write_text(
         f"imports = [{str(MINIMAL)!r}]\n"
-        # pydeclos vm's waits (VM_KERNEL_ARGS), for the kexec boot, which the firmware skips
-        "config = {'image': {'layout': 'root'}, 'boot': {'kernel_params': ["
+        # pydeclos vm's waits (VM_KERNEL_ARGS) for the kexec boot, which the firmware skips;
+        # the serial console, the option's default, is named again (a definition replaces it)
+        "config = {'image': {'layout': 'root'}, 'boot': {'kernel_params': ['console=ttyS0', "
         "'systemd.default_device_timeout_sec=600', 'systemd.default_timeout_start_sec=600']}, "
         "'users': {'users': {'root': "
         f"{{'ssh_authorized_keys': [{key.with_suffix('.pub').read_text().strip()!r}]}}}}}}}}\n")
