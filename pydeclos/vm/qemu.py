@@ -393,10 +393,17 @@ def _run_exec_once(
                 time.sleep(0.5)
             if report is None:
                 qemu_output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                hint = ""
+                powered_off = any("reboot: Power down" in line for line in _tail(console, 25))
+                if options.persist and process.returncode == 0 and not watch.reset \
+                        and not powered_off:
+                    hint = ("\nThe guest reset or powered off. With --persist a reset is seen "
+                            "on the serial console only: keep console=ttyS0 in "
+                            "boot.kernel_params (the default) to have qemu started again.")
                 raise VmError(
                     f"qemu exited with status {process.returncode} before the command ran:\n"
                     f"{qemu_output.strip()}\nlast console lines:\n"
-                    + "\n".join(f"    {line}" for line in _tail(console, 25))
+                    + "\n".join(f"    {line}" for line in _tail(console, 25)) + hint
                 )
             seconds = time.monotonic() - started
             # The guest powers itself off. A --persist disk must see that through; a snapshot
