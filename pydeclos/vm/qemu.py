@@ -247,8 +247,9 @@ RESTART_STALL_SECONDS = 300.0
 RESET_MARKERS = (RESTART_MARKER, b"sysrq: Resetting")
 # A --persist run restarts qemu at each guest reset instead of resetting inside one qemu:
 # there the next kernel unpacked its initrd in 10-50 s instead of 2-3 s (probably emulated
-# writes to memory that held translated code; seen, not explained), and a fresh qemu cannot stall in the firmware after a
-# reset. The bound stops a guest that resets over and over.
+# writes to memory that held translated code; seen, not explained), and a fresh qemu
+# cannot stall in the firmware after a reset. The bound stops a guest that resets over
+# and over.
 MAX_RESTARTS = 20
 
 
