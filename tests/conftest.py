@@ -32,6 +32,10 @@ from pathlib import Path
 
 import pytest
 
+# A plugin of this suite (pytest_plugins below), imported here first for its helper.
+pytest.register_assert_rewrite("tests.file_clock")
+from tests.file_clock import file_of  # noqa: E402
+
 pytest_plugins = ["tests.file_clock"]
 
 REPO = Path(__file__).resolve().parent.parent
@@ -128,11 +132,6 @@ SHARED_SWITCH_BUILDS = ("tests/switch/test_plan.py", "tests/switch/test_publish.
 # image tier's files follow, then the VM tier's short ones, then the unit tier.
 GROUP_ORDER = (SWITCH_BUILDS_GROUP, "tests/vm/test_root_layout.py", "tests/vm/test_minimal.py",
                "tests/vm/test_web.py")
-
-
-def file_of(nodeid: str) -> str:
-    """The file part of a node id (`tests/vm/test_switch.py`)."""
-    return nodeid.split("::", 1)[0]
 
 
 def work_group(nodeid: str) -> str:

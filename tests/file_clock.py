@@ -15,7 +15,8 @@ import pytest
 SLOW_SECONDS = 60.0
 
 
-def _file(nodeid: str) -> str:
+def file_of(nodeid: str) -> str:
+    """The file part of a node id (`tests/vm/test_switch.py`)."""
     return nodeid.split("::", 1)[0]
 
 
@@ -29,10 +30,10 @@ class FileClock:
 
     def expect(self, nodeids: list[str]) -> None:
         if not self.expected:  # every worker collects the same ids; count them once
-            self.expected.update(_file(nodeid) for nodeid in nodeids)
+            self.expected.update(file_of(nodeid) for nodeid in nodeids)
 
     def report(self, report: pytest.TestReport) -> None:
-        path = _file(report.nodeid)
+        path = file_of(report.nodeid)
         if report.when == "setup":
             self.first_start.setdefault(path, report.start)
         if report.when != "teardown":
