@@ -84,11 +84,11 @@ class VmOptions:
 # seed does not matter; the machine's own boots still refresh theirs. And a busy host slows
 # an emulated guest five to ten times: systemd's 90 s waits for a device or a unit's start
 # then end the boot in emergency mode (seen: /home's partition came up after 90 s while two
-# VMs and a build shared two cores), so a VM waits up to 10 min. A kexec boots the new
-# generation's own command line, without these.
-VM_KERNEL_ARGS = ("systemd.mask=systemd-boot-random-seed.service",
-                  "systemd.default_device_timeout_sec=600",
-                  "systemd.default_timeout_start_sec=600")
+# VMs and a build shared two cores), so a VM waits up to 10 min (VM_WAITS). A kexec boots
+# the new generation's own command line, without these: the test systems name VM_WAITS in
+# their own `boot.kernel_params`.
+VM_WAITS = ("systemd.default_device_timeout_sec=600", "systemd.default_timeout_start_sec=600")
+VM_KERNEL_ARGS = ("systemd.mask=systemd-boot-random-seed.service", *VM_WAITS)
 KERNEL_ARG = re.compile(r"[^\s\x00-\x1f\x7f\"'\\]+")
 
 
@@ -365,7 +365,7 @@ def _run_exec_once(
                 exited = process.poll() is not None
                 if report_file.exists():
                     report = parse_report(report_file.read_bytes().decode(errors="replace"))
-                if report is None and exited and watch.poll() is False and watch.reset \
+                if report is None and exited and not watch.poll() and watch.reset \
                         and process.returncode == 0 and options.persist and restarts < MAX_RESTARTS:
                     restarts += 1  # the guest reset itself (-no-reboot): boot it again
                     watch.reset = False
@@ -394,8 +394,9 @@ def _run_exec_once(
                 time.sleep(0.5)
             if report is None:
                 qemu_output = process.stdout.read().decode(errors="replace") if process.stdout else ""
+                tail = _tail(console, 25)
                 hint = ""
-                powered_off = any("reboot: Power down" in line for line in _tail(console, 25))
+                powered_off = any("reboot: Power down" in line for line in tail)
                 if options.persist and process.returncode == 0 and not watch.reset \
                         and not powered_off:
                     hint = ("\nThe guest reset or powered off. With --persist a reset is seen "
@@ -404,7 +405,7 @@ def _run_exec_once(
                 raise VmError(
                     f"qemu exited with status {process.returncode} before the command ran:\n"
                     f"{qemu_output.strip()}\nlast console lines:\n"
-                    + "\n".join(f"    {line}" for line in _tail(console, 25)) + hint
+                    + "\n".join(f"    {line}" for line in tail) + hint
                 )
             seconds = time.monotonic() - started
             # The guest powers itself off. A --persist disk must see that through; a snapshot

@@ -44,6 +44,7 @@ from typing import Any
 
 import pytest
 
+from pydeclos.vm.qemu import VM_WAITS
 from tests.conftest import MINIMAL
 from tests.switch.sshd import free_port, keygen
 from tests.vm.power_cut import CUT_POWER_WHILE_WRITING
@@ -191,11 +192,10 @@ def systems(directory: Path, key: Path) -> tuple[Path, Path]:
     base = directory / "base.py"
     base.write_text(
         f"imports = [{str(MINIMAL)!r}]\n"
-        # pydeclos vm's waits (VM_KERNEL_ARGS) for the kexec boot, which the firmware skips;
-        # the serial console, the option's default, is named again (a definition replaces it)
-        "config = {'image': {'layout': 'root'}, 'boot': {'kernel_params': ['console=ttyS0', "
-        "'systemd.default_device_timeout_sec=600', 'systemd.default_timeout_start_sec=600']}, "
-        "'users': {'users': {'root': "
+        # pydeclos vm's waits (VM_WAITS) for the kexec boot, which the firmware skips; the
+        # serial console, the option's default, is named again (a definition replaces it)
+        "config = {'image': {'layout': 'root'}, 'boot': {'kernel_params': "
+        f"{['console=ttyS0', *VM_WAITS]!r}}}, 'users': {{'users': {{'root': "
         f"{{'ssh_authorized_keys': [{key.with_suffix('.pub').read_text().strip()!r}]}}}}}}}}\n")
     first, second = directory / "v1.py", directory / "v2.py"
     first.write_text("imports = ['./base.py']\nconfig = {'environment': {'etc': {\n"
