@@ -41,6 +41,8 @@ pytest_plugins = ["tests.file_clock"]
 REPO = Path(__file__).resolve().parent.parent
 FIXTURE_TREE = REPO / "tests" / "build" / "fixtures" / "tree"
 MINIMAL = REPO / "examples" / "minimal" / "system.py"
+# What a whole run keeps on disk at its peak, rounded up (docs/building.md, "Timings").
+MIN_FREE_GB = 12
 
 
 @functools.cache
@@ -186,6 +188,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         unavailable(problem)
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """The free space where the run writes: the image and VM tiers need some GB of it."""
+    import tempfile
+
+    free = shutil.disk_usage(tempfile.gettempdir()).free / 1e9
+    low = "" if free >= MIN_FREE_GB else \
+        f" (the image and VM tiers write up to {MIN_FREE_GB} GB: builds may fail for space)"
+    return f"free space in {tempfile.gettempdir()}: {free:.1f} GB{low}"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     """One line per tier, so a tier that stopped running shows as 0 passed."""
     counts = {name: {"passed": 0, "failed": 0, "skipped": 0} for name in TIERS}
@@ -205,6 +217,19 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(
             f"{name:>5}: {c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped")
     terminalreporter.write_line(mode)
+
+
+@contextmanager
+def scratch(request: pytest.FixtureRequest, factory: pytest.TempPathFactory,
+            name: str) -> Iterator[Path]:
+    """A directory for a module's builds or VM disks, removed when the fixture ends unless a
+    test failed meanwhile (then it stays for a look). Images are hundreds of MB each: kept
+    to the end of a run they add up to 16 GB, and a full disk fails every later test."""
+    failed_before = request.session.testsfailed
+    path = factory.mktemp(name)
+    yield path
+    if request.session.testsfailed == failed_before:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager

@@ -42,6 +42,7 @@ import pytest
 
 from pydeclos.switch.publish import publish
 from pydeclos.switch.source import open_output
+from tests.conftest import scratch
 from tests.switch.builds import SYSTEMS, SwitchBuilds, switch_builds_in
 from tests.switch.keys import armored, signing_key
 
@@ -170,13 +171,19 @@ def fields(stdout: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def fleet(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def fleet(request: pytest.FixtureRequest,
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with scratch(request, tmp_path_factory, "fleet") as work:
+        yield from serve_and_run(tmp_path_factory, work)
+
+
+def serve_and_run(tmp_path_factory: pytest.TempPathFactory, work: Path) -> Iterator[dict[str, str]]:
+    """Serve generation 1's published set, boot it, and let its timer update it."""
     from pydeclos.build.system import build_system
     from pydeclos.vm.qemu import PortForward, VmOptions, run_exec
     from pydeclos.vm.target import image_of_generation
 
     builds: SwitchBuilds = switch_builds_in(tmp_path_factory.getbasetemp())
-    work = tmp_path_factory.mktemp("fleet")
     port = free_port()
     with signing_key(work) as (uid, _):
         system = work / "system.py"

@@ -39,13 +39,14 @@ import json
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pydeclos.vm.qemu import VM_WAITS
-from tests.conftest import MINIMAL
+from tests.conftest import MINIMAL, scratch
 from tests.switch.sshd import free_port, keygen
 from tests.vm.power_cut import CUT_POWER_WHILE_WRITING
 from tests.vm.test_minimal import ALICE_KEY, one, probe_lines
@@ -208,16 +209,17 @@ def systems(directory: Path, key: Path) -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="module")
-def root_builds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def root_builds(request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """Both generations, built through `pydeclos build` into one OUT."""
     from pydeclos.build.system import build_system
 
     source = tmp_path_factory.mktemp("root-layout")
     key = keygen(source / "key")
     first, second = systems(source, key)
-    out = tmp_path_factory.mktemp("root-layout-out")
-    return {"v1": build_system(first, out, version=1), "v2": build_system(second, out, version=2),
-            "key": key}
+    with scratch(request, tmp_path_factory, "root-layout-out") as out:
+        yield {"v1": build_system(first, out, version=1),
+               "v2": build_system(second, out, version=2), "key": key}
 
 
 def on_guest(port: int, key: Path, command: str) -> list[str]:
@@ -239,11 +241,17 @@ def wait_ready(port: int, key: Path, vm: threading.Thread, timeout: float,
 
 
 @pytest.fixture(scope="module")
-def run(root_builds, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def run(root_builds, request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    with scratch(request, tmp_path_factory, "root-layout-vm") as work:
+        yield boot_and_switch(root_builds, work)
+
+
+def boot_and_switch(root_builds: dict[str, Any], work: Path) -> dict[str, Any]:
+    """Boot generation 1 and drive it from the host (see the module's docstring)."""
     from pydeclos.vm.qemu import PortForward, VmOptions, run_exec
 
     first, key = root_builds["v1"], root_builds["key"]
-    work = tmp_path_factory.mktemp("root-layout-vm")
     port = free_port()
     result: dict[str, Any] = {}
 

@@ -27,10 +27,13 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from tests.conftest import scratch
 from tests.lower.test_semantics import HASH_1
 from tests.switch.builds import (
     SwitchBuilds,
@@ -213,9 +216,11 @@ def switch_builds(tmp_path_factory: pytest.TempPathFactory) -> SwitchBuilds:
 
 
 @pytest.fixture(scope="module")
-def update_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def update_disk(switch_builds, request: pytest.FixtureRequest,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """OUT/2 without its disk image, on an ext4 disk labelled pdout."""
-    return make_update_disk(switch_builds.v2, "pdout", tmp_path_factory.mktemp("out") / "out.img")
+    with scratch(request, tmp_path_factory, "out") as out:
+        yield make_update_disk(switch_builds.v2, "pdout", out / "out.img")
 
 
 def slot_bytes(image: Path, label: str) -> int:
@@ -226,13 +231,18 @@ def slot_bytes(image: Path, label: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def too_big_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def too_big_disk(switch_builds, request: pytest.FixtureRequest,
+                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Generation 2 with its usr image replaced by one 1 MiB larger than a slot (zeros, so
     it compresses to almost nothing), on an ext4 disk labelled pdbig."""
+    with scratch(request, tmp_path_factory, "too-big") as work:
+        yield big_disk(switch_builds, work)
+
+
+def big_disk(switch_builds: SwitchBuilds, work: Path) -> Path:
     from pydeclos.switch.source import open_output
     from pydeclos.vm.target import image_of_generation
 
-    work = tmp_path_factory.mktemp("too-big")
     size = slot_bytes(image_of_generation(switch_builds.v1), "swtest_1") + 2**20
     generation = work / "files" / "2"
     shutil.copytree(switch_builds.v2, generation, ignore=shutil.ignore_patterns("*.raw", "*.raw.xz"))
@@ -254,11 +264,19 @@ def too_big_disk(switch_builds, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 @pytest.fixture(scope="module")
-def scenario(switch_builds, update_disk, too_big_disk, tmp_path_factory: pytest.TempPathFactory):
+def scenario(switch_builds, update_disk, too_big_disk, request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory):
+    with scratch(request, tmp_path_factory, "switch-vm") as work:
+        yield switch_rollback_kexec(switch_builds, update_disk, too_big_disk, work,
+                                    tmp_path_factory.getbasetemp())
+
+
+def switch_rollback_kexec(switch_builds: SwitchBuilds, update_disk: Path, too_big_disk: Path,
+                          work: Path, basetemp: Path) -> tuple[Any, ...]:
+    """Switch to 2, roll back to 1, kexec into 4: the VM's two runs and what they saw."""
     from pydeclos.vm.qemu import VmOptions, run_exec
     from pydeclos.vm.target import image_of_generation
 
-    work = tmp_path_factory.mktemp("switch-vm")
     image = work / "disk.raw"
     subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),
                     str(image)], check=True)
@@ -266,7 +284,7 @@ def scenario(switch_builds, update_disk, too_big_disk, tmp_path_factory: pytest.
                      VmOptions(extra_disks=[update_disk, too_big_disk], persist=True),
                      timeout=1500, console_log=work / "console-1.log")
     assert first.report.status == 0, first.report.stdout + first.report.stderr
-    fourth = fourth_build_in(tmp_path_factory.getbasetemp())
+    fourth = fourth_build_in(basetemp)
     disk4 = make_update_disk(fourth, "pdout4", work / "out4.img")
     second = run_exec(image, ROLLBACK_THEN_KEXEC, VmOptions(extra_disks=[disk4], persist=True),
                       timeout=2400, console_log=work / "console-2.log")
@@ -422,15 +440,20 @@ def test_a_new_command_line_is_kexeced_by_itself(kexeced) -> None:
 
 
 @pytest.fixture(scope="module")
-def reverted(switch_builds, tmp_path_factory: pytest.TempPathFactory):
+def reverted(switch_builds, request: pytest.FixtureRequest,
+             tmp_path_factory: pytest.TempPathFactory):
+    with scratch(request, tmp_path_factory, "revert-vm") as work:
+        yield revert_and_count(switch_builds, work, tmp_path_factory.getbasetemp())
+
+
+def revert_and_count(switch_builds: SwitchBuilds, work: Path, basetemp: Path) -> dict[str, str]:
     """A fresh generation 1 switched to generation 3, whose health check fails; once
     reverted, generation 3 installed again and booted for real until boot counting gives up
     on it."""
     from pydeclos.vm.qemu import VmOptions, run_exec
     from pydeclos.vm.target import image_of_generation
 
-    third = third_build_in(tmp_path_factory.getbasetemp())
-    work = tmp_path_factory.mktemp("revert-vm")
+    third = third_build_in(basetemp)
     disk = make_update_disk(third, "pdout3", work / "out3.img")
     image = work / "disk.raw"
     subprocess.run(["cp", "--sparse=always", str(image_of_generation(switch_builds.v1)),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, scratch
 
 pytestmark = [pytest.mark.needs_root, pytest.mark.needs_mkosi, pytest.mark.vm]
 
@@ -39,10 +39,11 @@ echo "probes done" >&2
 
 
 @pytest.fixture(scope="module")
-def web_build(tmp_path_factory: pytest.TempPathFactory):
+def web_build(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     from pydeclos.build.system import build_system
 
-    return build_system(WEB, tmp_path_factory.mktemp("web-out"))
+    with scratch(request, tmp_path_factory, "web-out") as out:
+        yield build_system(WEB, out)
 
 
 @pytest.fixture(scope="module")
