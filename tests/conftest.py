@@ -192,10 +192,11 @@ def pytest_report_header(config: pytest.Config) -> str:
     """The free space where the run writes: the image and VM tiers need some GB of it."""
     import tempfile
 
-    free = shutil.disk_usage(tempfile.gettempdir()).free / 1e9
+    where = tempfile.gettempdir()
+    free = shutil.disk_usage(where).free / 1e9
     low = "" if free >= MIN_FREE_GB else \
         f" (the image and VM tiers write up to {MIN_FREE_GB} GB: builds may fail for space)"
-    return f"free space in {tempfile.gettempdir()}: {free:.1f} GB{low}"
+    return f"free space in {where}: {free:.1f} GB{low}"
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
