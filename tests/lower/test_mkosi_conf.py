@@ -87,3 +87,32 @@ def test_the_image_keeps_only_the_translations_of_the_locales_language(tmp_path)
         ["de", "de_AT", "locale.alias", "sr@latin"]
     assert translations_kept({"image": {"translations": ["all"]}}, tmp_path / "all") == \
         ["de", "de_AT", "fr", "locale.alias", "pt", "pt_BR", "sr@latin", "zh_CN"]
+
+
+def run_kernel_link(cfg: dict, root) -> None:
+    """mkosi.finalize's kernel part, run by sh as mkosi would, on a scratch image tree (the
+    part after it needs the image's tools)."""
+    script = text(lower(config(cfg)), "mkosi.finalize")
+    part = script.split("# What the first boot", 1)[0]
+    subprocess.run(["sh", "-eu", "-c", part], check=True,
+                   env={"BUILDROOT": str(root), "PATH": "/usr/bin:/bin"})
+
+
+def test_usr_links_to_the_kernel_in_boot_instead_of_carrying_a_copy(tmp_path) -> None:
+    for layout in ("usr", "root"):
+        root = tmp_path / layout
+        (root / "boot").mkdir(parents=True)
+        for kver, usr_copy in (("6.12.1-cloud-amd64", b"kernel"), ("6.12.2-amd64", b"other")):
+            (root / "boot" / f"vmlinuz-{kver}").write_bytes(b"kernel")
+            (root / "usr/lib/modules" / kver).mkdir(parents=True)
+            (root / "usr/lib/modules" / kver / "vmlinuz").write_bytes(usr_copy)
+        run_kernel_link({"image": {"layout": layout}}, root)
+        linked = root / "usr/lib/modules/6.12.1-cloud-amd64/vmlinuz"
+        # mkosi reads the kernel through the link when it builds the UKI.
+        assert linked.is_symlink() and linked.read_bytes() == b"kernel"
+        assert linked.resolve() == (root / "boot/vmlinuz-6.12.1-cloud-amd64").resolve()
+        # A /usr kernel that is not the one in /boot stays where it is.
+        differing = root / "usr/lib/modules/6.12.2-amd64/vmlinuz"
+        assert not differing.is_symlink() and differing.read_bytes() == b"other"
+    assert "systemd-update-done" not in text(lower(config({"image": {"layout": "root"}})),
+                                             "mkosi.finalize")

@@ -92,6 +92,11 @@ p ldcache_fresh "$(cmp -s <(ldconfig -p | tail -n +2) <(ldconfig -C /run/probe-l
 p catalog "$(journalctl --list-catalog | grep -c .)"
 p blame "$(systemd-analyze blame --no-pager | awk '{print $NF}' | tr '\n' ' ')"
 p hwdb "$(ls /usr/lib/udev/hwdb.bin /etc/udev/hwdb.bin 2>/dev/null | tr '\n' ' ')"
+# What an update carries: the kernel once (in the UKI), not again in /usr; the root
+# partition without the build's apt lists and package caches.
+p usr_kernels "$(find /usr/lib/modules -name 'vmlinu[xz]*' -type f | wc -l)"
+p apt_cache_kib "$(du -sk /var/lib/apt/lists /var/cache/apt 2>/dev/null | awk '{s += $1} END {print s + 0}')"
+p running_kernel_modules "$(test -d "/usr/lib/modules/$(uname -r)/kernel" && echo yes || echo no)"
 p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
 echo "probes done" >&2
 exit 3
@@ -323,3 +328,11 @@ def test_boot_skips_the_boot_loader_update_and_the_hardware_database_rebuild(pro
     assert "systemd-hwdb-update.service" not in blame
     # udev reads the database from /usr; no stale copy in /etc shadows it.
     assert one(probes, "hwdb").split() == ["/usr/lib/udev/hwdb.bin"]
+
+
+def test_usr_carries_no_second_kernel_and_the_root_no_apt_caches(probes) -> None:
+    """The kernel reaches the machine in the UKI only (12 MB less in every update), and the
+    first install's root partition lacks the build's apt lists (about 180 MB)."""
+    assert one(probes, "usr_kernels") == "0"
+    assert one(probes, "running_kernel_modules") == "yes"  # /usr matches the UKI's kernel
+    assert int(one(probes, "apt_cache_kib")) < 1024
