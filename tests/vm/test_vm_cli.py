@@ -58,6 +58,21 @@ def test_a_panic_is_noticed_even_when_it_arrives_in_pieces(tmp_path: Path) -> No
     assert watch.poll()
 
 
+def test_pid_1_crashing_counts_as_the_emulators_fault_a_missing_init_does_not(
+        tmp_path: Path) -> None:
+    crashed = tmp_path / "crashed.log"
+    crashed.write_bytes(b"[  137.1] Kernel panic - not syncing: Attempted to kill init! "
+                        b"exitcode=0x0000000b\r\n")
+    watch = ConsoleWatch(crashed)
+    assert watch.poll() and watch.emulator_fault
+    # tests/vm/test_minimal.py's deliberate panic: the image's own fault, not retried.
+    missing = tmp_path / "missing.log"
+    missing.write_bytes(b"[    2.9] Kernel panic - not syncing: VFS: Unable to mount root fs "
+                        b"on unknown-block(0,0)\r\n")
+    watch = ConsoleWatch(missing)
+    assert watch.poll() and not watch.emulator_fault
+
+
 def test_a_console_without_a_panic_is_not_one(tmp_path: Path) -> None:
     console = tmp_path / "console.log"
     console.write_bytes(b"[  OK  ] Reached target multi-user.target\r\nkernel: panic=0\r\n")
