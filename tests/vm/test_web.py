@@ -51,7 +51,9 @@ def probes(web_build) -> dict[str, str]:
     from pydeclos.vm.qemu import VmOptions, run_exec
 
     image = web_build.directory / web_build.artifacts["image"]
-    result = run_exec(image, PROBES, VmOptions(), timeout=900)
+    # The console stays beside the build (kept when a test fails): a panic's cause is in it.
+    result = run_exec(image, PROBES, VmOptions(), timeout=900,
+                      console_log=web_build.directory.parent / "console.log")
     assert "probes done" in result.report.stderr, result.report.stderr
     found: dict[str, str] = {}
     for line in result.report.stdout.splitlines():
