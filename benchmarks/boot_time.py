@@ -4,15 +4,16 @@
 
 OUT is a build output of examples/minimal (OUT/ or OUT/<n>/; built into a temporary
 directory when not given). Each `vm --exec` boot (software emulation, 2 vCPUs, as the VM
-tests; --boots of them, default one, each a first boot of the same image) prints `systemd-analyze` (kernel + initrd + userspace), the guest's uptime when the
-command started (what a `vm --exec` user waits for, firmware not counted), the slowest
-units (`systemd-analyze blame` without device units) and `critical-chain`, which of the
-units that redo work after a /usr change ran (ConditionNeedsUpdate=), and the UKI and
-initrd sizes. The whole report is kept in FILE (default: boot_time.txt in the current
-directory). The host's load average is printed before and after: a busy host slows a TCG
-guest. Boots of one image differ by several seconds under emulation, so with --boots the
-median is judged. Aim (issue 15): under 30 s of guest time on an idle machine; exit status 2
-when missed.
+tests; --boots of them, default one, each a first boot of the same image) prints
+`systemd-analyze` (kernel + initrd + userspace), the guest's uptime when the command
+started (what a `vm --exec` user waits for, firmware not counted), which of the units that
+redo work after a /usr change ran (ConditionNeedsUpdate=), and the host's load average
+before and after (a busy host slows a TCG guest); then the UKI and initrd sizes. The whole
+report, with the slowest units (`systemd-analyze blame` without device units) and
+`critical-chain` of each boot, is kept in FILE (default: boot_time.txt in the current
+directory). Boots of one image differ by several seconds under emulation, so with --boots
+the median is judged. Aim (issue 15): under 30 s of guest time on an idle machine; exit
+status 2 when missed.
 """
 
 from __future__ import annotations
