@@ -121,15 +121,17 @@ def payload_line(label: str, result: BuildResult) -> str:
 
 
 def unpacked(result: BuildResult, role: str, scratch: Path) -> Path:
-    """The artifact of `role` as a machine writes it: the usr partition decompressed."""
+    """The artifact of `role` as a machine writes it: the usr partition decompressed (once:
+    the rebuild's is the new side of one delta and the base of the next)."""
     name = result.artifacts[role]
     assert name is not None, role
     path = result.directory / name
     if path.suffix != ".xz":
         return path
     target = scratch / f"{result.version}-{role}.raw"
-    with lzma.open(path) as source, target.open("wb") as sink:
-        shutil.copyfileobj(source, sink, 1 << 20)
+    if not target.exists():
+        with lzma.open(path) as source, target.open("wb") as sink:
+            shutil.copyfileobj(source, sink, 1 << 20)
     return target
 
 
@@ -142,8 +144,6 @@ def delta_line(label: str, old: BuildResult, new: BuildResult, scratch: Path) ->
                         f"--patch-from={unpacked(old, role, scratch)}",
                         str(unpacked(new, role, scratch)), "-o", str(delta)], check=True)
         sizes[role] = delta.stat().st_size
-    for leftover in scratch.glob("*.raw"):
-        leftover.unlink()
     parts = ", ".join(f"{role} {size / 10**3:.0f} kB" for role, size in sizes.items())
     return (f"  as deltas,   {label:<15} {sum(sizes.values()) / 10**6:6.2f} MB  ({parts}; "
             "verity recomputed on the machine; not implemented, a measured lever)")

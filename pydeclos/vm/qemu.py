@@ -291,7 +291,8 @@ class ConsoleWatch:
         self.emulator_fault = self.emulator_fault or any(
             marker in window for marker in EMULATOR_FAULT_MARKERS)
         self.panicked = PANIC_MARKER in window
-        self.carry = window[-max(len(PANIC_MARKER), *(len(m) + 8 for m in RESET_MARKERS)):]
+        self.carry = window[-max(len(PANIC_MARKER), *map(len, EMULATOR_FAULT_MARKERS),
+                                 *(len(m) + 8 for m in RESET_MARKERS)):]
         return self.panicked
 
     def stalled_after_restart(self) -> bool:
