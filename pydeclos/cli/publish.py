@@ -17,14 +17,17 @@ import click
 @click.option("--keep", type=int, metavar="N",
               help="Keep only the newest N generations of this image in DIR.")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print the result as JSON (version, signed, update_bytes, generations…).")
+              help="Print the result as JSON (version, signed, update_bytes, delta_bytes, "
+                   "generations…).")
 def publish_cmd(source: Path, directory: Path, sign_key: str | None, keep: int | None,
                 as_json: bool) -> None:
     """Add the generation in SOURCE (OUT/<n>, or OUT's newest) to the update directory DIR.
 
     DIR can be served by any static web server or shared as a file system; machines whose
     updates.source points at it install from it with `pydeclos switch`. Readers see the old
-    set or the new one, never a mix; a published version never changes content.
+    set or the new one, never a mix; a published version never changes content. Each older
+    generation published in DIR gets a binary delta to this one (zstd), so a machine running
+    it downloads what changed instead of whole files.
     """
     from pydeclos.switch.publish import publish
 
@@ -35,6 +38,10 @@ def publish_cmd(source: Path, directory: Path, sign_key: str | None, keep: int |
     what = "already published" if result.already else "published"
     click.echo(f"generation {result.version} {what} in {result.directory}"
                + (" (SHA256SUMS signed)" if result.signed else " (unsigned)"))
+    if result.delta_bytes:
+        click.echo(f"a machine downloads {result.update_bytes / 1e6:.1f} MB, or with deltas from "
+                   + ", ".join(f"generation {base} {size / 1e6:.1f} MB"
+                               for base, size in sorted(result.delta_bytes.items())))
     if result.removed:
         click.echo(f"removed generations {', '.join(map(str, result.removed))} (--keep {keep})")
     click.echo(f"generations in {result.directory}: {', '.join(map(str, result.kept))}")

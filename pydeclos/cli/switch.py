@@ -161,7 +161,8 @@ def switch_cmd(source: Path | None, dry_run: bool, as_json: bool, method: str, y
                           f"{plan.target.version}")
             outcome = switch(source, method, allow_downgrade, allow_other_image, stage_only,
                              skip_rolled_back=if_newer, announce=None if as_json else _announce,
-                             reporter=_reporter(as_json))
+                             reporter=_reporter(as_json),
+                             say=None if as_json else lambda line: click.echo(line, err=True))
     except NothingNewerError as error:
         if not if_newer:
             raise

@@ -11,7 +11,8 @@ or a path source. With a URL in `image.updates.source` the standard transfers do
 (`Type=url-file`, `Verify=yes` unless unsigned updates are allowed) from a `pydeclos
 publish` directory, the public key is shipped where systemd-pull looks, and the local
 transfers move to /usr/lib/pydeclos/sysupdate.d for `switch --from`. /usr/lib/pydeclos/
-updates.json tells `switch` the source. `%A` (ProtectVersion) is the booted IMAGE_VERSION.
+updates.json tells `switch` the source. `%A` (ProtectVersion) is the booted IMAGE_VERSION. Local sources also match uncompressed
+`.raw` partition images: what `switch` rebuilds from published deltas (switch/delta.py).
 systemd reads `*.transfer` from version 257 and `*.conf` before, so the suffix follows the
 systemd version of the image's release (the `image.release` type refuses releases whose
 systemd is older than 254, since their sysupdate lacks what the UKI transfer needs).
@@ -77,7 +78,8 @@ def transfers(cfg: Mapping[str, Any], url: str | None = None) -> dict[str, Secti
     def partition(split: str, label: str, gpt_type: str) -> Sections:
         return [
             ("Transfer", protect),
-            ("Source", [*origin, ("MatchPattern", f"{image_id}_@v.{split}.@u.raw.xz")]),
+            ("Source", [*origin, ("MatchPattern", f"{image_id}_@v.{split}.@u.raw.xz" + (
+                f" {image_id}_@v.{split}.@u.raw" if url is None else ""))]),
             ("Target", [("Type", "partition"), ("Path", "auto"),
                         ("MatchPattern", label), ("MatchPartitionType", gpt_type),
                         ("PartitionFlags", "0"), ("ReadOnly", "1")]),

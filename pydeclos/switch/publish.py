@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydeclos.build.artifacts import sha256
+from pydeclos.switch.delta import delta_files, deltas_name, make_deltas, write_json_file
 from pydeclos.switch.errors import SwitchError
 from pydeclos.switch.source import (
     CHECKSUMS,
@@ -59,11 +60,14 @@ class Published:
     kept: list[int] = field(default_factory=list)
     image_id: str = ""
     update_bytes: int = 0  # what a machine downloads for this generation (usr, verity, UKI)
+    # what a machine running each older generation downloads instead, with the deltas
+    delta_bytes: dict[int, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, object]:
         return {"directory": str(self.directory), "image_id": self.image_id,
                 "version": self.version, "already_published": self.already,
                 "signed": self.signed, "update_bytes": self.update_bytes,
+                "delta_bytes": {str(v): n for v, n in sorted(self.delta_bytes.items())},
                 "removed": self.removed, "generations": self.kept}
 
 
@@ -77,11 +81,43 @@ def published_generations(directory: Path) -> dict[tuple[str, int], dict[str, ob
     return found
 
 
-def _files_of(image_id: str, version: int, manifest: dict[str, object]) -> list[str]:
+def _files_of(image_id: str, version: int, manifest: dict[str, object],
+              directory: Path) -> list[str]:
     artifacts = manifest.get("artifacts") or {}
     assert isinstance(artifacts, dict)
     names = [str(artifacts[role]) for role in PUBLISHED_ROLES if artifacts.get(role)]
+    deltas = directory / deltas_name(image_id, version)
+    if deltas.is_file():
+        names += [*delta_files(deltas), deltas.name]
     return [*names, generation_name(image_id, version)]
+
+
+def _add_deltas(output: BuildOutput, directory: Path, bases: list[int],
+                generations: dict[tuple[str, int], dict[str, object]]) -> dict[int, int]:
+    """Deltas of the new generation against each of `bases` (already published here), and
+    the deltas file naming them, placed before the generation's manifest; base -> what a
+    machine running it downloads (deltas, and whole files where no delta is smaller)."""
+    new = {role: path for role in UPDATE_ROLES if (path := output.artifact(role)) is not None}
+    base_files: dict[int, dict[str, Path]] = {}
+    for version in bases:
+        artifacts = generations[(output.image_id, version)].get("artifacts") or {}
+        assert isinstance(artifacts, dict)
+        base_files[version] = {role: directory / str(artifacts[role])
+                               for role in UPDATE_ROLES if artifacts.get(role)}
+    made = make_deltas(output.image_id, output.version, new, base_files, directory, TEMPORARY)
+    if made is None:
+        return {}
+    downloads: dict[int, int] = {}
+    for base, roles in made["from"].items():
+        for entry in roles.values():
+            os.replace(directory / (TEMPORARY + entry["delta"]), directory / entry["delta"])
+        downloads[int(base)] = sum(
+            (directory / roles[role]["delta"]).stat().st_size if role in roles
+            else path.stat().st_size for role, path in new.items())
+    temporary = directory / (TEMPORARY + deltas_name(output.image_id, output.version))
+    write_json_file(temporary, made)
+    os.replace(temporary, directory / deltas_name(output.image_id, output.version))
+    return downloads
 
 
 def _place(source: Path, directory: Path, name: str) -> None:
@@ -153,25 +189,34 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
                        update_bytes=sum(path.stat().st_size for role in UPDATE_ROLES
                                         if (path := output.artifact(role)) is not None))
     result.already = _check_same(output, directory, names)
-    if not result.already:
-        for name, path in names.items():
-            _place(path, directory, name)
-
     generations = published_generations(directory)
-    ours = sorted(v for (image_id, v) in generations if image_id == output.image_id)
+    ours = sorted({v for (image_id, v) in generations if image_id == output.image_id}
+                  | {output.version})
     dropped = ours[:-keep] if keep is not None and len(ours) > keep else []
     if output.version in dropped:
         raise PublishError(
             f"generation {output.version} is older than the newest {keep} in {directory} "
             f"({', '.join(map(str, ours[len(dropped):]))}); it would be removed at once. Publish a "
             "newer generation or raise --keep")
-    remove = {name for v in dropped
-              for name in _files_of(output.image_id, v, generations[(output.image_id, v)])}
+    if not result.already:
+        # Every older generation served until now, those about to be removed too: machines
+        # may still run them, and a delta needs the base only here, to be made.
+        listed = read_sums(directory / CHECKSUMS)
+        bases = [v for v in ours if v < output.version
+                 and generation_name(output.image_id, v) in listed]
+        for name, path in names.items():
+            if name != generation:  # the manifest last: its presence means all is in place
+                _place(path, directory, name)
+        result.delta_bytes = _add_deltas(output, directory, bases, generations)
+        _place(names[generation], directory, generation)
+        generations = published_generations(directory)
+    remove = {name for v in dropped for name in
+              _files_of(output.image_id, v, generations[(output.image_id, v)], directory)}
     # Every file of each generation kept whose files are all in place (a generation's
     # manifest is placed last, so one whose publish was killed is left out).
     present = sorted({name for (image_id, v), manifest in generations.items()
                       if (image_id, v) not in {(output.image_id, d) for d in dropped}
-                      for files in [_files_of(image_id, v, manifest)]
+                      for files in [_files_of(image_id, v, manifest, directory)]
                       if all((directory / f).is_file() for f in files)
                       for name in files})
     old = read_sums(directory / CHECKSUMS)

@@ -11,6 +11,7 @@ signature again and every artifact's hash before it writes a slot.
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import tempfile
 import urllib.error
@@ -93,8 +94,8 @@ def check_signature(directory: Path, where: str) -> None:
 def fetch(url: str, target: Path, missing: str | None = None) -> None:
     """Download `url`; `missing` is the error when the server has no such file."""
     try:
-        with urllib.request.urlopen(url, timeout=TIMEOUT) as response:
-            target.write_bytes(response.read())
+        with urllib.request.urlopen(url, timeout=TIMEOUT) as response, target.open("wb") as out:
+            shutil.copyfileobj(response, out, 1 << 20)
     except urllib.error.HTTPError as error:
         if error.code == 404 and missing:
             raise CorruptArtifactError(missing) from None

@@ -3,7 +3,9 @@
 Order of a switch, each step refusing before anything changes where it can: lock; read
 SOURCE (without one, the configured update source: remote.py); refuse a downgrade or
 another image id; plan; check that its /usr fits the slots (fit.py); verify it (checksums;
-sysupdate checks a URL source's itself); install with systemd-sysupdate into the free slot;
+sysupdate checks a URL source's itself); install with systemd-sysupdate into the free slot
+(from a URL source that publishes deltas from the running generation, the artifacts are
+rebuilt from them first and installed like a local source's: delta_install.py);
 find the slot the new version landed in and check its root hash against the build's; keep
 hand-edited /etc files and remove dropped links; activate. A stage-only switch (automatic
 updates' "reboot" and "window" policies) stops after the slot check, keeping copies of
@@ -18,12 +20,20 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydeclos.switch import activate, etc_merge, etc_overlay, last_update, machine, remote
+from pydeclos.switch import (
+    activate,
+    delta_install,
+    etc_merge,
+    etc_overlay,
+    last_update,
+    machine,
+    remote,
+)
 from pydeclos.switch.description import Description
 from pydeclos.switch.errors import (
     NothingNewerError,
@@ -51,6 +61,7 @@ class Outcome:
     installed: bool = False
     activated: str = ""
     transferred: dict[str, Any] | None = None  # bytes and seconds of the install
+    delta: dict[str, int] | None = None  # the deltas used instead of whole files, if any
     # Layout root: what became of /etc's local changes (etc_merge), the new generation's
     # side of each conflict and where it is kept, or the snapshot a rollback restored.
     etc_merge: etc_merge.EtcMerge | None = None
@@ -61,7 +72,7 @@ class Outcome:
         found: dict[str, Any] = {
             "plan": self.plan.to_json(), "etc": self.etc.to_json(),
             "installed": self.installed, "transferred": self.transferred,
-            "activated": self.activated}
+            "delta": self.delta, "activated": self.activated}
         if self.etc_merge is not None or self.etc_restored is not None:
             found["etc_local"] = {
                 "merge": self.etc_merge.to_json() if self.etc_merge else None,
@@ -160,14 +171,15 @@ def check_not_rolled_back(target: Description) -> None:
 def switch(source: Path | None, method: str, allow_downgrade: bool = False,
            allow_other_image: bool = False, stage_only: bool = False,
            skip_rolled_back: bool = False, announce: Announce | None = None,
-           reporter: MakeReporter | None = None) -> Outcome:
+           reporter: MakeReporter | None = None,
+           say: Callable[[str], None] | None = None) -> Outcome:
     """Switch to SOURCE's newest generation, or with no SOURCE the configured source's.
 
     `stage_only` stops once the generation is in its slot with its boot entry: systemd-boot
     boots the newest entry, so the next boot runs it (the automatic updates' "reboot" and
-    "window" policies)."""
+    "window" policies). `say` gets lines about the download (deltas used or not, and why)."""
     kind = machine.layout()
-    with activate.exclusive(), opened(source) as output:
+    with activate.exclusive(), opened(source) as output, ExitStack() as stack:
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk(kind)
         target = plan.target
@@ -190,15 +202,22 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                                   target.version)
             return outcome
         remember_installed(plan.current.version)
-        verb = "downloading" if output.remote is not None else "installing"
-        shown = reporter(f"{verb} generation {target.version}", transfer_sizes(output)) \
-            if reporter else None
-        if output.remote is not None:  # sysupdate downloads, checking signature and hashes
+        rebuilt = None
+        if output.remote is not None:
+            bases = delta_install.running_bases(disk, plan.current.image_id,
+                                                plan.current.version)
+            rebuilt = stack.enter_context(delta_install.rebuilt_from_deltas(
+                output, plan.current.version, bases, say or (lambda line: None)))
+        downloading = output.remote is not None and rebuilt is None
+        sizes = transfer_sizes(output) if rebuilt is None else rebuilt.sizes
+        shown = reporter(f"{'downloading' if downloading else 'installing'} generation "
+                         f"{target.version}", sizes) if reporter else None
+        if downloading:  # sysupdate downloads, checking signature and hashes
             activate.install(target.version, reporter=shown)
         else:
             configured = remote.settings()
             local = configured.local_definitions if configured else None
-            with activate.source_mounted(output.directory):
+            with activate.source_mounted(rebuilt.directory if rebuilt else output.directory):
                 activate.install(target.version, local, reporter=shown)
         activate.retry(target.version, target.image_id)
         manifest = output.artifact("package_manifest")
@@ -213,7 +232,8 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
         if target.usrhash and slot.roothash != target.usrhash:
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
-        outcome = Outcome(plan, installed=True, transferred=shown.result if shown else None)
+        outcome = Outcome(plan, installed=True, transferred=shown.result if shown else None,
+                          delta=rebuilt.to_json() if rebuilt else None)
         if kind == "root":  # generations no slot holds any more cannot run again
             etc_merge.prune(activate.ETC_STATE, set(on_disk) | {plan.current.version})
         if stage_only:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,19 +16,24 @@ from pydeclos.switch.errors import CorruptArtifactError, NotABuildOutputError
 from pydeclos.switch.source import open_output, verify
 
 
-def generation(directory: Path, version: int = 3) -> Path:
-    """A generation directory in the layout `pydeclos build` writes, with small artifacts."""
+def generation(directory: Path, version: int = 3,
+               content: Callable[[str], bytes] = lambda role: role.encode() * 100) -> Path:
+    """A generation directory in the layout `pydeclos build` writes, with small artifacts
+    (`content` of each role, xz-compressed where the name says so)."""
     gen = directory / str(version)
     gen.mkdir(parents=True)
     names = {"usr": f"img_{version}.usr.aa.raw.xz", "usr_verity": f"img_{version}.usr-verity.bb.raw.xz",
              "uki": f"img_{version}.efi"}
     sums = []
     for role, name in names.items():
-        (gen / name).write_bytes(role.encode() * 100)
+        data = content(role)
+        (gen / name).write_bytes(lzma.compress(data, format=lzma.FORMAT_XZ)
+                                 if name.endswith(".xz") else data)
         sums.append(f"{hashlib.sha256((gen / name).read_bytes()).hexdigest()}  {name}\n")
     (gen / "SHA256SUMS").write_text("".join(sums))
     (gen / "generation.json").write_text(json.dumps(
-        {"version": version, "image_id": "img", "artifacts": names, "system": {}}))
+        {"version": version, "image_id": "img", "artifacts": names, "system": {},
+         "sizes": {role: {"bytes": (gen / name).stat().st_size} for role, name in names.items()}}))
     return gen
 
 

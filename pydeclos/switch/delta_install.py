@@ -1,0 +1,175 @@
+"""A machine's side of deltas (delta.py): rebuild a generation from the running one.
+
+For a URL source whose SHA256SUMS lists `<id>_<n>.deltas.json` with deltas from the running
+generation, `switch` downloads those deltas (and the whole files of artifacts that have
+none) into a directory under /var/tmp, takes each base from what the machine runs (the first
+bytes of its slot partitions, its UKI on the ESP), rebuilds the artifacts with `zstd -d
+--patch-from`, and installs them with the local transfers, as `switch --from` does.
+
+Trust is the whole-file path's: the deltas file and every download are checked against the
+signed SHA256SUMS (a mismatch refuses the update), each base and each rebuilt file against
+the sizes and sha256 in the deltas file, and the slot's root hash against the build's after
+the install (switch.py). Where a delta cannot be used (no zstd, too little room, a base that
+differs) it says why and the whole files are downloaded instead.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import urllib.parse
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydeclos.build.artifacts import sha256
+from pydeclos.switch import machine, remote
+from pydeclos.switch.delta import Delta, deltas_name, read_deltas, unpacked_name
+from pydeclos.switch.errors import CorruptArtifactError
+from pydeclos.switch.source import CHECKSUMS, UPDATE_ROLES, BuildOutput, read_sums
+
+WORK_PARENT = Path("/var/tmp")
+HEADROOM = 64 * 2**20  # bytes left free beside the rebuilt files
+
+
+class Unusable(Exception):
+    """A delta cannot be used here; the whole files are downloaded instead."""
+
+
+@dataclass
+class Rebuilt:
+    """A generation's artifacts rebuilt in `directory`, ready for the local transfers."""
+
+    directory: Path
+    base: int  # the generation the deltas were made against
+    downloaded: int  # bytes downloaded: deltas and whole files
+    whole: int  # bytes the whole files would have been
+    sizes: list[int]  # the files' sizes in the order sysupdate installs them (UPDATE_ROLES)
+
+    def to_json(self) -> dict[str, int]:
+        return {"from": self.base, "downloaded_bytes": self.downloaded,
+                "whole_bytes": self.whole}
+
+
+Bases = dict[str, Path]  # role -> the running generation's copy: a partition or the UKI
+
+
+def running_bases(disk: str, image_id: str, version: int) -> Bases:
+    """Where the running generation's artifacts are on this machine."""
+    bases: Bases = {}
+    slot = machine.slots(disk, image_id).get(version)
+    if slot is not None:
+        bases["usr"], bases["usr_verity"] = Path(slot.data.node), Path(slot.hash.node)
+    for entry in machine.boot_entries(image_id):
+        if entry.version == version:
+            bases["uki"] = entry.path
+    return bases
+
+
+def copy_base(source: Path, size: int, target: Path) -> None:
+    """The first `size` bytes of `source` (a partition holds its image, then unused room)."""
+    left = size
+    with source.open("rb") as reader, target.open("wb") as writer:
+        while left > 0:
+            block = reader.read(min(left, 1 << 20))
+            if not block:
+                raise Unusable(f"{source} holds fewer than {size} bytes")
+            writer.write(block)
+            left -= len(block)
+
+
+def _download(base_url: str, name: str, target: Path, sums: dict[str, str]) -> int:
+    remote.fetch(urllib.parse.urljoin(base_url, name), target)
+    if name not in sums or sha256(target) != sums[name]:
+        raise CorruptArtifactError(f"{base_url}{name} does not match {CHECKSUMS}; the server "
+                                   "serves a damaged or changed file. Nothing was installed")
+    return target.stat().st_size
+
+
+def _rebuild(delta: Delta, base: Path, patch: Path, target: Path, scratch: Path) -> None:
+    copied = scratch / "base"
+    copy_base(base, delta.base_bytes, copied)
+    try:
+        if sha256(copied) != delta.base_sha256:
+            raise Unusable(f"{base} is not the {delta.role} the delta was made against")
+        done = subprocess.run(["zstd", "-q", "-d", "-f", f"--patch-from={copied}",
+                               str(patch), "-o", str(target)], capture_output=True, text=True)
+    finally:
+        copied.unlink(missing_ok=True)
+    patch.unlink()
+    if done.returncode != 0:
+        raise Unusable(f"zstd could not apply {delta.delta}: {done.stderr.strip()[-500:]}")
+    if target.stat().st_size != delta.bytes or sha256(target) != delta.sha256:
+        raise CorruptArtifactError(f"{target.name} rebuilt from {delta.delta} does not match its "
+                                   "checksum in the signed deltas file. Nothing was installed")
+
+
+def _room_needed(output: BuildOutput, deltas: dict[str, Delta]) -> int:
+    sizes = output.manifest.get("sizes") or {}
+    whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES
+                if role not in deltas)
+    rebuilt = sum(d.bytes for d in deltas.values())
+    return whole + rebuilt + max((d.base_bytes for d in deltas.values()), default=0) + HEADROOM
+
+
+@contextmanager
+def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
+                        say: Callable[[str], None]) -> Iterator[Rebuilt | None]:
+    """The target generation of a URL source rebuilt from deltas against generation
+    `running`, in a directory that lasts as long as the context; None (having said why,
+    when deltas exist) when the whole files must be downloaded."""
+    assert output.remote is not None
+    base_url = output.remote.rstrip("/") + "/"
+    sums = read_sums(output.directory / CHECKSUMS)
+    listing = deltas_name(output.image_id, output.version)
+    if listing not in sums:
+        yield None
+        return
+    _download(base_url, listing, output.directory / listing, sums)
+    deltas = {role: d for role, d in read_deltas(output.directory / listing).get(running, {})
+              .items() if role in bases}
+    if not deltas:
+        yield None
+        return
+    if shutil.which("zstd") is None:
+        say("zstd is not installed, so the deltas cannot be used; downloading whole files")
+        yield None
+        return
+    room = shutil.disk_usage(WORK_PARENT).free
+    if room < _room_needed(output, deltas):
+        say(f"{WORK_PARENT} has {room / 1e6:.0f} MB free, too little to rebuild generation "
+            f"{output.version} from deltas ({_room_needed(output, deltas) / 1e6:.0f} MB); "
+            "downloading whole files")
+        yield None
+        return
+    artifacts = output.manifest.get("artifacts") or {}
+    sizes = output.manifest.get("sizes") or {}
+    whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES)
+    with tempfile.TemporaryDirectory(prefix="pydeclos-delta-", dir=WORK_PARENT) as work:
+        directory = Path(work) / "generation"
+        scratch = Path(work) / "scratch"
+        directory.mkdir()
+        scratch.mkdir()
+        downloaded = 0
+        placed: list[Path] = []
+        try:
+            for role in UPDATE_ROLES:
+                name = str(artifacts[role])
+                if role in deltas:
+                    patch = scratch / deltas[role].delta
+                    downloaded += _download(base_url, deltas[role].delta, patch, sums)
+                    placed.append(directory / unpacked_name(name))
+                    _rebuild(deltas[role], bases[role], patch, placed[-1], scratch)
+                else:
+                    placed.append(directory / name)
+                    downloaded += _download(base_url, name, placed[-1], sums)
+        except Unusable as why:
+            say(f"the deltas from generation {running} cannot be used ({why}); downloading "
+                "whole files")
+            yield None
+            return
+        say(f"downloaded generation {output.version} as deltas from generation {running}: "
+            f"{downloaded / 1e6:.1f} MB instead of {whole / 1e6:.1f} MB")
+        yield Rebuilt(directory, running, downloaded, whole, [p.stat().st_size for p in placed])
