@@ -11,8 +11,9 @@ or a path source. With a URL in `image.updates.source` the standard transfers do
 (`Type=url-file`, `Verify=yes` unless unsigned updates are allowed) from a `pydeclos
 publish` directory, the public key is shipped where systemd-pull looks, and the local
 transfers move to /usr/lib/pydeclos/sysupdate.d for `switch --from`. /usr/lib/pydeclos/
-updates.json tells `switch` the source. `%A` (ProtectVersion) is the booted IMAGE_VERSION. Local sources also match uncompressed
-`.raw` partition images: what `switch` rebuilds from published deltas (switch/delta.py).
+updates.json tells `switch` the source. `%A` (ProtectVersion) is the booted IMAGE_VERSION.
+Local sources also match uncompressed `.raw` partition images: what `switch` rebuilds from
+published deltas (switch/delta.py).
 systemd reads `*.transfer` from version 257 and `*.conf` before, so the suffix follows the
 systemd version of the image's release (the `image.release` type refuses releases whose
 systemd is older than 254, since their sysupdate lacks what the UKI transfer needs).
