@@ -9,8 +9,9 @@ bytes of its slot partitions, its UKI on the ESP), rebuilds the artifacts with `
 Trust is the whole-file path's: the deltas file and every download are checked against the
 signed SHA256SUMS (a mismatch refuses the update), each base and each rebuilt file against
 the sizes and sha256 in the deltas file, and the slot's root hash against the build's after
-the install (switch.py). Where a delta cannot be used (no zstd, too little room, a base that
-differs) it says why and the whole files are downloaded instead.
+the install (switch.py). Where deltas cannot be used (no zstd, too little room) it says why
+and the whole files are downloaded by systemd-sysupdate instead; an artifact whose base
+differs from what the delta was made against is downloaded whole here.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _rebuild(delta: Delta, base: Path, patch: Path, target: Path, scratch: Path)
                                str(patch), "-o", str(target)], capture_output=True, text=True)
     finally:
         copied.unlink(missing_ok=True)
-    patch.unlink()
+        patch.unlink()
     if done.returncode != 0:
         raise Unusable(f"zstd could not apply {delta.delta}: {done.stderr.strip()[-500:]}")
     if target.stat().st_size != delta.bytes or sha256(target) != delta.sha256:
@@ -154,22 +155,22 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
         scratch.mkdir()
         downloaded = 0
         placed: list[Path] = []
-        try:
-            for role in UPDATE_ROLES:
-                name = str(artifacts[role])
-                if role in deltas:
-                    patch = scratch / deltas[role].delta
-                    downloaded += _download(base_url, deltas[role].delta, patch, sums)
+        for role in UPDATE_ROLES:
+            name = str(artifacts[role])
+            if role in deltas:
+                patch = scratch / deltas[role].delta
+                downloaded += _download(base_url, deltas[role].delta, patch, sums)
+                try:
+                    _rebuild(deltas[role], bases[role], patch, directory / unpacked_name(name),
+                             scratch)
                     placed.append(directory / unpacked_name(name))
-                    _rebuild(deltas[role], bases[role], patch, placed[-1], scratch)
-                else:
-                    placed.append(directory / name)
-                    downloaded += _download(base_url, name, placed[-1], sums)
-        except Unusable as why:
-            say(f"the deltas from generation {running} cannot be used ({why}); downloading "
-                "whole files")
-            yield None
-            return
+                    continue
+                except Unusable as why:
+                    (directory / unpacked_name(name)).unlink(missing_ok=True)
+                    say(f"the {role} delta from generation {running} cannot be used ({why}); "
+                        f"downloading {name} whole")
+            placed.append(directory / name)
+            downloaded += _download(base_url, name, placed[-1], sums)
         say(f"downloaded generation {output.version} as deltas from generation {running}: "
             f"{downloaded / 1e6:.1f} MB instead of {whole / 1e6:.1f} MB")
         yield Rebuilt(directory, running, downloaded, whole, [p.stat().st_size for p in placed])

@@ -142,8 +142,10 @@ def test_transfers_protect_the_running_version_and_match_the_build_artifacts(min
         assert transfer["Source"]["Path"] == "/var/lib/pydeclos/updates"
     usr, verity, uki = (found[n] for n in sorted(found))
     # The names `pydeclos build` gives the artifacts (image id "pydeclos", version @v).
-    assert usr["Source"]["MatchPattern"] == "pydeclos_@v.usr.@u.raw.xz"
-    assert verity["Source"]["MatchPattern"] == "pydeclos_@v.usr-verity.@u.raw.xz"
+    # xz'd as built, or plain as `switch` rebuilds them from published deltas
+    assert usr["Source"]["MatchPattern"] == "pydeclos_@v.usr.@u.raw.xz pydeclos_@v.usr.@u.raw"
+    assert verity["Source"]["MatchPattern"] == (
+        "pydeclos_@v.usr-verity.@u.raw.xz pydeclos_@v.usr-verity.@u.raw")
     assert uki["Source"]["MatchPattern"] == "pydeclos_@v.efi"
     assert (usr["Target"]["MatchPartitionType"], usr["Target"]["MatchPattern"]) == (
         "usr", "pydeclos_@v")

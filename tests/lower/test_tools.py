@@ -363,9 +363,13 @@ def test_repart_builds_the_ab_layout_and_first_boot_keeps_it(lowered, tmp_path: 
     assert transfers[-1].name.startswith("90-uki"), "the UKI must be installed last"
     for transfer in transfers[:-1]:
         sections = _sections(transfer.read_text())
-        source = sections["Source"]["MatchPattern"].replace("@v", str(version))
-        pattern = re.escape(source).replace("@u", "([0-9a-f]{32}|[0-9a-f-]{36})")
-        assert [n for n in split if re.fullmatch(pattern, f"{n}.xz")], (source, split)
+        # The build's xz'd file; on a local source also the plain .raw `switch` rebuilds
+        # from deltas (the first pattern is the .xz one).
+        patterns = sections["Source"]["MatchPattern"].replace("@v", str(version)).split()
+        assert [p.endswith(".raw.xz") for p in patterns] == [True, False], patterns
+        for source, suffix in zip(patterns, (".xz", ""), strict=True):
+            pattern = re.escape(source).replace("@u", "([0-9a-f]{32}|[0-9a-f-]{36})")
+            assert [n for n in split if re.fullmatch(pattern, f"{n}{suffix}")], (source, split)
         target = sections["Target"]
         label = target["MatchPattern"].replace("@v", str(version))
         kind_of_slot = target["MatchPartitionType"]  # "usr" or "usr-verity": arch-less names

@@ -109,15 +109,19 @@ def test_a_machine_rebuilds_the_generation_from_what_it_runs(tmp_path: Path) -> 
     assert not directory.exists()  # the rebuilt files go with the context
 
 
-def test_a_base_that_differs_means_whole_files_and_says_why(tmp_path: Path) -> None:
+def test_an_artifact_whose_base_differs_is_downloaded_whole_and_says_why(tmp_path: Path) -> None:
     served = published(tmp_path, (1, 2))
     bases = machine_copies(tmp_path, 1)
     bases["usr"].write_bytes(b"\0" * (SIZE + 10))
     said: list[str] = []
     with rebuilt_from_deltas(fetched(served, tmp_path / "cache"), 1, bases, said.append) as rebuilt:
-        assert rebuilt is None
-    assert said == [f"the deltas from generation 1 cannot be used ({bases['usr']} is not the usr "
-                    "the delta was made against); downloading whole files"]
+        assert rebuilt is not None
+        files = {p.name: p.read_bytes() for p in rebuilt.directory.iterdir()}
+    assert files["img_2.usr.aa.raw.xz"] == (served / "img_2.usr.aa.raw.xz").read_bytes()
+    assert sorted(files) == ["img_2.efi", "img_2.usr-verity.bb.raw", "img_2.usr.aa.raw.xz"]
+    assert said[0] == (f"the usr delta from generation 1 cannot be used ({bases['usr']} is not the "
+                       "usr the delta was made against); downloading img_2.usr.aa.raw.xz whole")
+    assert said[1].startswith("downloaded generation 2 as deltas from generation 1: ")
 
 
 def test_no_delta_from_the_running_generation_means_whole_files_silently(tmp_path: Path) -> None:

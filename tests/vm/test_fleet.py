@@ -8,10 +8,13 @@ instead of systemd's 1 min). The host first publishes generation 1 itself, so th
 find nothing newer and say so; when the guest asks (GET /publish-next), the host publishes
 the session's generation 2, signed with that key. The guest checks the plan of `pydeclos
 switch --dry-run --json` (no --from: from the signed SHA256SUMS) and waits: the timer's
-pydeclos-update.service downloads the artifacts (systemd-sysupdate's url-file transfers,
-Verify=yes against the shipped keyring) and soft-reboots the machine into generation 2.
+pydeclos-update.service downloads generation 2 as deltas from generation 1 (published with
+it), rebuilds the artifacts from its own slot and UKI, installs them and soft-reboots the
+machine into generation 2.
 Before that, the host serves three sets of generation 2 that the machine must refuse, one
-after the other (GET /serve/<set>): its usr file replaced after signing by a small valid xz
+after the other (GET /serve/<set>; they publish no generation 1, so no deltas: the whole
+files, by systemd-sysupdate's url-file transfers, Verify=yes against the shipped keyring):
+its usr file replaced after signing by a small valid xz
 (pydeclos' plan checks only the small files, so systemd-sysupdate's download refuses it:
 the slot stays `_empty`), SHA256SUMS.gpg made by another key, and no SHA256SUMS.gpg (the
 timer stopped and its run waited out while the host changes sets: sysupdate must not
@@ -19,8 +22,7 @@ download one file of a set and the next of another, as a real server would never
 For each the guest waits until /var/lib/pydeclos/last-update.json says why the timer's run
 refused it, and records `pydeclos status --json` and IMAGE_VERSION (still 1).
 Costs one build of generation 1 with the update settings (~1.5 min; the other generations
-are the session's), one VM boot, and several minutes of timer runs inside it (one download
-of generation 2's /usr).
+are the session's), one VM boot, and several minutes of timer runs inside it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import functools
 import http.server
 import json
 import lzma
+import re
 import socket
 import subprocess
 import threading
@@ -235,9 +238,15 @@ def test_the_timer_pulls_the_published_generation_and_switches_to_it(fleet) -> N
     nothing = log.index("nothing to do: generation 1 is already running")
     assert log.index("activating generation 2 by soft-reboot", nothing) > nothing, log
     assert "\r" not in log and "\x1b[" not in log  # quiet lines in the journal, no bars
-    # the download's progress from sysupdate's notifications: a line per quarter, in bytes
-    lines = [line for line in log.splitlines() if line.startswith("downloading generation 2: ")]
-    assert len(lines) >= 3 and lines[-1].startswith("downloading generation 2: 100% ("), log
+    # Generation 1 was published before 2, so 2 came as deltas from it (switch/delta.py):
+    # a few MB instead of the whole files, rebuilt and checked, then installed like a local
+    # source's, with progress from sysupdate's notifications (a line per quarter, in bytes).
+    delta = re.search(r"^downloaded generation 2 as deltas from generation 1: ([\d.]+) MB "
+                      r"instead of ([\d.]+) MB$", log, re.M)
+    assert delta is not None, log
+    assert float(delta[1]) < 0.2 * float(delta[2]), log
+    lines = [line for line in log.splitlines() if line.startswith("installing generation 2: ")]
+    assert len(lines) >= 3 and lines[-1].startswith("installing generation 2: 100% ("), log
 
 
 @pytest.mark.parametrize(("name", "generation", "why"), [
