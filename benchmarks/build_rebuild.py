@@ -14,19 +14,16 @@ All in one run, on one set of caches (a temporary directory, removed afterwards)
 4. a build after a package change (one more package), unless --no-package-change.
 
 The payload is what a machine downloads for an update: the usr and verity transfer files
-and the UKI, as the build names them in generation.json. Beside it the benchmark measures a
-lever that pydeclos does not use yet: what a binary delta against the previous generation
-would carry (`zstd --patch-from` of the uncompressed usr partition and of the UKI; the verity
-tree need not travel at all, since the machine can recompute it from the data and the salt in
-its superblock and check the root hash against the UKI's usrhash=).
+and the UKI, as the build names them in generation.json, for a machine that takes whole
+files (a first install, or one whose running generation was never published); and what a
+machine running the previous generation downloads, the generations being published one
+after the other into one update directory (`pydeclos publish` makes a zstd delta per
+artifact where it is smaller; switch/delta.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import lzma
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -46,6 +43,8 @@ from pydeclos.build.pipeline import BuildResult
 from pydeclos.build.progress import Progress
 from pydeclos.build.self_copy import extra_tree_options
 from pydeclos.build.system import build_system, evaluate_for_build, lower_to, with_version
+from pydeclos.switch.delta import deltas_name, read_deltas
+from pydeclos.switch.publish import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 AIM = 0.30
@@ -120,33 +119,22 @@ def payload_line(label: str, result: BuildResult) -> str:
             f"{PAYLOAD_AIM / 10**6:.0f} MB: {verdict})")
 
 
-def unpacked(result: BuildResult, role: str, scratch: Path) -> Path:
-    """The artifact of `role` as a machine writes it: the usr partition decompressed (once:
-    the rebuild's is the new side of one delta and the base of the next)."""
-    name = result.artifacts[role]
-    assert name is not None, role
-    path = result.directory / name
-    if path.suffix != ".xz":
-        return path
-    target = scratch / f"{result.version}-{role}.raw"
-    if not target.exists():
-        with lzma.open(path) as source, target.open("wb") as sink:
-            shutil.copyfileobj(source, sink, 1 << 20)
-    return target
-
-
-def delta_line(label: str, old: BuildResult, new: BuildResult, scratch: Path) -> str:
-    """What a delta transfer from `old` to `new` would carry (a lever, not what ships)."""
-    sizes = {}
-    for role in ("usr", "uki"):
-        delta = scratch / f"{new.version}-{role}.delta.zst"
-        subprocess.run(["zstd", "-q", "-f", "-3", "--long=28",
-                        f"--patch-from={unpacked(old, role, scratch)}",
-                        str(unpacked(new, role, scratch)), "-o", str(delta)], check=True)
-        sizes[role] = delta.stat().st_size
-    parts = ", ".join(f"{role} {size / 10**3:.0f} kB" for role, size in sizes.items())
-    return (f"  as deltas,   {label:<15} {sum(sizes.values()) / 10**6:6.2f} MB  ({parts}; "
-            "verity recomputed on the machine; not implemented, a measured lever)")
+def delta_line(label: str, directory: Path, new: BuildResult, base: int) -> str:
+    """What a machine running generation `base` downloads for `new`, once both are published
+    in `directory` (deltas where publish made one, whole files for the rest)."""
+    deltas = read_deltas(directory / deltas_name(new.image_id, new.version)).get(base, {})
+    parts, total = [], 0
+    for role in PAYLOAD_ROLES:
+        if role in deltas:
+            size = (directory / deltas[role].delta).stat().st_size
+            parts.append(f"{role} delta {size / 10**3:.0f} kB")
+        else:
+            size = new.sizes[role]["bytes"]
+            parts.append(f"{role} whole {size / 10**6:.1f} MB")
+        total += size
+    verdict = "met" if total <= PAYLOAD_AIM else "missed"
+    return (f"  as deltas from generation {base}, {label:<15} {mb(total)}  ({', '.join(parts)}; "
+            f"aim <= {PAYLOAD_AIM / 10**6:.0f} MB: {verdict})")
 
 
 def main() -> int:
@@ -176,11 +164,14 @@ def main() -> int:
             _, package_result = timed_build(
                 changed_system(args.system, root, "package_change", EXTRA_PACKAGE), out, cache,
                 f"build after a package change (+{EXTRA_PACKAGE})")
-        deltas = root / "deltas"
-        deltas.mkdir()
-        delta_lines = [delta_line("config change", built, rebuilt, deltas)]
+        served = root / "served"  # published one after the other, as a fleet gets them
+        publish(built.directory, served)
+        publish(rebuilt.directory, served)
+        delta_lines = [delta_line("config change", served, rebuilt, built.version)]
         if package_result is not None:
-            delta_lines.append(delta_line("package change", rebuilt, package_result, deltas))
+            publish(package_result.directory, served)
+            delta_lines.append(delta_line("package change", served, package_result,
+                                          rebuilt.version))
     ratio = rebuild / clean
     packages = "warm package cache" if args.warm_packages else "packages downloaded"
     durations = rebuilt.durations
