@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import lzma
 import random
+import re
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from pydeclos.cli import main
 from pydeclos.switch import remote
 from pydeclos.switch.delta import deltas_name, read_deltas
 from pydeclos.switch.delta_install import rebuilt_from_deltas
@@ -153,3 +156,16 @@ def test_no_delta_is_published_where_it_would_not_be_smaller(tmp_path: Path) -> 
     assert not list(served.glob("*.zst"))
     assert json.loads((served / "img_2.generation.json").read_text())["version"] == 2
     assert lzma.decompress((served / "img_2.usr.aa.raw.xz").read_bytes())[:4]
+
+
+def test_publish_says_what_a_machine_downloads_with_and_without_deltas(tmp_path: Path) -> None:
+    published(tmp_path, (1,))
+    generation(tmp_path / "out", 2, payload(2))
+    result = CliRunner().invoke(main, ["publish", str(tmp_path / "out" / "2"),
+                                       str(tmp_path / "served")])
+    assert result.exit_code == 0, result.output
+    whole = sum(p.stat().st_size for p in (tmp_path / "out" / "2").iterdir()
+                if p.name.startswith("img_2."))
+    line = result.output.splitlines()[1]
+    assert re.fullmatch(rf"a machine downloads {whole / 1e6:.1f} MB, or with deltas from "
+                        r"generation 1 0\.0 MB", line), result.output
