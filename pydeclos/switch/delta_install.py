@@ -3,8 +3,9 @@
 For a URL source whose SHA256SUMS lists `<id>_<n>.deltas.json` with deltas from the running
 generation, `switch` downloads those deltas (and the whole files of artifacts that have
 none) into a directory under /var/tmp, takes each base from what the machine runs (the first
-bytes of its slot partitions, its UKI on the ESP), rebuilds the artifacts with `zstd -d
---patch-from`, and installs them with the local transfers, as `switch --from` does.
+bytes of its slot partitions, its UKI on the ESP; zstd wants a file, so the bytes are copied,
+to /dev/shm when it has room), rebuilds the artifacts with `zstd -d --patch-from`, and
+installs them with the local transfers, as `switch --from` does.
 
 Trust is the whole-file path's: the deltas file and every download are checked against the
 signed SHA256SUMS (a mismatch refuses the update), each base and each rebuilt file against
@@ -32,6 +33,9 @@ from pydeclos.switch.errors import CorruptArtifactError
 from pydeclos.switch.source import CHECKSUMS, UPDATE_ROLES, BuildOutput, read_sums
 
 WORK_PARENT = Path("/var/tmp")
+# zstd reads its base from a regular file: a copy of the slot's first bytes, in memory when
+# there is room (a root file system may hold the rebuilt files but not the copy too).
+MEMORY_PARENT = Path("/dev/shm")
 HEADROOM = 64 * 2**20  # bytes left free beside the rebuilt files
 
 
@@ -89,8 +93,8 @@ def _download(base_url: str, name: str, target: Path, sums: dict[str, str]) -> i
     return target.stat().st_size
 
 
-def _rebuild(delta: Delta, base: Path, patch: Path, target: Path, scratch: Path) -> None:
-    copied = scratch / "base"
+def _rebuild(delta: Delta, base: Path, patch: Path, target: Path, copies: Path) -> None:
+    copied = copies / "base"
     copy_base(base, delta.base_bytes, copied)
     try:
         if sha256(copied) != delta.base_sha256:
@@ -108,11 +112,18 @@ def _rebuild(delta: Delta, base: Path, patch: Path, target: Path, scratch: Path)
 
 
 def _room_needed(output: BuildOutput, deltas: dict[str, Delta]) -> int:
+    """Bytes the rebuilt and downloaded files take (the base copy apart)."""
     sizes = output.manifest.get("sizes") or {}
     whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES
                 if role not in deltas)
-    rebuilt = sum(d.bytes for d in deltas.values())
-    return whole + rebuilt + max((d.base_bytes for d in deltas.values()), default=0) + HEADROOM
+    return whole + sum(d.bytes for d in deltas.values()) + HEADROOM
+
+
+def _free(path: Path) -> int:
+    try:
+        return shutil.disk_usage(path).free
+    except OSError:
+        return 0
 
 
 @contextmanager
@@ -138,17 +149,22 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
         say("zstd is not installed, so the deltas cannot be used; downloading whole files")
         yield None
         return
-    room = shutil.disk_usage(WORK_PARENT).free
-    if room < _room_needed(output, deltas):
+    room, needed = _free(WORK_PARENT), _room_needed(output, deltas)
+    base_copy = max(d.base_bytes for d in deltas.values()) + HEADROOM
+    in_memory = _free(MEMORY_PARENT) >= base_copy
+    if room < needed + (0 if in_memory else base_copy):
+        copy = "" if in_memory else (f", and {base_copy / 1e6:.0f} MB for a copy of the base, "
+                                     f"which {MEMORY_PARENT} has no room for")
         say(f"{WORK_PARENT} has {room / 1e6:.0f} MB free, too little to rebuild generation "
-            f"{output.version} from deltas ({_room_needed(output, deltas) / 1e6:.0f} MB); "
-            "downloading whole files")
+            f"{output.version} from deltas ({needed / 1e6:.0f} MB{copy}); downloading whole files")
         yield None
         return
     artifacts = output.manifest.get("artifacts") or {}
     sizes = output.manifest.get("sizes") or {}
     whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES)
-    with tempfile.TemporaryDirectory(prefix="pydeclos-delta-", dir=WORK_PARENT) as work:
+    with tempfile.TemporaryDirectory(prefix="pydeclos-delta-", dir=WORK_PARENT) as work, \
+            tempfile.TemporaryDirectory(prefix="pydeclos-delta-",
+                                        dir=MEMORY_PARENT if in_memory else work) as copies:
         directory = Path(work) / "generation"
         scratch = Path(work) / "scratch"
         directory.mkdir()
@@ -162,7 +178,7 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
                 downloaded += _download(base_url, deltas[role].delta, patch, sums)
                 try:
                     _rebuild(deltas[role], bases[role], patch, directory / unpacked_name(name),
-                             scratch)
+                             Path(copies))
                     placed.append(directory / unpacked_name(name))
                     continue
                 except Unusable as why:
