@@ -12,11 +12,12 @@ generation 3 but only measured, never published.
 
 The VM boots generation 1; the host has published it, so the timer finds nothing newer.
 When the guest asks, the host publishes generation 2 (signed) and notes the time; the
-machine's timer picks it up, systemd-sysupdate downloads it and the machine soft-reboots
-into it. Printed: seconds from the publish until generation 2's `swtest-hello` is active
-(the guest's wall clock follows the host's through qemu's RTC, to about a second), the
-bytes the server sent, by file, and the bytes a config-only update would send (the same
-three transfer files: sysupdate downloads whole files, there are no deltas).
+machine's timer picks it up, downloads it (as deltas from generation 1, which was published
+before it: switch/delta.py) and soft-reboots into it. Printed: seconds from the publish until
+generation 2's `swtest-hello` is active (the guest's wall clock follows the host's through
+qemu's RTC, to about a second), the bytes the server sent, by file, and what a config-only
+update (1 -> 3) would send, with deltas and as whole files (a machine whose running
+generation has no delta published).
 """
 
 from __future__ import annotations
@@ -135,6 +136,9 @@ def main() -> int:
             config_only.write_text(settings.replace(
                 "@ETC@", "'environment': {'etc': {'fleetbench.conf': {'text': 'changed\\n'}}}"))
             third = build_system(config_only, work / "fleet", version=3).directory
+            aside = work / "config-only-served"  # 3 published after 1, never served
+            publish(first, aside)
+            config_delta = publish(third, aside).delta_bytes.get(1)
             served = work / "served"
             publish(first, served / "swtest", sign_key=uid)
 
@@ -170,9 +174,10 @@ def main() -> int:
         for name, count in sorted(sent.items(), key=lambda item: -item[1]):
             print(f"  {count / 2**20:8.1f} MiB  {name}")
         print(f"  {sum(sent.values()) / 2**20:8.1f} MiB  in all")
-        print(f"a config-only update (1 -> 3, one /etc file) would send "
-              f"{transfer_bytes(third) / 2**20:.1f} MiB; the package change's transfer files are "
-              f"{transfer_bytes(out / '2') / 2**20:.1f} MiB")
+        with_deltas = f"{config_delta / 2**20:.1f} MiB" if config_delta else "(no deltas)"
+        print(f"a config-only update (1 -> 3, one /etc file) would send {with_deltas} with "
+              f"deltas, {transfer_bytes(third) / 2**20:.1f} MiB as whole files; the package "
+              f"change's whole files are {transfer_bytes(out / '2') / 2**20:.1f} MiB")
         return 0
 
 
