@@ -93,6 +93,7 @@ def test_publish_json_says_what_a_machine_will_download(tmp_path: Path) -> None:
     assert first == {
         "directory": str(tmp_path / "served"), "image_id": "img", "version": 3,
         "already_published": False, "signed": False, "removed": [], "generations": [3],
+        "delta_bytes": {},  # nothing older published: no delta
         "update_bytes": sum((output.artifact(r) or Path()).stat().st_size
                             for r in ("usr", "usr_verity", "uki")),
     }
