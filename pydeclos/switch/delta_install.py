@@ -37,6 +37,7 @@ WORK_PARENT = Path("/var/tmp")
 # there is room (a root file system may hold the rebuilt files but not the copy too).
 MEMORY_PARENT = Path("/dev/shm")
 HEADROOM = 64 * 2**20  # bytes left free beside the rebuilt files
+PREFIX = "pydeclos-delta-"
 
 
 class Unusable(Exception):
@@ -159,11 +160,13 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
             f"{output.version} from deltas ({needed / 1e6:.0f} MB{copy}); downloading whole files")
         yield None
         return
+    for stale in [*WORK_PARENT.glob(PREFIX + "*"), *MEMORY_PARENT.glob(PREFIX + "*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # of a run that was killed (switch's lock is held)
     artifacts = output.manifest.get("artifacts") or {}
     sizes = output.manifest.get("sizes") or {}
     whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES)
-    with tempfile.TemporaryDirectory(prefix="pydeclos-delta-", dir=WORK_PARENT) as work, \
-            tempfile.TemporaryDirectory(prefix="pydeclos-delta-",
+    with tempfile.TemporaryDirectory(prefix=PREFIX, dir=WORK_PARENT) as work, \
+            tempfile.TemporaryDirectory(prefix=PREFIX,
                                         dir=MEMORY_PARENT if in_memory else work) as copies:
         directory = Path(work) / "generation"
         scratch = Path(work) / "scratch"

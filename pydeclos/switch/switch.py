@@ -179,7 +179,7 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
     boots the newest entry, so the next boot runs it (the automatic updates' "reboot" and
     "window" policies). `say` gets lines about the download (deltas used or not, and why)."""
     kind = machine.layout()
-    with activate.exclusive(), opened(source) as output, ExitStack() as stack:
+    with activate.exclusive(), opened(source) as output:
         plan = plan_output(output, method, allow_downgrade, allow_other_image)
         disk = _disk(kind)
         target = plan.target
@@ -202,23 +202,7 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
                                   target.version)
             return outcome
         remember_installed(plan.current.version)
-        rebuilt = None
-        if output.remote is not None:
-            bases = delta_install.running_bases(disk, plan.current.image_id,
-                                                plan.current.version)
-            rebuilt = stack.enter_context(delta_install.rebuilt_from_deltas(
-                output, plan.current.version, bases, say or (lambda line: None)))
-        downloading = output.remote is not None and rebuilt is None
-        sizes = transfer_sizes(output) if rebuilt is None else rebuilt.sizes
-        shown = reporter(f"{'downloading' if downloading else 'installing'} generation "
-                         f"{target.version}", sizes) if reporter else None
-        if downloading:  # sysupdate downloads, checking signature and hashes
-            activate.install(target.version, reporter=shown)
-        else:
-            configured = remote.settings()
-            local = configured.local_definitions if configured else None
-            with activate.source_mounted(rebuilt.directory if rebuilt else output.directory):
-                activate.install(target.version, local, reporter=shown)
+        delta, shown = _install(output, disk, plan, reporter, say)
         activate.retry(target.version, target.image_id)
         manifest = output.artifact("package_manifest")
         activate.record(output.directory, target.version,
@@ -233,7 +217,7 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             raise SwitchError(f"the slot of generation {target.version} has root hash "
                               f"{slot.roothash}, the build says {target.usrhash}")
         outcome = Outcome(plan, installed=True, transferred=shown.result if shown else None,
-                          delta=rebuilt.to_json() if rebuilt else None)
+                          delta=delta)
         if kind == "root":  # generations no slot holds any more cannot run again
             etc_merge.prune(activate.ETC_STATE, set(on_disk) | {plan.current.version})
         if stage_only:
@@ -254,6 +238,34 @@ def switch(source: Path | None, method: str, allow_downgrade: bool = False,
             last_update.write("installed", how, target.version)
         _activate(outcome, slot, output.artifact("uki"), revertible=True, announce=announce)
         return outcome
+
+
+def _install(output: BuildOutput, disk: str, plan: Plan, reporter: MakeReporter | None,
+             say: Callable[[str], None] | None) -> tuple[dict[str, int] | None, Reporter | None]:
+    """systemd-sysupdate writes the target into the free slot: from a URL source by its own
+    downloads, or from files rebuilt from deltas (removed again before this returns: a
+    soft-reboot would leave them behind); from a local source by the local transfers.
+    Returns the deltas used, if any, and the progress reporter."""
+    target = plan.target
+    with ExitStack() as stack:
+        rebuilt = None
+        if output.remote is not None:
+            bases = delta_install.running_bases(disk, plan.current.image_id,
+                                                plan.current.version)
+            rebuilt = stack.enter_context(delta_install.rebuilt_from_deltas(
+                output, plan.current.version, bases, say or (lambda line: None)))
+        downloading = output.remote is not None and rebuilt is None
+        sizes = transfer_sizes(output) if rebuilt is None else rebuilt.sizes
+        shown = reporter(f"{'downloading' if downloading else 'installing'} generation "
+                         f"{target.version}", sizes) if reporter else None
+        if downloading:  # sysupdate downloads, checking signature and hashes
+            activate.install(target.version, reporter=shown)
+        else:
+            configured = remote.settings()
+            local = configured.local_definitions if configured else None
+            with activate.source_mounted(rebuilt.directory if rebuilt else output.directory):
+                activate.install(target.version, local, reporter=shown)
+        return (rebuilt.to_json() if rebuilt else None), shown
 
 
 def transfer_sizes(output: BuildOutput) -> list[int]:

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from pydeclos.cli import main
 from pydeclos.switch import remote
 from pydeclos.switch.delta import deltas_name, read_deltas
-from pydeclos.switch.delta_install import rebuilt_from_deltas
+from pydeclos.switch.delta_install import MEMORY_PARENT, PREFIX, WORK_PARENT, rebuilt_from_deltas
 from pydeclos.switch.errors import CorruptArtifactError
 from pydeclos.switch.publish import publish
 from pydeclos.switch.source import BuildOutput, read_sums
@@ -93,6 +93,8 @@ def test_a_generation_dropped_by_keep_is_still_a_base_and_its_own_deltas_go_with
 
 def test_a_machine_rebuilds_the_generation_from_what_it_runs(tmp_path: Path) -> None:
     served = published(tmp_path, (1, 2))
+    stale = WORK_PARENT / f"{PREFIX}of-a-killed-run"  # a switch killed before cleaning up
+    stale.mkdir(exist_ok=True)
     said: list[str] = []
     with rebuilt_from_deltas(fetched(served, tmp_path / "cache"), 1,
                              machine_copies(tmp_path, 1), said.append) as rebuilt:
@@ -110,6 +112,8 @@ def test_a_machine_rebuilds_the_generation_from_what_it_runs(tmp_path: Path) -> 
     assert said == [f"downloaded generation 2 as deltas from generation 1: "
                     f"{rebuilt.downloaded / 1e6:.1f} MB instead of {rebuilt.whole / 1e6:.1f} MB"]
     assert not directory.exists()  # the rebuilt files go with the context
+    assert not stale.exists()
+    assert not [*WORK_PARENT.glob(PREFIX + "*"), *MEMORY_PARENT.glob(PREFIX + "*")]
 
 
 def test_an_artifact_whose_base_differs_is_downloaded_whole_and_says_why(tmp_path: Path) -> None:

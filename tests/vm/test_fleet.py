@@ -106,6 +106,7 @@ p boot_id "$(cat /proc/sys/kernel/random/boot_id)"
 p hello "$(systemctl is-active swtest-hello.service)"
 p usr "$(findmnt -n -o SOURCE /usr)"
 p failed "$(systemctl --failed --no-legend --plain | awk '{print $1}' | tr '\n' ' ')"
+p leftovers "$(ls -d /var/tmp/pydeclos-delta-* /dev/shm/pydeclos-delta-* 2>/dev/null | wc -l)"
 """
 
 
@@ -247,6 +248,7 @@ def test_the_timer_pulls_the_published_generation_and_switches_to_it(fleet) -> N
     assert float(delta[1]) < 0.2 * float(delta[2]), log
     lines = [line for line in log.splitlines() if line.startswith("installing generation 2: ")]
     assert len(lines) >= 3 and lines[-1].startswith("installing generation 2: 100% ("), log
+    assert fleet["leftovers"] == "0"  # the rebuilt files went before the soft-reboot
 
 
 @pytest.mark.parametrize(("name", "generation", "why"), [
