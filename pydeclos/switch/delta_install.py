@@ -150,6 +150,8 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
         say("zstd is not installed, so the deltas cannot be used; downloading whole files")
         yield None
         return
+    for stale in [*WORK_PARENT.glob(PREFIX + "*"), *MEMORY_PARENT.glob(PREFIX + "*")]:
+        shutil.rmtree(stale, ignore_errors=True)  # of a run that was killed (switch's lock is held)
     room, needed = _free(WORK_PARENT), _room_needed(output, deltas)
     base_copy = max(d.base_bytes for d in deltas.values()) + HEADROOM
     in_memory = _free(MEMORY_PARENT) >= base_copy
@@ -160,8 +162,6 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
             f"{output.version} from deltas ({needed / 1e6:.0f} MB{copy}); downloading whole files")
         yield None
         return
-    for stale in [*WORK_PARENT.glob(PREFIX + "*"), *MEMORY_PARENT.glob(PREFIX + "*")]:
-        shutil.rmtree(stale, ignore_errors=True)  # of a run that was killed (switch's lock is held)
     artifacts = output.manifest.get("artifacts") or {}
     sizes = output.manifest.get("sizes") or {}
     whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES)
@@ -172,7 +172,7 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
         scratch = Path(work) / "scratch"
         directory.mkdir()
         scratch.mkdir()
-        downloaded = 0
+        downloaded, used = 0, 0
         placed: list[Path] = []
         for role in UPDATE_ROLES:
             name = str(artifacts[role])
@@ -183,6 +183,7 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
                     _rebuild(deltas[role], bases[role], patch, directory / unpacked_name(name),
                              Path(copies))
                     placed.append(directory / unpacked_name(name))
+                    used += 1
                     continue
                 except Unusable as why:
                     (directory / unpacked_name(name)).unlink(missing_ok=True)
@@ -191,5 +192,7 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
             placed.append(directory / name)
             downloaded += _download(base_url, name, placed[-1], sums)
         say(f"downloaded generation {output.version} as deltas from generation {running}: "
-            f"{downloaded / 1e6:.1f} MB instead of {whole / 1e6:.1f} MB")
+            f"{downloaded / 1e6:.1f} MB instead of {whole / 1e6:.1f} MB" if used else
+            f"downloaded generation {output.version} whole, no delta applying: "
+            f"{downloaded / 1e6:.1f} MB")
         yield Rebuilt(directory, running, downloaded, whole, [p.stat().st_size for p in placed])
