@@ -18,7 +18,8 @@ and the UKI, as the build names them in generation.json, for a machine that take
 files (a first install, or one whose running generation was never published); and what a
 machine running the previous generation downloads, the generations being published one
 after the other into one update directory (`pydeclos publish` makes a zstd delta per
-artifact where it is smaller; switch/delta.py).
+artifact where it is smaller, and a recipe that remakes the verity image from /usr;
+switch/delta.py).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from pydeclos.build.pipeline import BuildResult
 from pydeclos.build.progress import Progress
 from pydeclos.build.self_copy import extra_tree_options
 from pydeclos.build.system import build_system, evaluate_for_build, lower_to, with_version
-from pydeclos.switch.delta import deltas_name, read_deltas
+from pydeclos.switch.delta import deltas_name, read_deltas, read_verity_recipe
 from pydeclos.switch.publish import publish
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,10 +123,15 @@ def payload_line(label: str, result: BuildResult) -> str:
 def delta_line(label: str, directory: Path, new: BuildResult, base: int) -> str:
     """What a machine running generation `base` downloads for `new`, once both are published
     in `directory` (deltas where publish made one, whole files for the rest)."""
-    deltas = read_deltas(directory / deltas_name(new.image_id, new.version)).get(base, {})
+    listing = directory / deltas_name(new.image_id, new.version)
+    deltas = read_deltas(listing).get(base, {})
+    remade = read_verity_recipe(listing) is not None and "usr" in deltas
     parts, total = [], 0
     for role in PAYLOAD_ROLES:
-        if role in deltas:
+        if role == "usr_verity" and remade:
+            size = 0
+            parts.append(f"{role} remade from the rebuilt usr")
+        elif role in deltas:
             size = (directory / deltas[role].delta).stat().st_size
             parts.append(f"{role} delta {size / 10**3:.0f} kB")
         else:

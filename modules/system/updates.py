@@ -138,8 +138,10 @@ def config(cfg):
     if updates.public_key is not None:
         result["packages"] = ["gpg"]  # systemd-pull verifies SHA256SUMS.gpg by running gpg
     remote = updates.source is not None and not updates.source.startswith("/")
-    if remote and cfg.pydeclos.on_machine:  # switch rebuilds from published deltas with zstd
-        result["packages"] = [*result.get("packages", []), "zstd"]
+    if remote and cfg.pydeclos.on_machine:
+        # switch rebuilds an update from published deltas (zstd) and remakes its verity
+        # image from the rebuilt /usr (veritysetup)
+        result["packages"] = [*result.get("packages", []), "zstd", "cryptsetup-bin"]
     if remote and updates.public_key is None and not updates.allow_unsigned:
         result["assertions"] = [{"assertion": False, "options": ["image.updates.source"],
                                  "message": (

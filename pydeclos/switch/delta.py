@@ -10,6 +10,13 @@ one: `<id>_<n>.<role>.from-<m>.zst`, made against what a machine running generat
 per base and artifact, the size and sha256 of the base and of the rebuilt file, so a machine
 checks both before it writes anything. A machine running another generation, or one whose
 base does not check out, downloads the whole files as before (delta_install.py).
+
+The verity hash tree differs completely between builds (each build draws its own salt), so
+no delta makes it small; but it is a function of the /usr data and a few parameters. The
+deltas file therefore carries a `verity` recipe (salt, UUID, block sizes, the size of the
+partition image), checked at publish time to remake the published verity image bit for
+bit with `veritysetup format`; a machine that rebuilt /usr from a delta remakes the verity
+image the same way and checks it against the recorded sha256.
 """
 
 from __future__ import annotations
@@ -64,6 +71,83 @@ class Delta:
                 "base_sha256": self.base_sha256, "bytes": self.bytes, "sha256": self.sha256}
 
 
+@dataclass(frozen=True)
+class VerityRecipe:
+    """How to remake a verity hash image from its data, bit for bit (`veritysetup dump`'s
+    fields; the image is the hash device padded with zeros to `bytes`)."""
+
+    uuid: str
+    hash_type: int
+    hash_algorithm: str
+    data_blocks: int
+    data_block_size: int
+    hash_block_size: int
+    salt: str
+    bytes: int
+    sha256: str
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def remake(self, data: Path, target: Path) -> None:
+        """The verity image of `data` at `target`; SwitchError when veritysetup fails."""
+        target.unlink(missing_ok=True)
+        done = subprocess.run(
+            ["veritysetup", "format", f"--format={self.hash_type}", f"--hash={self.hash_algorithm}",
+             f"--data-block-size={self.data_block_size}",
+             f"--hash-block-size={self.hash_block_size}", f"--data-blocks={self.data_blocks}",
+             f"--salt={self.salt}", f"--uuid={self.uuid}", str(data), str(target)],
+            capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SwitchError(f"veritysetup could not remake the verity image of {data.name} "
+                              f"(status {done.returncode}): {done.stderr.strip()[-500:]}")
+        if target.stat().st_size > self.bytes:
+            raise SwitchError(f"veritysetup made {target.stat().st_size} bytes, more than the "
+                              f"{self.bytes} of the published verity image")
+        os.truncate(target, self.bytes)
+
+
+DUMP_FIELDS = {"UUID": "uuid", "Hash type": "hash_type", "Hash algorithm": "hash_algorithm",
+               "Data blocks": "data_blocks", "Data block size": "data_block_size",
+               "Hash block size": "hash_block_size", "Salt": "salt"}
+
+
+def verity_recipe(data: Path, verity: Path, scratch: Path) -> VerityRecipe | None:
+    """The recipe that remakes `verity` from `data`, when `veritysetup` is here and remaking
+    it gives the same bytes (else None: machines download the verity image)."""
+    try:
+        dump = subprocess.run(["veritysetup", "dump", str(verity)], capture_output=True,
+                              text=True)
+    except FileNotFoundError:
+        return None
+    fields: dict[str, Any] = {}
+    for line in dump.stdout.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in DUMP_FIELDS:
+            fields[DUMP_FIELDS[key.strip()]] = value.strip()
+    if dump.returncode != 0 or len(fields) != len(DUMP_FIELDS):
+        return None
+    for number in ("hash_type", "data_blocks", "data_block_size", "hash_block_size"):
+        fields[number] = int(fields[number])
+    recipe = VerityRecipe(**fields, bytes=verity.stat().st_size, sha256=sha256(verity))
+    remade = scratch / "verity-remade"
+    try:
+        recipe.remake(data, remade)
+        return recipe if sha256(remade) == recipe.sha256 else None
+    except SwitchError:
+        return None
+    finally:
+        remade.unlink(missing_ok=True)
+
+
+def read_verity_recipe(path: Path) -> VerityRecipe | None:
+    try:
+        found = json.loads(path.read_text()).get("verity")
+        return VerityRecipe(**found) if found else None
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
 def read_deltas(path: Path) -> dict[int, dict[str, Delta]]:
     """base version -> role -> Delta, from a `<id>_<n>.deltas.json`."""
     try:
@@ -115,10 +199,12 @@ def make_deltas(image_id: str, version: int, new: Mapping[str, Path],
     with tempfile.TemporaryDirectory(prefix="pydeclos-deltas-") as work:
         scratch = Path(work)
         unpacked_new = {role: unpack(path, scratch) for role, path in new.items()}
+        recipe = verity_recipe(unpacked_new["usr"], unpacked_new["usr_verity"], scratch) \
+            if {"usr", "usr_verity"} <= set(new) else None
         for base_version, base_files in sorted(bases.items()):
             kept: dict[str, Any] = {}
             for role, path in new.items():
-                if role not in base_files:
+                if role not in base_files or (role == "usr_verity" and recipe is not None):
                     continue
                 base = unpack(base_files[role], scratch)
                 name = delta_name(image_id, version, role, base_version)
@@ -137,7 +223,8 @@ def make_deltas(image_id: str, version: int, new: Mapping[str, Path],
                 found[str(base_version)] = kept
     if not found:
         return None
-    return {"format": FORMAT, "image_id": image_id, "version": version, "from": found}
+    return {"format": FORMAT, "image_id": image_id, "version": version, "from": found,
+            "verity": recipe.to_json() if recipe is not None else None}
 
 
 def write_json_file(path: Path, data: Mapping[str, Any]) -> None:

@@ -4,8 +4,9 @@ For a URL source whose SHA256SUMS lists `<id>_<n>.deltas.json` with deltas from 
 generation, `switch` downloads those deltas (and the whole files of artifacts that have
 none) into a directory under /var/tmp, takes each base from what the machine runs (the first
 bytes of its slot partitions, its UKI on the ESP; zstd wants a file, so the bytes are copied,
-to /dev/shm when it has room), rebuilds the artifacts with `zstd -d --patch-from`, and
-installs them with the local transfers, as `switch --from` does.
+to /dev/shm when it has room), rebuilds the artifacts with `zstd -d --patch-from`, remakes
+the verity image from the rebuilt /usr by the deltas file's recipe (`veritysetup format`),
+and installs them with the local transfers, as `switch --from` does.
 
 Trust is the whole-file path's: the deltas file and every download are checked against the
 signed SHA256SUMS (a mismatch refuses the update), each base and each rebuilt file against
@@ -28,8 +29,15 @@ from pathlib import Path
 
 from pydeclos.build.artifacts import sha256
 from pydeclos.switch import machine, remote
-from pydeclos.switch.delta import Delta, deltas_name, read_deltas, unpacked_name
-from pydeclos.switch.errors import CorruptArtifactError
+from pydeclos.switch.delta import (
+    Delta,
+    VerityRecipe,
+    deltas_name,
+    read_deltas,
+    read_verity_recipe,
+    unpacked_name,
+)
+from pydeclos.switch.errors import CorruptArtifactError, SwitchError
 from pydeclos.switch.source import CHECKSUMS, UPDATE_ROLES, BuildOutput, read_sums
 
 WORK_PARENT = Path("/var/tmp")
@@ -112,6 +120,20 @@ def _rebuild(delta: Delta, base: Path, patch: Path, target: Path, copies: Path) 
                                    "checksum in the signed deltas file. Nothing was installed")
 
 
+def _remake_verity(recipe: VerityRecipe, usr: Path, target: Path) -> None:
+    """The verity image from the rebuilt /usr (its tree depends only on the data and the
+    recipe's salt and sizes), checked against the published image's sha256."""
+    if shutil.which("veritysetup") is None:
+        raise Unusable("veritysetup is not installed")
+    try:
+        recipe.remake(usr, target)
+    except SwitchError as error:
+        raise Unusable(str(error)) from None
+    if sha256(target) != recipe.sha256:
+        raise CorruptArtifactError(f"{target.name} remade from the rebuilt /usr does not match "
+                                   "its checksum in the signed deltas file. Nothing was installed")
+
+
 def _room_needed(output: BuildOutput, deltas: dict[str, Delta]) -> int:
     """Bytes the rebuilt and downloaded files take (the base copy apart)."""
     sizes = output.manifest.get("sizes") or {}
@@ -143,6 +165,7 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
     _download(base_url, listing, output.directory / listing, sums)
     deltas = {role: d for role, d in read_deltas(output.directory / listing).get(running, {})
               .items() if role in bases}
+    recipe = read_verity_recipe(output.directory / listing) if "usr" in deltas else None
     if not deltas:
         yield None
         return
@@ -176,6 +199,15 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
         placed: list[Path] = []
         for role in UPDATE_ROLES:
             name = str(artifacts[role])
+            if role == "usr_verity" and recipe is not None and placed[0].suffix == ".raw":
+                try:
+                    _remake_verity(recipe, placed[0], directory / unpacked_name(name))
+                    placed.append(directory / unpacked_name(name))
+                    continue
+                except Unusable as why:
+                    (directory / unpacked_name(name)).unlink(missing_ok=True)
+                    say(f"the verity image cannot be remade here ({why}); downloading "
+                        f"{name} whole")
             if role in deltas:
                 patch = scratch / deltas[role].delta
                 downloaded += _download(base_url, deltas[role].delta, patch, sums)

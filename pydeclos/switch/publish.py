@@ -111,9 +111,11 @@ def _add_deltas(output: BuildOutput, directory: Path, bases: list[int],
     for base, roles in made["from"].items():
         for entry in roles.values():
             os.replace(directory / (TEMPORARY + entry["delta"]), directory / entry["delta"])
+        remade = made["verity"] is not None and "usr" in roles  # from the rebuilt /usr
         downloads[int(base)] = sum(
             (directory / roles[role]["delta"]).stat().st_size if role in roles
-            else path.stat().st_size for role, path in new.items())
+            else 0 if role == "usr_verity" and remade else path.stat().st_size
+            for role, path in new.items())
     temporary = directory / (TEMPORARY + deltas_name(output.image_id, output.version))
     write_json_file(temporary, made)
     os.replace(temporary, directory / deltas_name(output.image_id, output.version))

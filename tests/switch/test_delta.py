@@ -8,6 +8,8 @@ import json
 import lzma
 import random
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,46 @@ def test_publish_says_what_a_machine_downloads_with_and_without_deltas(tmp_path:
     line = result.output.splitlines()[1]
     assert re.fullmatch(rf"a machine downloads {whole / 1e6:.1f} MB, or with deltas from "
                         r"generation 1 0\.0 MB", line), result.output
+
+
+def with_verity(version: int, work: Path):
+    """Artifacts whose verity image is the real hash tree of the usr image (veritysetup, a
+    new salt per generation as each build draws one; padded with zeros as systemd-repart's
+    partition image is)."""
+    def content(role: str) -> bytes:
+        if role != "usr_verity":
+            return payload(version)(role)
+        data = work / f"usr-{version}"
+        data.write_bytes(payload(version)("usr"))
+        tree = work / f"verity-{version}"
+        subprocess.run(["veritysetup", "format", "--data-block-size=512",
+                        "--hash-block-size=512", str(data), str(tree)], check=True,
+                       capture_output=True)
+        return tree.read_bytes() + bytes(512)
+    return content
+
+
+@pytest.mark.skipif(shutil.which("veritysetup") is None, reason="needs veritysetup "
+                    "(cryptsetup-bin; scripts/setup-host installs it)")
+def test_the_verity_image_is_remade_from_the_rebuilt_usr_not_downloaded(tmp_path: Path) -> None:
+    served, work = tmp_path / "served", tmp_path / "work"
+    work.mkdir()
+    for version in (1, 2):
+        generation(tmp_path / "out", version, with_verity(version, work))
+        result = publish(tmp_path / "out" / str(version), served)
+    listing = json.loads((served / deltas_name("img", 2)).read_text())
+    assert listing["verity"]["data_block_size"] == 512 and listing["verity"]["salt"]
+    assert sorted(listing["from"]["1"]) == ["uki", "usr"]  # no verity delta: it is remade
+    assert not list(served.glob("*.usr-verity.from-*"))
+    usr, uki = (read_deltas(served / deltas_name("img", 2))[1][r].delta for r in ("usr", "uki"))
+    assert result.delta_bytes == {1: (served / usr).stat().st_size + (served / uki).stat().st_size}
+
+    bases = machine_copies(tmp_path, 1)
+    bases["usr_verity"].write_bytes(with_verity(1, work)("usr_verity"))
+    said: list[str] = []
+    with rebuilt_from_deltas(fetched(served, tmp_path / "cache"), 1, bases, said.append) as rebuilt:
+        assert rebuilt is not None
+        remade = (rebuilt.directory / "img_2.usr-verity.bb.raw").read_bytes()
+    assert remade == lzma.decompress((served / "img_2.usr-verity.bb.raw.xz").read_bytes())
+    assert rebuilt.downloaded == result.delta_bytes[1]
+    assert len(said) == 1 and said[0].startswith("downloaded generation 2 as deltas"), said
