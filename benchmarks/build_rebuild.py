@@ -120,24 +120,20 @@ def payload_line(label: str, result: BuildResult) -> str:
             f"{PAYLOAD_AIM / 10**6:.0f} MB: {verdict})")
 
 
-def delta_line(label: str, directory: Path, new: BuildResult, base: int) -> str:
-    """What a machine running generation `base` downloads for `new`, once both are published
-    in `directory` (deltas where publish made one, whole files for the rest)."""
+def delta_line(label: str, directory: Path, new: BuildResult, base: int, total: int) -> str:
+    """What a machine running generation `base` downloads for `new` (`total`, as `publish`
+    counted it), once both are published in `directory`, artifact by artifact."""
     listing = directory / deltas_name(new.image_id, new.version)
     deltas = read_deltas(listing).get(base, {})
     remade = read_verity_recipe(listing) is not None and "usr" in deltas
-    parts, total = [], 0
+    parts = []
     for role in PAYLOAD_ROLES:
         if role == "usr_verity" and remade:
-            size = 0
             parts.append(f"{role} remade from the rebuilt usr")
         elif role in deltas:
-            size = (directory / deltas[role].delta).stat().st_size
-            parts.append(f"{role} delta {size / 10**3:.0f} kB")
+            parts.append(f"{role} delta {(directory / deltas[role].delta).stat().st_size / 10**3:.0f} kB")
         else:
-            size = new.sizes[role]["bytes"]
-            parts.append(f"{role} whole {size / 10**6:.1f} MB")
-        total += size
+            parts.append(f"{role} whole {new.sizes[role]['bytes'] / 10**6:.1f} MB")
     verdict = "met" if total <= PAYLOAD_AIM else "missed"
     return (f"  as deltas from generation {base}, {label:<15} {mb(total)}  ({', '.join(parts)}; "
             f"aim <= {PAYLOAD_AIM / 10**6:.0f} MB: {verdict})")
@@ -172,12 +168,14 @@ def main() -> int:
                 f"build after a package change (+{EXTRA_PACKAGE})")
         served = root / "served"  # published one after the other, as a fleet gets them
         publish(built.directory, served)
-        publish(rebuilt.directory, served)
-        delta_lines = [delta_line("config change", served, rebuilt, built.version)]
+        config = publish(rebuilt.directory, served).delta_bytes.get(built.version)
+        delta_lines = [delta_line("config change", served, rebuilt, built.version,
+                                  config if config is not None else payload(rebuilt))]
         if package_result is not None:
-            publish(package_result.directory, served)
+            package = publish(package_result.directory, served).delta_bytes.get(rebuilt.version)
             delta_lines.append(delta_line("package change", served, package_result,
-                                          rebuilt.version))
+                                          rebuilt.version,
+                                          package if package is not None else payload(package_result)))
     ratio = rebuild / clean
     packages = "warm package cache" if args.warm_packages else "packages downloaded"
     durations = rebuilt.durations

@@ -195,6 +195,8 @@ def make_deltas(image_id: str, version: int, new: Mapping[str, Path],
     `bases` (version -> role -> that generation's artifact) into `directory`, under
     `temporary_prefix` + their names; return the deltas file's content (None: no delta is
     worth publishing). The caller renames them into place."""
+    if not bases:  # a first publish: nothing to unpack, no recipe to check
+        return None
     found: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="pydeclos-deltas-") as work:
         scratch = Path(work)
@@ -226,8 +228,3 @@ def make_deltas(image_id: str, version: int, new: Mapping[str, Path],
     return {"format": FORMAT, "image_id": image_id, "version": version, "from": found,
             "verity": recipe.to_json() if recipe is not None else None}
 
-
-def write_json_file(path: Path, data: Mapping[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())

@@ -136,9 +136,7 @@ def _remake_verity(recipe: VerityRecipe, usr: Path, target: Path) -> None:
 
 def _room_needed(output: BuildOutput, deltas: dict[str, Delta]) -> int:
     """Bytes the rebuilt and downloaded files take (the base copy apart)."""
-    sizes = output.manifest.get("sizes") or {}
-    whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES
-                if role not in deltas)
+    whole = sum(output.size_of(role) for role in UPDATE_ROLES if role not in deltas)
     return whole + sum(d.bytes for d in deltas.values()) + HEADROOM
 
 
@@ -186,8 +184,7 @@ def rebuilt_from_deltas(output: BuildOutput, running: int, bases: Bases,
         yield None
         return
     artifacts = output.manifest.get("artifacts") or {}
-    sizes = output.manifest.get("sizes") or {}
-    whole = sum(int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES)
+    whole = sum(output.size_of(role) for role in UPDATE_ROLES)
     with tempfile.TemporaryDirectory(prefix=PREFIX, dir=WORK_PARENT) as work, \
             tempfile.TemporaryDirectory(prefix=PREFIX,
                                         dir=MEMORY_PARENT if in_memory else work) as copies:

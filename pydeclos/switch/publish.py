@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydeclos.build.artifacts import sha256
-from pydeclos.switch.delta import delta_files, deltas_name, make_deltas, write_json_file
+from pydeclos.switch.delta import delta_files, deltas_name, make_deltas
 from pydeclos.switch.errors import SwitchError
 from pydeclos.switch.source import (
     CHECKSUMS,
@@ -110,22 +110,27 @@ def _add_deltas(output: BuildOutput, directory: Path, bases: list[int],
     downloads: dict[int, int] = {}
     for base, roles in made["from"].items():
         for entry in roles.values():
-            os.replace(directory / (TEMPORARY + entry["delta"]), directory / entry["delta"])
+            _into_place(directory, entry["delta"])
         remade = made["verity"] is not None and "usr" in roles  # from the rebuilt /usr
         downloads[int(base)] = sum(
             (directory / roles[role]["delta"]).stat().st_size if role in roles
             else 0 if role == "usr_verity" and remade else path.stat().st_size
             for role, path in new.items())
-    temporary = directory / (TEMPORARY + deltas_name(output.image_id, output.version))
-    write_json_file(temporary, made)
-    os.replace(temporary, directory / deltas_name(output.image_id, output.version))
+    name = deltas_name(output.image_id, output.version)
+    (directory / (TEMPORARY + name)).write_text(json.dumps(made, indent=2, sort_keys=True) + "\n")
+    _into_place(directory, name)
     return downloads
 
 
 def _place(source: Path, directory: Path, name: str) -> None:
     """Copy `source` to `directory/name` under a temporary name first, then rename."""
+    shutil.copyfile(source, directory / (TEMPORARY + name))
+    _into_place(directory, name)
+
+
+def _into_place(directory: Path, name: str) -> None:
+    """Rename `directory`/TEMPORARY+name to `name` once its content is on disk."""
     temporary = directory / (TEMPORARY + name)
-    shutil.copyfile(source, temporary)
     with temporary.open("rb") as handle:
         os.fsync(handle.fileno())
     os.replace(temporary, directory / name)

@@ -47,6 +47,10 @@ class BuildOutput:
         name = (self.manifest.get("artifacts") or {}).get(role)
         return self.directory / name if name else None
 
+    def size_of(self, role: str) -> int:
+        """The artifact's size in bytes as the build recorded it (0 when unknown)."""
+        return int(((self.manifest.get("sizes") or {}).get(role) or {}).get("bytes") or 0)
+
     def packages(self) -> dict[str, str] | None:
         path = self.artifact("package_manifest")
         if path is None or not path.is_file():

@@ -270,8 +270,7 @@ def _install(output: BuildOutput, disk: str, plan: Plan, reporter: MakeReporter 
 
 def transfer_sizes(output: BuildOutput) -> list[int]:
     """The artifacts' sizes in the order sysupdate transfers them (empty when unknown)."""
-    sizes = output.manifest.get("sizes") or {}
-    found = [int((sizes.get(role) or {}).get("bytes") or 0) for role in UPDATE_ROLES]
+    found = [output.size_of(role) for role in UPDATE_ROLES]
     return found if all(found) else []
 
 
