@@ -28,7 +28,6 @@ REQUIRED_TOOLS: dict[str, str] = {
     "mkfs.ext4": "the root filesystem",
     "cpio": "the initrd",
     "zstd": "the initrd",
-    "xz": "compressing the update artifacts",
     "apt-get": "installing Debian packages",
 }
 UKIFY_CANDIDATES = ("ukify", "/usr/lib/systemd/ukify")

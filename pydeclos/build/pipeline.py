@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from pydeclos.build import artifacts as art
-from pydeclos.build.early_compress import EarlyCompress, same_file_system
 from pydeclos.build.generations import Slot, check_output_dir, latest, reserve
 from pydeclos.build.host import HostTools, check_host_tools, require_root
 from pydeclos.build.initrd_cache import InitrdCache
@@ -56,10 +55,8 @@ class BuildResult:
     usrhash: str | None
     durations: dict[str, float] = field(default_factory=dict)
     total_seconds: float = 0.0
-    # How long mkosi itself ran, and how long xz ran on after it (it starts while mkosi
-    # cleans up); the rest of total_seconds is pydeclos' own work.
+    # How long mkosi itself ran; the rest of total_seconds is pydeclos' own work.
     mkosi_seconds: float = 0.0
-    xz_after_mkosi_seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,7 +70,6 @@ class BuildResult:
             "durations": self.durations,
             "total_seconds": round(self.total_seconds, 1),
             "mkosi_seconds": round(self.mkosi_seconds, 1),
-            "xz_after_mkosi_seconds": round(self.xz_after_mkosi_seconds, 1),
         }
 
 
@@ -176,37 +172,21 @@ def build_into(
         incremental = incremental_dir(cache, info)
         command = build_command(tree, stage, version, tools, cache, incremental)
         initrd = InitrdCache.for_build(incremental, info, tree, tools.mkosi_version)
-        digests: dict[str, str] = {}
-        early = EarlyCompress(stage, stem, digests, same_file_system(cache.workspace, stage))
-
-        def observe(line: str) -> None:
-            initrd.observe(line)
-            if early.observe(line):
-                progress.advance_to("compress")
-
         # Owned like the tree directory: the next build sweeps it if this one is killed.
         with owned_directory("pydeclos-self-") as scratch:
             command[-1:-1] = extra_tree_options(tree, scratch) + initrd.options()
             mkosi_started = time.monotonic()
-            try:
-                status, lines = run_build(
-                    command, tools, log, progress, verbose, watch=needs, observe=observe,
-                )
-            except BaseException:
-                early.cancel()
-                raise
+            status, lines = run_build(
+                command, tools, log, progress, verbose, watch=needs, observe=initrd.observe,
+            )
             mkosi_seconds = time.monotonic() - mkosi_started
     if status != 0:
-        early.cancel()
         if not any(incremental.iterdir()):  # keep the slot for package sets that built
             incremental.rmdir()
         raise classify_failure(lines, status, log, info, tree)
-    progress.advance_to("compress")
-    mkosi_ended = time.monotonic()
-    early.finish()
-    found = art.collect(stage, stem, digests)
-    xz_after_mkosi = time.monotonic() - mkosi_ended
     progress.advance_to("checksums")
+    digests: dict[str, str] = {}
+    found = art.collect(stage, stem, digests)
     art.write_checksums(stage, found, digests)
     shutil.copyfile(log, stage / LOG)
     total = progress.finish()
@@ -220,7 +200,6 @@ def build_into(
         durations=dict(progress.durations),
         total_seconds=total,
         mkosi_seconds=mkosi_seconds,
-        xz_after_mkosi_seconds=xz_after_mkosi,
     )
     art.write_json(stage / MANIFEST, {
         "version": version,
@@ -235,7 +214,6 @@ def build_into(
         "sizes": result.sizes,
         "durations": result.durations,
         "mkosi_seconds": round(mkosi_seconds, 1),
-        "xz_after_mkosi_seconds": round(xz_after_mkosi, 1),
         "system": _tree_manifests(tree),
     })
     return result

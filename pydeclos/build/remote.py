@@ -149,7 +149,6 @@ def result_from(manifest: dict[str, object], directory: Path, seconds: float) ->
         durations=table("durations"),
         total_seconds=seconds,
         mkosi_seconds=number("mkosi_seconds"),
-        xz_after_mkosi_seconds=number("xz_after_mkosi_seconds"),
     )
 
 

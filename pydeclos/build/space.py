@@ -23,8 +23,8 @@ GiB = 1 << 30
 # incremental cache a copy of the tree after package installation: a Debian server
 # image takes 1–1.5 GiB of that.
 CACHE_NEEDED = 2 * GiB
-# The disk image (sparse, ~0.5 GiB allocated), the uncompressed /usr and verity
-# partitions while they are compressed, the UKI, kernel and initrd: ~1 GiB at the peak.
+# The disk image (sparse, ~0.5 GiB allocated), the /usr and verity partitions (mkosi
+# writes them whole, the build trims them), the UKI, kernel and initrd: ~1 GiB at the peak.
 OUT_NEEDED = 1 * GiB
 # Below this much free space a running build is stopped: the disk is as good as full.
 LOW_WATER = 16 * MiB
@@ -59,8 +59,8 @@ def free_bytes(path: Path) -> int:
 
 
 def output_need(out: Path, newest: Path | None) -> int:
-    """Twice what the newest generation takes (partitions are compressed in place), or the
-    estimate for a first build."""
+    """Twice what the newest generation takes (mkosi writes the partitions before they are
+    trimmed), or the estimate for a first build."""
     if newest is None:
         return OUT_NEEDED
     used = sum(p.stat().st_blocks * 512 for p in newest.iterdir() if p.is_file())

@@ -46,7 +46,7 @@ def build_cmd(file: Path, out: Path | None, version: int | None, as_json: bool, 
     FILE is a system file (or a directory with system.py), or a build tree directory
     written by `pydeclos lower` (one with mkosi.conf; then -o is required).
 
-    Writes OUT/<version>/: the disk image, the /usr and verity partitions (xz), the UKI,
+    Writes OUT/<version>/: the disk image, the /usr and verity partitions, the UKI,
     kernel and initrd, SHA256SUMS, generation.json, mkosi's package manifest and build.log.
     Packages are cached in /var/cache/pydeclos ($PYDECLOS_CACHE), so a change to /etc
     files or units rebuilds without installing packages again.

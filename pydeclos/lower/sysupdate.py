@@ -5,15 +5,16 @@ file-name order, so the UKI is written last: a half-finished update never gets a
 entry. The UKI is installed with boot counting (`+3-0`), so a version that fails to reach
 boot-complete.target three times falls back to the previous one.
 
-Sources are the split artifacts of `pydeclos build`, xz-compressed (trixie's sysupdate
-cannot decompress zstd), in /var/lib/pydeclos/updates, where `switch` mounts a build output
-or a path source. With a URL in `image.updates.source` the standard transfers download
-(`Type=url-file`, `Verify=yes` unless unsigned updates are allowed) from a `pydeclos
-publish` directory, the public key is shipped where systemd-pull looks, and the local
+Sources are the split artifacts of `pydeclos build` (uncompressed `.raw`), in
+/var/lib/pydeclos/updates, where `switch` mounts a build output or a path source; they
+also match `.raw.xz`, as `publish` serves them. With a URL in `image.updates.source` the
+standard transfers download (`Type=url-file`, `Verify=yes` unless unsigned updates are
+allowed) xz-compressed partitions (trixie's sysupdate cannot decompress zstd) from a
+`pydeclos publish` directory, the public key is shipped where systemd-pull looks, and the local
 transfers move to /usr/lib/pydeclos/sysupdate.d for `switch --from`. /usr/lib/pydeclos/
 updates.json tells `switch` the source. `%A` (ProtectVersion) is the booted IMAGE_VERSION.
-Local sources also match uncompressed `.raw` partition images: what `switch` rebuilds from
-published deltas (switch/delta.py).
+`switch` rebuilds uncompressed partitions from published deltas (switch/delta.py) and
+installs them with the local transfers.
 systemd reads `*.transfer` from version 257 and `*.conf` before, so the suffix follows the
 systemd version of the image's release (the `image.release` type refuses releases whose
 systemd is older than 254, since their sysupdate lacks what the UKI transfer needs).

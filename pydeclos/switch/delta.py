@@ -190,9 +190,11 @@ def make_delta(base: Path, new: Path, target: Path) -> None:
 
 def make_deltas(image_id: str, version: int, new: Mapping[str, Path],
                 bases: Mapping[int, Mapping[str, Path]], directory: Path,
-                temporary_prefix: str) -> dict[str, Any] | None:
-    """Write the deltas of generation `version` (`new`: role -> artifact) against each of
-    `bases` (version -> role -> that generation's artifact) into `directory`, under
+                temporary_prefix: str,
+                unpacked: Mapping[str, Path] | None = None) -> dict[str, Any] | None:
+    """Write the deltas of generation `version` (`new`: role -> artifact as published;
+    `unpacked`: role -> the same uncompressed, where at hand) against each of `bases`
+    (version -> role -> that generation's artifact) into `directory`, under
     `temporary_prefix` + their names; return the deltas file's content (None: no delta is
     worth publishing). The caller renames them into place."""
     if not bases:  # a first publish: nothing to unpack, no recipe to check
@@ -200,7 +202,8 @@ def make_deltas(image_id: str, version: int, new: Mapping[str, Path],
     found: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="pydeclos-deltas-") as work:
         scratch = Path(work)
-        unpacked_new = {role: unpack(path, scratch) for role, path in new.items()}
+        unpacked_new = {role: (unpacked or {}).get(role) or unpack(path, scratch)
+                        for role, path in new.items()}
         recipe = verity_recipe(unpacked_new["usr"], unpacked_new["usr_verity"], scratch) \
             if {"usr", "usr_verity"} <= set(new) else None
         for base_version, base_files in sorted(bases.items()):

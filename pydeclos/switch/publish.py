@@ -1,8 +1,9 @@
 """`pydeclos publish`: add a generation to an update directory any static server can serve.
 
 The directory is flat, as systemd-sysupdate's `url-file` sources want it: each generation's
-/usr, verity and UKI under the names the machines' transfer definitions match, its package
-manifest and `<id>_<n>.generation.json` (for `switch`'s plan), `SHA256SUMS` over every file
+/usr and verity (xz-compressed here, see compress.py) and UKI under the names the machines'
+transfer definitions match, its package manifest and `<id>_<n>.generation.json` (the build's
+manifest naming the compressed files, for `switch`'s plan), `SHA256SUMS` over every file
 present and, when signing, `SHA256SUMS.gpg` (a detached gpg signature).
 
 Readers see the old set or the new one: new files are written under temporary names and
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pydeclos.build.artifacts import sha256
+from pydeclos.switch.compress import compress
 from pydeclos.switch.delta import delta_files, deltas_name, make_deltas
 from pydeclos.switch.errors import SwitchError
 from pydeclos.switch.source import (
@@ -38,6 +40,12 @@ from pydeclos.switch.source import (
 SIGNATURE = CHECKSUMS + ".gpg"
 TEMPORARY = ".publishing."  # prefix of files not yet renamed into place
 PUBLISHED_ROLES = (*UPDATE_ROLES, "package_manifest")
+COMPRESSED_ROLES = ("usr", "usr_verity")
+
+
+def published_name(role: str, name: str) -> str:
+    """What a build's artifact is called in an update directory: partitions as `.raw.xz`."""
+    return name + ".xz" if role in COMPRESSED_ROLES and name.endswith(".raw") else name
 
 
 class PublishError(SwitchError):
@@ -93,18 +101,22 @@ def _files_of(image_id: str, version: int, manifest: dict[str, object],
 
 
 def _add_deltas(output: BuildOutput, directory: Path, bases: list[int],
-                generations: dict[tuple[str, int], dict[str, object]]) -> dict[int, int]:
-    """Deltas of the new generation against each of `bases` (already published here), and
-    the deltas file naming them, placed before the generation's manifest; base -> what a
-    machine running it downloads (deltas, and whole files where no delta is smaller)."""
-    new = {role: path for role in UPDATE_ROLES if (path := output.artifact(role)) is not None}
+                generations: dict[tuple[str, int], dict[str, object]],
+                new: dict[str, Path]) -> dict[int, int]:
+    """Deltas of the new generation (`new`: role -> its file placed here) against each of
+    `bases` (already published here), and the deltas file naming them, placed before the
+    generation's manifest; base -> what a machine running it downloads (deltas, and whole
+    files where no delta is smaller)."""
+    unpacked = {role: path for role in UPDATE_ROLES
+                if (path := output.artifact(role)) is not None and path.suffix != ".xz"}
     base_files: dict[int, dict[str, Path]] = {}
     for version in bases:
         artifacts = generations[(output.image_id, version)].get("artifacts") or {}
         assert isinstance(artifacts, dict)
         base_files[version] = {role: directory / str(artifacts[role])
                                for role in UPDATE_ROLES if artifacts.get(role)}
-    made = make_deltas(output.image_id, output.version, new, base_files, directory, TEMPORARY)
+    made = make_deltas(output.image_id, output.version, new, base_files, directory, TEMPORARY,
+                       unpacked)
     if made is None:
         return {}
     downloads: dict[int, int] = {}
@@ -156,20 +168,41 @@ def _check_key(key: str) -> None:
             "--list-secret-keys`, or create one (docs/updates.md). Nothing was published")
 
 
-def _check_same(output: BuildOutput, directory: Path, names: dict[str, Path]) -> bool:
-    """True when this version is published with the same content; refuse other content."""
+def _check_same(output: BuildOutput, directory: Path, verbatim: dict[str, Path]) -> bool:
+    """True when this version is published with the same content; refuse other content.
+    The files copied as they are must match, and the /usr the UKI pins (the compressed
+    partitions are not compressed again to compare them)."""
     published = read_sums(directory / CHECKSUMS)
     generation = generation_name(output.image_id, output.version)
     if generation not in published:  # files of an interrupted publish are not published
         return False
-    differing = [name for name, path in names.items()
+    differing = [name for name, path in verbatim.items()
                  if published.get(name) != sha256(path)]
+    try:
+        usrhash = json.loads((directory / generation).read_text()).get("usrhash")
+    except (OSError, ValueError):
+        usrhash = None
+    if usrhash != output.manifest.get("usrhash"):
+        differing.append(generation)
     if differing:
         raise PublishError(
             f"{directory} already publishes {output.image_id} generation {output.version} with "
             f"other content ({', '.join(sorted(differing))} differ). A published version never "
             "changes: build a new generation (`pydeclos build` numbers it) and publish that")
     return True
+
+
+def _published_manifest(output: BuildOutput, directory: Path,
+                        names: dict[str, str]) -> dict[str, object]:
+    """The build's manifest, naming and sizing the files as published (role -> name)."""
+    manifest = dict(output.manifest)
+    manifest["artifacts"] = {**(manifest.get("artifacts") or {}), **names}
+    sizes = dict(manifest.get("sizes") or {})
+    for role, name in names.items():
+        stat = (directory / name).stat()
+        sizes[role] = {"bytes": stat.st_size, "allocated": stat.st_blocks * 512}
+    manifest["sizes"] = sizes
+    return manifest
 
 
 def publish(source: Path, directory: Path, sign_key: str | None = None,
@@ -184,18 +217,16 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob(TEMPORARY + "*"):  # left by an interrupted publish
         stale.unlink()
-    names: dict[str, Path] = {}
+    sources: dict[str, tuple[str, Path]] = {}  # published name -> (role, build's file)
     for role in PUBLISHED_ROLES:
         path = output.artifact(role)
         if path is not None and path.is_file():
-            names[path.name] = path
+            sources[published_name(role, path.name)] = (role, path)
     generation = generation_name(output.image_id, output.version)
-    names[generation] = output.directory / output.manifest_name
+    verbatim = {name: path for name, (_, path) in sources.items() if name == path.name}
     result = Published(directory, output.version, signed=sign_key is not None,
-                       image_id=output.image_id,
-                       update_bytes=sum(path.stat().st_size for role in UPDATE_ROLES
-                                        if (path := output.artifact(role)) is not None))
-    result.already = _check_same(output, directory, names)
+                       image_id=output.image_id)
+    result.already = _check_same(output, directory, verbatim)
     generations = published_generations(directory)
     ours = sorted({v for (image_id, v) in generations if image_id == output.image_id}
                   | {output.version})
@@ -211,12 +242,30 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
         listed = read_sums(directory / CHECKSUMS)
         bases = [v for v in ours if v < output.version
                  and generation_name(output.image_id, v) in listed]
-        for name, path in names.items():
-            if name != generation:  # the manifest last: its presence means all is in place
+        fresh: dict[str, str] = {}  # name -> sha256 of the files placed now
+        for name, (_, path) in sources.items():
+            if name in verbatim:
                 _place(path, directory, name)
-        result.delta_bytes = _add_deltas(output, directory, bases, generations)
-        _place(names[generation], directory, generation)
+                fresh[name] = sha256(directory / name)
+            else:
+                fresh[name] = compress(path, directory / (TEMPORARY + name))
+                _into_place(directory, name)
+        placed = {role: directory / name for name, (role, _) in sources.items()}
+        result.delta_bytes = _add_deltas(output, directory, bases, generations,
+                                         {role: placed[role] for role in UPDATE_ROLES
+                                          if role in placed})
+        # The manifest last: its presence means all is in place.
+        manifest = _published_manifest(output, directory, {role: name for name, (role, _)
+                                                          in sources.items()})
+        (directory / (TEMPORARY + generation)).write_text(
+            json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+        _into_place(directory, generation)
+        fresh[generation] = sha256(directory / generation)
         generations = published_generations(directory)
+    else:
+        fresh = {}
+    result.update_bytes = sum((directory / name).stat().st_size
+                              for name, (role, _) in sources.items() if role in UPDATE_ROLES)
     remove = {name for v in dropped for name in
               _files_of(output.image_id, v, generations[(output.image_id, v)], directory)}
     # Every file of each generation kept whose files are all in place (a generation's
@@ -227,8 +276,8 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
                       if all((directory / f).is_file() for f in files)
                       for name in files})
     old = read_sums(directory / CHECKSUMS)
-    sums = "".join(f"{old[name] if name in old and name not in names else sha256(directory / name)}"
-                   f"  {name}\n" for name in present)
+    sums = "".join(f"{fresh.get(name) or old.get(name) or sha256(directory / name)}  {name}\n"
+                   for name in present)
     temporary = directory / (TEMPORARY + CHECKSUMS)
     temporary.write_text(sums)
     if sign_key is not None:

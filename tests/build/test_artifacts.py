@@ -1,28 +1,54 @@
-"""Compressing the split partitions: the .xz decompresses to the partition up to its last
-non-zero block, and the digest taken on the way is the file's."""
+"""Collecting mkosi's output: the split partitions are cut after their last non-zero block
+and stay uncompressed, and the digests taken on the way are the files'."""
 
 from __future__ import annotations
 
 import hashlib
-import lzma
 import os
 from pathlib import Path
 
-from pydeclos.build.artifacts import compress, usrhash
+import pytest
+
+from pydeclos.build.artifacts import collect, usrhash
+from pydeclos.build.errors import BuildError
 
 
-def test_compress_writes_the_data_part_and_its_digest(tmp_path: Path) -> None:
-    data = os.urandom(3 << 20) + b"tail"
-    partition = tmp_path / "x_1.usr.abc.raw"
-    with partition.open("wb") as handle:
-        handle.write(data)
-        handle.truncate(64 << 20)  # the rest of the slot: zeros (a hole)
+def mkosi_output(directory: Path, stem: str, usr: bytes, slot: str = "usr") -> None:
+    """The files mkosi 24.3 leaves in the output directory, each partition at slot size."""
+    for name, data in ((f"{stem}.{slot}.ab.raw", usr), (f"{stem}.{slot}-verity.cd.raw", b"v" * 4096),
+                       (f"{stem}.raw", b""), (f"{stem}.efi", b"uki"), (f"{stem}.vmlinuz", b"k"),
+                       (f"{stem}.initrd", b"i")):
+        with (directory / name).open("wb") as handle:
+            handle.write(data)
+            if name.endswith(".ab.raw") or name.endswith(".cd.raw"):
+                handle.truncate(64 << 20)  # the rest of the slot: zeros (a hole)
+    (directory / stem).symlink_to(f"{stem}.raw")
+
+
+def test_collect_trims_the_partitions_and_hashes_every_update_artifact(tmp_path: Path) -> None:
+    usr = os.urandom(3 << 20) + b"tail"
+    mkosi_output(tmp_path, "x_1", usr)
     digests: dict[str, str] = {}
-    target = compress(partition, digests)
-    assert not partition.exists()
-    unpacked = lzma.decompress(target.read_bytes())
-    assert unpacked.rstrip(b"\0") == data and len(unpacked) % 4096 == 0
-    assert digests == {target.name: hashlib.sha256(target.read_bytes()).hexdigest()}
+    found = collect(tmp_path, "x_1", digests)
+    assert found.usr == "x_1.usr.ab.raw" and found.usr_verity == "x_1.usr-verity.cd.raw"
+    trimmed = (tmp_path / found.usr).read_bytes()
+    assert trimmed.rstrip(b"\0") == usr and len(trimmed) % 4096 == 0 and len(trimmed) < 4 << 20
+    assert (tmp_path / found.usr_verity).stat().st_size == 4096
+    assert not (tmp_path / "x_1").exists()  # mkosi's convenience link
+    for name in (found.usr, found.usr_verity, found.uki, found.kernel, found.initrd):
+        assert digests[name] == hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
+
+
+def test_layout_root_collects_the_root_slot(tmp_path: Path) -> None:
+    """On image.layout = "root" mkosi splits `<stem>.root.<uuid>.raw`, not `.usr.`."""
+    mkosi_output(tmp_path, "x_5", b"r" * 8192, slot="root")
+    found = collect(tmp_path, "x_5")
+    assert found.usr == "x_5.root.ab.raw" and found.usr_verity == "x_5.root-verity.cd.raw"
+
+
+def test_a_missing_partition_is_named(tmp_path: Path) -> None:
+    with pytest.raises(BuildError, match="usr partition"):
+        collect(tmp_path, "x_4")
 
 
 def test_the_slot_hash_the_uki_pins_is_read_on_both_layouts(tmp_path: Path) -> None:

@@ -50,8 +50,12 @@ def fourth_build_in(base: Path) -> Path:
 def update_disk(generation: Path, label: str, disk: Path) -> Path:
     """An ext4 disk image labelled `label` holding `generation`'s directory without its
     disk image: what an admin copies to a machine to switch it."""
+    from pydeclos.switch.source import open_output
+
+    image = open_output(generation).artifact("image")
     files = disk.with_name(disk.name + ".files")
-    shutil.copytree(generation, files / generation.name, ignore=shutil.ignore_patterns("*.raw"))
+    shutil.copytree(generation, files / generation.name,
+                    ignore=lambda _, names: [n for n in names if image and n == image.name])
     subprocess.run(["mkfs.ext4", "-q", "-L", label, "-d", str(files), str(disk), "700M"],
                    check=True)
     shutil.rmtree(files)

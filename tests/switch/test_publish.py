@@ -3,6 +3,7 @@ signed with real gpg, atomic for readers, trimmed to --keep, never changing a ve
 
 from __future__ import annotations
 
+import lzma
 import os
 import signal
 import subprocess
@@ -17,7 +18,7 @@ from click.testing import CliRunner
 from pydeclos.build.artifacts import sha256
 from pydeclos.cli import main
 from pydeclos.switch.errors import CorruptArtifactError
-from pydeclos.switch.publish import PublishError, publish
+from pydeclos.switch.publish import PublishError, publish, published_name
 from pydeclos.switch.source import open_output, read_sums, verify
 from tests.switch.builds import SwitchBuilds
 from tests.switch.keys import signing_key
@@ -59,6 +60,14 @@ def test_publish_lists_and_signs_what_the_transfers_match(tmp_path: Path,
     published = open_output(served)  # `switch --from` and a path source read it as a build
     assert published.version == 3
     verify(published)
+    # The build leaves the partitions uncompressed; the update directory serves them as xz,
+    # and its manifest names and sizes those files.
+    for role in ("usr", "usr_verity"):
+        built, served_file = open_output(tmp_path / "out").artifact(role), published.artifact(role)
+        assert built is not None and served_file is not None
+        assert served_file.name == built.name + ".xz"
+        assert lzma.decompress(served_file.read_bytes()) == built.read_bytes()
+        assert published.size_of(role) == served_file.stat().st_size
 
 
 def test_a_signature_from_another_key_or_altered_sums_fails_verification(
@@ -89,12 +98,12 @@ def test_publish_json_says_what_a_machine_will_download(tmp_path: Path) -> None:
     runner = CliRunner()
     args = ["publish", str(tmp_path / "out"), str(tmp_path / "served"), "--json"]
     first = json.loads(runner.invoke(main, args).output)
-    output = open_output(tmp_path / "out")
+    served = open_output(tmp_path / "served")  # the partitions as published: xz
     assert first == {
         "directory": str(tmp_path / "served"), "image_id": "img", "version": 3,
         "already_published": False, "signed": False, "removed": [], "generations": [3],
         "delta_bytes": {},  # nothing older published: no delta
-        "update_bytes": sum((output.artifact(r) or Path()).stat().st_size
+        "update_bytes": sum((served.artifact(r) or Path()).stat().st_size
                             for r in ("usr", "usr_verity", "uki")),
     }
     again = json.loads(runner.invoke(main, args).output)
@@ -176,8 +185,8 @@ def test_files_of_an_interrupted_publish_are_not_listed_by_the_next(tmp_path: Pa
     generation(tmp_path / "out", 2)
     publish(tmp_path / "out" / "2", tmp_path / "served")
     orphan = generation(tmp_path / "out", 4)  # killed before its manifest was placed
-    for name in ("img_4.usr.aa.raw.xz", "img_4.efi"):
-        (tmp_path / "served" / name).write_bytes((orphan / name).read_bytes())
+    for name in ("img_4.usr.aa.raw", "img_4.efi"):
+        (tmp_path / "served" / published_name("usr", name)).write_bytes((orphan / name).read_bytes())
     generation(tmp_path / "out", 3)
     publish(tmp_path / "out" / "3", tmp_path / "served")
     sums = assert_consistent(tmp_path / "served")

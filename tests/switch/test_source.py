@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import lzma
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,16 +18,15 @@ from pydeclos.switch.source import open_output, verify
 def generation(directory: Path, version: int = 3,
                content: Callable[[str], bytes] = lambda role: role.encode() * 100) -> Path:
     """A generation directory in the layout `pydeclos build` writes, with small artifacts
-    (`content` of each role, xz-compressed where the name says so)."""
+    (`content` of each role; the partitions uncompressed, as the build leaves them)."""
     gen = directory / str(version)
     gen.mkdir(parents=True)
-    names = {"usr": f"img_{version}.usr.aa.raw.xz", "usr_verity": f"img_{version}.usr-verity.bb.raw.xz",
+    names = {"usr": f"img_{version}.usr.aa.raw", "usr_verity": f"img_{version}.usr-verity.bb.raw",
              "uki": f"img_{version}.efi"}
     sums = []
     for role, name in names.items():
         data = content(role)
-        (gen / name).write_bytes(lzma.compress(data, format=lzma.FORMAT_XZ)
-                                 if name.endswith(".xz") else data)
+        (gen / name).write_bytes(data)
         sums.append(f"{hashlib.sha256((gen / name).read_bytes()).hexdigest()}  {name}\n")
     (gen / "SHA256SUMS").write_text("".join(sums))
     (gen / "generation.json").write_text(json.dumps(
@@ -64,7 +62,7 @@ def test_a_damaged_artifact_is_refused_before_anything_is_installed(tmp_path: Pa
     gen = generation(tmp_path)
     output = open_output(gen)
     verify(output)
-    with (gen / "img_3.usr.aa.raw.xz").open("r+b") as handle:
+    with (gen / "img_3.usr.aa.raw").open("r+b") as handle:
         handle.write(b"X")
     with pytest.raises(CorruptArtifactError, match="does not match .*SHA256SUMS.*nothing was installed"):
         verify(output)
