@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -77,8 +78,11 @@ def build_system(
     out = (out or default_output(system_file)).resolve()
     check_output_dir(out)
     progress.phase("evaluate")
-    config, evaluation = evaluate_for_build(system_file, warn=progress.warning)
-    tools = host_ready()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The tool checks wait on `mkosi --version`: they run beside the evaluation.
+        ready = pool.submit(host_ready)
+        config, evaluation = evaluate_for_build(system_file, warn=progress.warning)
+        tools = ready.result()
     with reserve(out, version) as slot, owned_directory("pydeclos-tree-") as scratch:
         progress.phase("lower")
         tree = scratch / "tree"
