@@ -93,10 +93,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def transfer_bytes(directory: Path) -> int:
+def transfer_bytes(directory: Path, version: int) -> int:
+    """What a machine downloads as whole files: the generation's files as published."""
     from pydeclos.switch.source import open_output
 
-    output = open_output(directory)
+    output = open_output(directory, version)
     return sum((output.artifact(role) or Path("/dev/null")).stat().st_size for role in ROLES)
 
 
@@ -176,8 +177,8 @@ def main() -> int:
         print(f"  {sum(sent.values()) / 2**20:8.1f} MiB  in all")
         with_deltas = f"{config_delta / 2**20:.1f} MiB" if config_delta else "(no deltas)"
         print(f"a config-only update (1 -> 3, one /etc file) would send {with_deltas} with "
-              f"deltas, {transfer_bytes(third) / 2**20:.1f} MiB as whole files; the package "
-              f"change's whole files are {transfer_bytes(out / '2') / 2**20:.1f} MiB")
+              f"deltas, {transfer_bytes(aside, 3) / 2**20:.1f} MiB as whole files; the package "
+              f"change's whole files are {transfer_bytes(served / 'swtest', 2) / 2**20:.1f} MiB")
         return 0
 
 

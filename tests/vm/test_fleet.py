@@ -150,9 +150,8 @@ def refused_sets(work: Path, first_uid: str, v2: Path) -> dict[str, Path]:
     checksum refuses it."""
     sets = {name: work / "served" / name for name in ("altered", "otherkey", "unsigned")}
     publish(v2, sets["altered"] / "swtest", sign_key=first_uid)
-    built_usr = open_output(v2).artifact("usr")
-    assert built_usr is not None
-    usr = sets["altered"] / "swtest" / built_usr.name
+    usr = open_output(sets["altered"] / "swtest").artifact("usr")  # as published: .raw.xz
+    assert usr is not None and usr.name.endswith(".raw.xz")
     altered = usr.with_name(usr.name + ".altered")  # a new file: the build's stays intact
     altered.write_bytes(lzma.compress(bytes(2**20), format=lzma.FORMAT_XZ))
     altered.replace(usr)
