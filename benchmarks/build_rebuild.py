@@ -27,7 +27,6 @@ generation downloads with the deltas.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -48,7 +47,8 @@ from pydeclos.build.progress import Progress
 from pydeclos.build.self_copy import extra_tree_options
 from pydeclos.build.system import build_system, evaluate_for_build, lower_to, with_version
 from pydeclos.switch.delta import deltas_name, read_deltas, read_verity_recipe
-from pydeclos.switch.publish import Published, generation_name, publish
+from pydeclos.switch.publish import Published, publish
+from pydeclos.switch.source import open_output
 
 ROOT = Path(__file__).resolve().parent.parent
 AIM = 0.30
@@ -108,8 +108,8 @@ def mkosi_alone(system: Path, version: int, scratch: Path, cache: CacheDirs) -> 
 
 def published_sizes(directory: Path, result: BuildResult) -> dict[str, int]:
     """Role -> bytes of each payload file as published in `directory` (xz partitions)."""
-    manifest = json.loads((directory / generation_name(result.image_id, result.version)).read_text())
-    return {role: int(manifest["sizes"][role]["bytes"]) for role in PAYLOAD_ROLES}
+    published = open_output(directory, result.version)
+    return {role: published.size_of(role) for role in PAYLOAD_ROLES}
 
 
 def mb(size: int) -> str:

@@ -35,7 +35,6 @@ def compress(source: Path, target: Path) -> str:
         assert xz.stdout is not None
         _drain(xz.stdout, sink, digest)
         if xz.wait() != 0 or sink.closed:
-            xz.kill()
             if free_bytes(target.parent) < LOW_WATER:
                 raise SwitchError(
                     f"{target.parent} ran out of disk space while compressing {source.name} "

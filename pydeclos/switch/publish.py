@@ -128,15 +128,19 @@ def _add_deltas(output: BuildOutput, directory: Path, bases: list[int],
             (directory / roles[role]["delta"]).stat().st_size if role in roles
             else 0 if role == "usr_verity" and remade else path.stat().st_size
             for role, path in new.items())
-    name = deltas_name(output.image_id, output.version)
-    (directory / (TEMPORARY + name)).write_text(json.dumps(made, indent=2, sort_keys=True) + "\n")
-    _into_place(directory, name)
+    _place_json(made, directory, deltas_name(output.image_id, output.version))
     return downloads
 
 
 def _place(source: Path, directory: Path, name: str) -> None:
     """Copy `source` to `directory/name` under a temporary name first, then rename."""
     shutil.copyfile(source, directory / (TEMPORARY + name))
+    _into_place(directory, name)
+
+
+def _place_json(data: object, directory: Path, name: str) -> None:
+    """Write `data` as JSON to `directory/name` under a temporary name first, then rename."""
+    (directory / (TEMPORARY + name)).write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     _into_place(directory, name)
 
 
@@ -236,13 +240,13 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
             f"generation {output.version} is older than the newest {keep} in {directory} "
             f"({', '.join(map(str, ours[len(dropped):]))}); it would be removed at once. Publish a "
             "newer generation or raise --keep")
+    fresh: dict[str, str] = {}  # name -> sha256 of the files placed now
     if not result.already:
         # Every older generation served until now, those about to be removed too: machines
         # may still run them, and a delta needs the base only here, to be made.
         listed = read_sums(directory / CHECKSUMS)
         bases = [v for v in ours if v < output.version
                  and generation_name(output.image_id, v) in listed]
-        fresh: dict[str, str] = {}  # name -> sha256 of the files placed now
         for name, (_, path) in sources.items():
             if name in verbatim:
                 _place(path, directory, name)
@@ -250,20 +254,15 @@ def publish(source: Path, directory: Path, sign_key: str | None = None,
             else:
                 fresh[name] = compress(path, directory / (TEMPORARY + name))
                 _into_place(directory, name)
-        placed = {role: directory / name for name, (role, _) in sources.items()}
-        result.delta_bytes = _add_deltas(output, directory, bases, generations,
-                                         {role: placed[role] for role in UPDATE_ROLES
-                                          if role in placed})
+        placed = {role: directory / name for name, (role, _) in sources.items()
+                  if role in UPDATE_ROLES}
+        result.delta_bytes = _add_deltas(output, directory, bases, generations, placed)
         # The manifest last: its presence means all is in place.
-        manifest = _published_manifest(output, directory, {role: name for name, (role, _)
-                                                          in sources.items()})
-        (directory / (TEMPORARY + generation)).write_text(
-            json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        _into_place(directory, generation)
+        _place_json(_published_manifest(output, directory, {role: name for name, (role, _)
+                                                            in sources.items()}),
+                    directory, generation)
         fresh[generation] = sha256(directory / generation)
         generations = published_generations(directory)
-    else:
-        fresh = {}
     result.update_bytes = sum((directory / name).stat().st_size
                               for name, (role, _) in sources.items() if role in UPDATE_ROLES)
     remove = {name for v in dropped for name in
